@@ -1,0 +1,135 @@
+//! The one error type every fallible prelude call returns, so a cell can `?` on anything.
+//!
+//! Messages read like Keras's: they name the layer, the file or the option involved and say
+//! what was expected. Variants are grouped by area; add new ones to your area's group.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in a prelude call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ---- models, layers, training -------------------------------------------------------
+    /// A tensor reached a layer with a shape the layer cannot take.
+    #[error("{layer} expects {expected}, got input of shape {got}")]
+    Shape {
+        /// The layer's kind and name, e.g. `Dense 'dense_1'`.
+        layer: String,
+        /// What the layer expects, e.g. `last axis 784`.
+        expected: String,
+        /// The shape it got, Keras-style with `None` for the batch, e.g. `(None, 28, 28)`.
+        got: String,
+    },
+    /// A string id (optimizer, loss, metric, activation, padding…) that is not known.
+    #[error("unknown {kind} '{got}'; valid ids are: {}", valid.join(", "))]
+    UnknownId {
+        /// What kind of id, e.g. `optimizer`.
+        kind: &'static str,
+        /// The id given.
+        got: String,
+        /// Every id that would have worked.
+        valid: Vec<&'static str>,
+    },
+    /// An argument is out of its valid range or contradicts another one.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The model is used before what it needs (compile, build, fit) happened.
+    #[error("{0}")]
+    NotReady(String),
+    /// Training data that cannot be trained on (empty, mismatched lengths, labels out of range).
+    #[error("invalid training data: {0}")]
+    InvalidData(String),
+    /// A saved model or weights file that does not match the model it is loaded into.
+    #[error("weights file {path} does not match the model: {detail}")]
+    WeightsMismatch {
+        /// The file being loaded.
+        path: PathBuf,
+        /// Which tensor mismatches and how.
+        detail: String,
+    },
+
+    // ---- data files, datasets, preprocessing ---------------------------------------------
+    /// A data file that is not there.
+    #[error("{name}: file not found (looked for {path}){}", hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
+    MissingFile {
+        /// What the file is, e.g. `MNIST training images`.
+        name: String,
+        /// The full path searched.
+        path: PathBuf,
+        /// Where to get it, or how to point the loader at it.
+        hint: Option<String>,
+    },
+    /// A data file that is there but is not what it should be.
+    #[error("{path}: {expected}")]
+    CorruptFile {
+        /// The file.
+        path: PathBuf,
+        /// What was expected and what was found, e.g. `expected IDX magic 2051, found 2049`.
+        expected: String,
+    },
+    /// A download that failed (network down, HTTP error, checksum mismatch).
+    #[error("download of {url} failed: {reason}")]
+    Download {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+
+    // ---- plotting ------------------------------------------------------------------------
+    /// Drawing or encoding a figure failed.
+    #[error("plot: {0}")]
+    Plot(String),
+
+    // ---- runtime -------------------------------------------------------------------------
+    /// The user interrupted the cell (Jupyter's ■ button or Ctrl-C).
+    #[error("interrupted by the user")]
+    Interrupted,
+    /// An I/O error, with the path it happened on when known.
+    #[error("{}{source}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
+    Io {
+        /// The file involved, if any.
+        path: Option<PathBuf>,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An error raised inside libtorch.
+    #[error("libtorch: {0}")]
+    Torch(#[from] tch::TchError),
+}
+
+impl From<std::io::Error> for Error {
+    fn from(source: std::io::Error) -> Self {
+        Error::Io { path: None, source }
+    }
+}
+
+impl Error {
+    /// An I/O error on a known path.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: Some(path.into()),
+            source,
+        }
+    }
+}
+
+/// `Result` with [`Error`] as the error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Formats a shape Keras-style, with `None` for the batch axis: `[32, 28, 28]` → `(None, 28, 28)`.
+///
+/// ```
+/// assert_eq!(ferrokeras::error::keras_shape(&[32, 28, 28]), "(None, 28, 28)");
+/// assert_eq!(ferrokeras::error::keras_shape(&[5]), "(None,)");
+/// ```
+pub fn keras_shape(shape: &[i64]) -> String {
+    let mut parts = vec!["None".to_string()];
+    parts.extend(shape.iter().skip(1).map(|d| d.to_string()));
+    if parts.len() == 1 {
+        "(None,)".to_string()
+    } else {
+        format!("({})", parts.join(", "))
+    }
+}

@@ -1,0 +1,27 @@
+//! Everything a notebook cell needs, in one `use ferrokeras::prelude::*;`
+//! (the kernel adds that line before the first cell).
+
+pub use crate::error::{Error, Result};
+pub use crate::runtime::{
+    check_interrupt, display, interrupted, DisplayHandle, EvcxrDisplay, MimeBundle, ProgressBar,
+    Render,
+};
+
+// libtorch, for the low-level cells (tensors, autograd, hand-written layers).
+pub use tch::nn::{Module, ModuleT, OptimizerConfig};
+pub use tch::{nn, no_grad, Device, IndexOp, Kind, Tensor};
+
+pub use crate::activations::*;
+pub use crate::backend::*;
+pub use crate::callbacks::*;
+pub use crate::layers::*;
+pub use crate::losses::*;
+pub use crate::metrics::*;
+pub use crate::models::*;
+pub use crate::optimizers::*;
+
+pub use crate::datasets::*;
+pub use crate::preprocessing::*;
+pub use crate::utils::*;
+
+pub use crate::plot::*;
