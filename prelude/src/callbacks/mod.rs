@@ -1,1 +1,5 @@
-//! Keras's `keras.callbacks`.
+//! Keras's `keras.callbacks`: hooks into `fit`, and the `History` it returns.
+
+pub mod history;
+
+pub use history::History;
