@@ -1,1 +1,193 @@
-fn main() {}
+//! `ferrokeras-kernel`: the Jupyter kernel for Rust with the ferrokeras prelude pre-loaded.
+//!
+//! ```text
+//! ferrokeras-kernel --connection-file FILE   run as a Jupyter kernel (what kernel.json says)
+//! ferrokeras-kernel install [--prefix DIR]    install the "ferrokeras" kernelspec
+//! ferrokeras-kernel warm [--session-root DIR] compile the prelude into the build cache
+//! ```
+
+mod install;
+mod interrupt;
+mod is_complete;
+mod output;
+mod server;
+mod session;
+mod session_dir;
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn main() -> Result<()> {
+    if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
+        // This process runs cells. Interrupts reach it as the flag file, never as SIGINT (a
+        // client may signal the kernel's whole process group), so that it is never killed
+        // by an interrupt that the prelude could have handled.
+        unsafe {
+            libc::signal(libc::SIGINT, libc::SIG_IGN);
+        }
+    }
+    // Returns only when this process is the kernel itself (not the cell process or the rustc
+    // wrapper that evcxr also runs this binary as).
+    evcxr::runtime_hook();
+
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--connection-file") | Some("kernel") => {
+            let file = args.get(1).context("missing connection file")?;
+            run_kernel(Path::new(file))
+        }
+        Some("install") => {
+            let prefix = flag_value(&args, "--prefix").map(PathBuf::from);
+            let dir = install::install(prefix.as_deref())?;
+            println!("Installed kernelspec ferrokeras in {}", dir.display());
+            Ok(())
+        }
+        Some("warm") => warm(flag_value(&args, "--session-root").map(PathBuf::from)),
+        Some("--version") => {
+            println!("ferrokeras-kernel {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        _ => bail!(
+            "usage: ferrokeras-kernel --connection-file FILE | install [--prefix DIR] | warm [--session-root DIR]"
+        ),
+    }
+}
+
+fn flag_value(args: &[String], flag: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn ferrokeras_home() -> PathBuf {
+    std::env::var_os("FERROKERAS_HOME")
+        .map(PathBuf::from)
+        .or_else(|| dirs::cache_dir().map(|d| d.join("ferrokeras")))
+        .unwrap_or_else(|| std::env::temp_dir().join("ferrokeras"))
+}
+
+/// Where the prelude crate is: `FERROKERAS_PRELUDE_DIR`, else next to this kernel's sources.
+fn session_config(session_dir: PathBuf) -> session::SessionConfig {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let prelude_dir = std::env::var_os("FERROKERAS_PRELUDE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("prelude"));
+    let prelude_dir = prelude_dir.canonicalize().unwrap_or(prelude_dir);
+    session::SessionConfig {
+        lockfile: Some(prelude_dir.join("../Cargo.lock")),
+        prelude_dir,
+        session_dir,
+        offline: std::env::var("FERROKERAS_ONLINE").map_or(true, |v| v != "1"),
+    }
+}
+
+/// Takes a session slot and sets the environment the cell process inherits. Must run before
+/// any thread starts (it sets environment variables).
+fn prepare_session(root: Option<PathBuf>) -> Result<(session_dir::Slot, session::SessionConfig)> {
+    let root = root.unwrap_or_else(|| ferrokeras_home().join("sessions"));
+    let slot = session_dir::take_slot(&root)?;
+    std::env::set_var("EVCXR_TMPDIR", &slot.dir);
+    std::env::set_var("FERROKERAS_KERNEL", "1");
+    std::env::set_var(
+        "FERROKERAS_INTERRUPT_FILE",
+        slot.dir.with_extension("interrupt"),
+    );
+    add_rust_std_to_library_path();
+    let config = session_config(slot.dir.clone());
+    Ok((slot, config))
+}
+
+/// Cells are compiled with `-C prefer-dynamic`, so the cell process must find the toolchain's
+/// `libstd-*.so`; when Jupyter starts the kernel directly (not through rustup's proxies) nothing
+/// else puts it on the library path.
+fn add_rust_std_to_library_path() {
+    let libdir = std::process::Command::new("rustc")
+        .args(["--print", "target-libdir"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if let Some(libdir) = libdir {
+        let mut path = std::ffi::OsString::from(libdir);
+        if let Some(old) = std::env::var_os("LD_LIBRARY_PATH") {
+            path.push(":");
+            path.push(old);
+        }
+        std::env::set_var("LD_LIBRARY_PATH", path);
+    }
+}
+
+fn grace_period() -> Duration {
+    let ms = std::env::var("FERROKERAS_INTERRUPT_GRACE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    Duration::from_millis(ms)
+}
+
+fn run_kernel(connection_file: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(connection_file)
+        .with_context(|| format!("reading {}", connection_file.display()))?;
+    let info: jupyter_protocol::ConnectionInfo =
+        serde_json::from_str(&text).context("parsing the connection file")?;
+    let (_slot, config) = prepare_session(None)?;
+    let interrupter = interrupt::Interrupter::new(
+        PathBuf::from(std::env::var_os("FERROKERAS_INTERRUPT_FILE").unwrap_or_default()),
+        grace_period(),
+    );
+    let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
+    let jobs = session::start(config, Arc::clone(&interrupter), out_tx.clone());
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(server::serve(info, jobs, interrupter, out_tx, out_rx))?;
+    // Let the iopub task send the last status messages.
+    runtime.block_on(tokio::time::sleep(Duration::from_millis(200)));
+    // Ending the process kills the cell process too (evcxr's handle kills it on drop, but we do
+    // not wait for the executor thread, which may be inside a long cell).
+    std::process::exit(0)
+}
+
+/// Compiles the prelude into the session cache and runs a first cell, printing timings.
+fn warm(root: Option<PathBuf>) -> Result<()> {
+    let start = Instant::now();
+    let (_slot, config) = prepare_session(root)?;
+    println!("session dir: {}", config.session_dir.display());
+    let interrupter =
+        interrupt::Interrupter::new(std::env::temp_dir().join("unused"), grace_period());
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
+    let jobs = session::start(config, interrupter, out_tx);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let parent = Box::new(jupyter_protocol::JupyterMessage::new(
+        jupyter_protocol::ExecuteRequest::new("warm".into()),
+        None,
+    ));
+    jobs.send(session::Job::Execute {
+        code: "Tensor::from_slice(&[1.0f32, 2.0, 3.0])".into(),
+        parent,
+        reply: tx,
+    })?;
+    let outcome = rx.blocking_recv()?;
+    while let Ok(out) = out_rx.try_recv() {
+        if let jupyter_protocol::JupyterMessageContent::StreamContent(s) = out.content {
+            print!("{}", s.text);
+        }
+    }
+    match outcome {
+        session::Outcome::Ok(data) => {
+            println!(
+                "{}",
+                data.get("text/plain").map(String::as_str).unwrap_or("")
+            );
+            println!(
+                "warm: first result after {:.1}s",
+                start.elapsed().as_secs_f64()
+            );
+            std::process::exit(0)
+        }
+        session::Outcome::Error {
+            evalue, traceback, ..
+        } => bail!("warm-up cell failed: {evalue}\n{}", traceback.join("\n")),
+    }
+}

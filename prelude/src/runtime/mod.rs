@@ -15,9 +15,11 @@
 
 pub mod display;
 pub mod interrupt;
+pub mod panic;
 pub mod progress;
 pub mod tensor_display;
 
 pub use display::{display, in_notebook, DisplayHandle, EvcxrDisplay, MimeBundle, Render};
 pub use interrupt::{check_interrupt, interrupted};
+pub use panic::kernel_init;
 pub use progress::ProgressBar;

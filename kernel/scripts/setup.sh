@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# ferrokeras set-up: on a fresh machine (Debian, Rust, Python 3.11, package registries only)
+# this creates the project's virtualenv with torch==2.13.0 (libtorch for tch 0.26), JupyterLab,
+# jupyter_client and nbclient; builds the kernel in release; installs the `ferrokeras`
+# kernelspec; compiles the prelude into the kernel's build cache; and starts JupyterLab.
+# Re-running it on a set-up machine only checks and starts JupyterLab.
+#
+#   bash kernel/scripts/setup.sh            # everything, then JupyterLab
+#   bash kernel/scripts/setup.sh --no-lab   # everything but JupyterLab (used by the tests)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO="$(pwd)"
+source kernel/scripts/env.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+START=$(date +%s)
+
+step "system packages"
+need=()
+command -v cc >/dev/null || need+=(build-essential)
+python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+if ((${#need[@]})); then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need[@]}"
+fi
+command -v cargo >/dev/null || { echo "Rust (cargo) is required: see https://rustup.rs" >&2; exit 1; }
+
+step "virtualenv $FERROKERAS_VENV"
+STAMP="$FERROKERAS_VENV/.ferrokeras-requirements"
+REQS="$REPO/kernel/scripts/requirements.txt"
+if [ ! -x "$FERROKERAS_VENV/bin/python" ]; then
+  python3 -m venv "$FERROKERAS_VENV"
+fi
+if ! cmp -s "$REQS" "$STAMP"; then
+  "$FERROKERAS_VENV/bin/pip" install -q --upgrade pip
+  "$FERROKERAS_VENV/bin/pip" install -q -r "$REQS"
+  cp "$REQS" "$STAMP"
+fi
+test -f "$LIBTORCH/lib/libtorch_cpu.so" || { echo "libtorch not found in $LIBTORCH" >&2; exit 1; }
+
+step "kernel (cargo build --release)"
+cargo build --release --locked -p ferrokeras-kernel
+KERNEL="$CARGO_TARGET_DIR/release/ferrokeras-kernel"
+
+step "kernelspec"
+FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" install --prefix "$FERROKERAS_VENV"
+jupyter kernelspec list | grep -q '^ *ferrokeras ' || { echo "kernelspec not listed" >&2; exit 1; }
+
+step "build cache (first start compiles the prelude; later starts reuse it)"
+FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" warm
+
+echo "set-up finished in $(( $(date +%s) - START ))s"
+if [ "${1:-}" != "--no-lab" ]; then
+  step "JupyterLab"
+  exec jupyter lab --notebook-dir "$REPO/notebooks"
+fi

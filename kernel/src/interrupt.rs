@@ -1,0 +1,132 @@
+//! Interrupting a running cell without losing the session.
+//!
+//! An interrupt first creates the flag file that the prelude polls (`ferrokeras::interrupted()`),
+//! so a long prelude call (training, dataset iteration) stops after the current batch and the
+//! cell returns normally: every variable survives. Only code that never polls is still running
+//! after the grace period; then the cell process is killed, evcxr restarts it, and the cell's
+//! reply says that the variables were lost.
+
+use std::path::PathBuf;
+use std::process::Child;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Shared between the executor (which runs cells) and the control channel (which interrupts).
+pub struct Interrupter {
+    flag_file: PathBuf,
+    grace: Duration,
+    /// The id of the cell now running, 0 when idle.
+    running: AtomicU64,
+    killed: AtomicBool,
+    process: Mutex<Option<Arc<Mutex<Child>>>>,
+}
+
+impl Interrupter {
+    /// An interrupter using `flag_file` and killing after `grace`.
+    pub fn new(flag_file: PathBuf, grace: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            flag_file,
+            grace,
+            running: AtomicU64::new(0),
+            killed: AtomicBool::new(false),
+            process: Mutex::new(None),
+        })
+    }
+
+    /// The cell process to kill when the grace period runs out (valid across restarts).
+    pub fn set_process(&self, handle: Arc<Mutex<Child>>) {
+        *self.process.lock().unwrap() = Some(handle);
+    }
+
+    /// Called by the executor before a cell runs.
+    pub fn cell_started(&self, cell_id: u64) {
+        let _ = std::fs::remove_file(&self.flag_file);
+        self.killed.store(false, Ordering::SeqCst);
+        self.running.store(cell_id, Ordering::SeqCst);
+    }
+
+    /// Called by the executor after a cell ends; returns whether the cell's process was killed.
+    pub fn cell_finished(&self) -> bool {
+        self.running.store(0, Ordering::SeqCst);
+        let _ = std::fs::remove_file(&self.flag_file);
+        self.killed.swap(false, Ordering::SeqCst)
+    }
+
+    /// Whether the flag file is up (the prelude sees `interrupted() == true`).
+    pub fn flag_is_set(&self) -> bool {
+        self.flag_file.exists()
+    }
+
+    /// Asks the running cell to stop; kills its process if it is still running after the grace
+    /// period. Does nothing when no cell runs.
+    pub fn interrupt(self: &Arc<Self>) {
+        let cell = self.running.load(Ordering::SeqCst);
+        if cell == 0 {
+            return;
+        }
+        if let Err(e) = std::fs::write(&self.flag_file, b"interrupt") {
+            eprintln!(
+                "ferrokeras: cannot create interrupt flag {}: {e}",
+                self.flag_file.display()
+            );
+        }
+        let this = Arc::clone(self);
+        std::thread::spawn(move || {
+            std::thread::sleep(this.grace);
+            if this.running.load(Ordering::SeqCst) == cell {
+                this.killed.store(true, Ordering::SeqCst);
+                if let Some(process) = this.process.lock().unwrap().as_ref() {
+                    let _ = process.lock().unwrap().kill();
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interrupt_sets_flag_only_while_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let i = Interrupter::new(dir.path().join("flag"), Duration::from_secs(60));
+        i.interrupt();
+        assert!(!i.flag_is_set(), "idle kernel must ignore interrupts");
+        i.cell_started(7);
+        i.interrupt();
+        assert!(i.flag_is_set());
+        assert!(!i.cell_finished(), "nothing was killed");
+        assert!(!i.flag_is_set(), "flag is cleared for the next cell");
+    }
+
+    #[test]
+    fn grace_period_kills_a_cell_that_does_not_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let i = Interrupter::new(dir.path().join("flag"), Duration::from_millis(50));
+        let child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let child = Arc::new(Mutex::new(child));
+        i.set_process(Arc::clone(&child));
+        i.cell_started(1);
+        i.interrupt();
+        // Wait for the kill (bounded).
+        for _ in 0..100 {
+            if let Ok(Some(_)) = child.lock().unwrap().try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            child.lock().unwrap().try_wait().unwrap().is_some(),
+            "child was not killed"
+        );
+        assert!(
+            i.cell_finished(),
+            "the executor learns the process was killed"
+        );
+    }
+}

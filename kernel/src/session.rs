@@ -1,0 +1,419 @@
+//! The evaluation session: an evcxr `CommandContext` on its own thread, with the prelude
+//! loaded, and a forwarder thread that turns the cell process's output into Jupyter messages.
+
+use crate::interrupt::Interrupter;
+use crate::output::{classify, format_compile_error, StdoutLine};
+use crossbeam_channel::{select, Receiver, Sender};
+use jupyter_protocol::{
+    DisplayData, JupyterMessage, JupyterMessageContent, Media, StreamContent, Transient,
+    UpdateDisplayData,
+};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Where the session finds the prelude and what it links.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// The `prelude/` crate directory.
+    pub prelude_dir: PathBuf,
+    /// A Cargo.lock to seed the session crate with, so offline resolution picks the versions
+    /// that set-up fetched.
+    pub lockfile: Option<PathBuf>,
+    /// evcxr's working directory (persistent: its `target/` is the build cache).
+    pub session_dir: PathBuf,
+    /// Run cargo offline (set-up fetched everything).
+    pub offline: bool,
+}
+
+/// How a cell ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// It ran; the final value's representations (possibly none).
+    Ok(HashMap<String, String>),
+    /// Compile error, panic, lost process, or a session that failed to start.
+    Error {
+        /// Short error name: `CompileError`, `Panic`, `Interrupted`, `KernelError`.
+        ename: String,
+        /// One-line message.
+        evalue: String,
+        /// Lines shown under the cell.
+        traceback: Vec<String>,
+    },
+}
+
+/// An output for the iopub channel, with the request it belongs to.
+pub struct Output {
+    pub parent: JupyterMessage,
+    pub content: JupyterMessageContent,
+}
+
+/// Work for the executor thread.
+pub enum Job {
+    Execute {
+        code: String,
+        parent: Box<JupyterMessage>,
+        reply: tokio::sync::oneshot::Sender<Outcome>,
+    },
+    Complete {
+        code: String,
+        byte_pos: usize,
+        reply: tokio::sync::oneshot::Sender<Option<(Vec<String>, usize, usize)>>,
+    },
+    Inspect {
+        code: String,
+        byte_pos: usize,
+        reply: tokio::sync::oneshot::Sender<Option<String>>,
+    },
+}
+
+/// Starts the executor and forwarder threads. Returns the job queue. The session starts
+/// (compiling the prelude if the cache is cold) in the background; jobs wait for it.
+pub fn start(
+    config: SessionConfig,
+    interrupter: Arc<Interrupter>,
+    outputs: tokio::sync::mpsc::UnboundedSender<Output>,
+) -> Sender<Job> {
+    let (job_tx, job_rx) = crossbeam_channel::unbounded();
+    std::thread::Builder::new()
+        .name("executor".into())
+        .spawn(move || Executor::run(config, interrupter, outputs, job_rx))
+        .expect("spawn executor thread");
+    job_tx
+}
+
+/// State shared between the executor and the forwarder.
+#[derive(Default)]
+struct Shared {
+    parent: Option<JupyterMessage>,
+    panic: Option<String>,
+}
+
+struct Executor {
+    ctx: evcxr::CommandContext,
+    shared: Arc<Mutex<Shared>>,
+    flush: Sender<Sender<()>>,
+    interrupter: Arc<Interrupter>,
+    next_cell: u64,
+}
+
+/// The code run at start and after every restart of the cell process.
+const INIT_CODE: &str = "use ferrokeras::prelude::*;\nferrokeras::runtime::kernel_init();";
+
+impl Executor {
+    fn run(
+        config: SessionConfig,
+        interrupter: Arc<Interrupter>,
+        outputs: tokio::sync::mpsc::UnboundedSender<Output>,
+        jobs: Receiver<Job>,
+    ) {
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let started = Self::start(&config, Arc::clone(&shared), outputs, &interrupter);
+        let mut executor = match started {
+            Ok(e) => e,
+            Err(message) => {
+                eprintln!("ferrokeras: session failed to start: {message}");
+                return Self::serve_failure(&message, jobs);
+            }
+        };
+        for job in jobs {
+            executor.handle(job);
+        }
+    }
+
+    fn start(
+        config: &SessionConfig,
+        shared: Arc<Mutex<Shared>>,
+        outputs: tokio::sync::mpsc::UnboundedSender<Output>,
+        interrupter: &Arc<Interrupter>,
+    ) -> Result<Self, String> {
+        std::fs::create_dir_all(&config.session_dir).map_err(|e| e.to_string())?;
+        if let Some(lock) = &config.lockfile {
+            let target = config.session_dir.join("Cargo.lock");
+            if !target.exists() && lock.exists() {
+                let _ = std::fs::copy(lock, &target);
+            }
+        }
+        let (mut ctx, evcxr_outputs) =
+            evcxr::CommandContext::new().map_err(|e| format!("evcxr: {e}"))?;
+        let (flush_tx, flush_rx) = crossbeam_channel::unbounded();
+        {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("forwarder".into())
+                .spawn(move || forward(evcxr_outputs, shared, flush_rx, outputs))
+                .map_err(|e| e.to_string())?;
+        }
+        interrupter.set_process(ctx.process_handle());
+        let dep = format!(
+            ":dep ferrokeras = {{ path = \"{}\" }}",
+            config.prelude_dir.display()
+        );
+        let mut setup = vec![dep];
+        if config.offline {
+            setup.insert(0, ":offline 1".to_string());
+        }
+        for command in setup {
+            ctx.execute(&command)
+                .map_err(|e| format!("`{command}` failed: {e}"))?;
+        }
+        let mut executor = Executor {
+            ctx,
+            shared,
+            flush: flush_tx,
+            interrupter: Arc::clone(interrupter),
+            next_cell: 1,
+        };
+        executor.load_prelude()?;
+        Ok(executor)
+    }
+
+    fn load_prelude(&mut self) -> Result<(), String> {
+        match self.ctx.execute(INIT_CODE) {
+            Ok(_) => Ok(()),
+            Err(evcxr::Error::CompilationErrors(errors)) => Err(errors
+                .iter()
+                .map(|e| e.rendered())
+                .collect::<Vec<_>>()
+                .join("\n")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// When the session cannot start, every request gets the reason.
+    fn serve_failure(message: &str, jobs: Receiver<Job>) {
+        for job in jobs {
+            match job {
+                Job::Execute { reply, .. } => {
+                    let _ = reply.send(Outcome::Error {
+                        ename: "KernelError".into(),
+                        evalue: "the Rust session could not start".into(),
+                        traceback: message.lines().map(str::to_string).collect(),
+                    });
+                }
+                Job::Complete { reply, .. } => {
+                    let _ = reply.send(None);
+                }
+                Job::Inspect { reply, .. } => {
+                    let _ = reply.send(None);
+                }
+            }
+        }
+    }
+
+    fn handle(&mut self, job: Job) {
+        match job {
+            Job::Execute {
+                code,
+                parent,
+                reply,
+            } => {
+                let outcome = self.execute(&code, *parent);
+                let _ = reply.send(outcome);
+            }
+            Job::Complete {
+                code,
+                byte_pos,
+                reply,
+            } => {
+                let result = self.ctx.completions(&code, byte_pos).ok().map(|c| {
+                    let matches = c.completions.into_iter().map(|c| c.code).collect();
+                    (matches, c.start_offset, c.end_offset)
+                });
+                let _ = reply.send(result);
+            }
+            Job::Inspect {
+                code,
+                byte_pos,
+                reply,
+            } => {
+                let text = self
+                    .ctx
+                    .hover_at(&code, byte_pos)
+                    .ok()
+                    .map(|(a, b)| {
+                        if b.is_empty() {
+                            a
+                        } else {
+                            format!("{a}\n\n{b}")
+                        }
+                    })
+                    .filter(|t| !t.is_empty() && t != "No documentation found");
+                let _ = reply.send(text);
+            }
+        }
+    }
+
+    fn execute(&mut self, code: &str, parent: JupyterMessage) -> Outcome {
+        {
+            let mut shared = self.shared.lock().unwrap();
+            shared.parent = Some(parent);
+            shared.panic = None;
+        }
+        let cell = self.next_cell;
+        self.next_cell += 1;
+        self.interrupter.cell_started(cell);
+        let result = self.ctx.execute(code);
+        let was_interrupted = self.interrupter.flag_is_set();
+        let killed = self.interrupter.cell_finished();
+        self.flush_output();
+        let panic = self.shared.lock().unwrap().panic.take();
+        match result {
+            Err(evcxr::Error::SubprocessTerminated(message)) => {
+                let reloaded = self.load_prelude();
+                self.flush_output();
+                let lost = "All variables of this session were lost; the prelude is loaded again.";
+                let (ename, evalue) = if killed {
+                    (
+                        "Interrupted",
+                        format!(
+                            "The cell did not stop after the interrupt, so its process was restarted. {lost}"
+                        ),
+                    )
+                } else {
+                    (
+                        "KernelError",
+                        format!("The cell's process ended: {message}. {lost}"),
+                    )
+                };
+                let mut traceback = vec![evalue.clone()];
+                if let Err(e) = reloaded {
+                    traceback.push(format!("Reloading the prelude failed: {e}"));
+                }
+                Outcome::Error {
+                    ename: ename.into(),
+                    evalue,
+                    traceback,
+                }
+            }
+            Err(evcxr::Error::CompilationErrors(errors)) => {
+                let mut traceback = Vec::new();
+                let mut evalue = String::new();
+                for error in &errors {
+                    let (message, lines) = format_compile_error(error, code);
+                    if evalue.is_empty() {
+                        evalue = message;
+                    }
+                    traceback.extend(lines);
+                }
+                Outcome::Error {
+                    ename: "CompileError".into(),
+                    evalue,
+                    traceback,
+                }
+            }
+            Err(other) => Outcome::Error {
+                ename: "Error".into(),
+                evalue: other.to_string(),
+                traceback: vec![other.to_string()],
+            },
+            Ok(_) if panic.is_some() => {
+                let message = panic.unwrap_or_default();
+                Outcome::Error {
+                    ename: "Panic".into(),
+                    evalue: message.clone(),
+                    traceback: vec![
+                        format!("thread panicked: {message}"),
+                        "Variables this cell used may be gone; all others are kept.".into(),
+                    ],
+                }
+            }
+            Ok(outputs) => {
+                if was_interrupted {
+                    eprintln!("ferrokeras: cell stopped after an interrupt; variables kept");
+                }
+                Outcome::Ok(outputs.content_by_mime_type)
+            }
+        }
+    }
+
+    /// Waits until the forwarder has sent everything the cell printed.
+    fn flush_output(&self) {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        if self.flush.send(tx).is_ok() {
+            let _ = rx.recv_timeout(Duration::from_secs(5));
+        }
+    }
+}
+
+/// How long stdout text is gathered into one `stream` message.
+const STREAM_BATCH: Duration = Duration::from_millis(15);
+
+fn forward(
+    outputs: evcxr::EvalContextOutputs,
+    shared: Arc<Mutex<Shared>>,
+    flush: Receiver<Sender<()>>,
+    sink: tokio::sync::mpsc::UnboundedSender<Output>,
+) {
+    let mut stdout_buf = String::new();
+    let mut stderr_buf = String::new();
+    let send = |content: JupyterMessageContent| {
+        if let Some(parent) = shared.lock().unwrap().parent.clone() {
+            let _ = sink.send(Output { parent, content });
+        }
+    };
+    let emit_text = |buf: &mut String, stderr: bool| {
+        if !buf.is_empty() {
+            let text = std::mem::take(buf);
+            send(JupyterMessageContent::StreamContent(if stderr {
+                StreamContent::stderr(&text)
+            } else {
+                StreamContent::stdout(&text)
+            }));
+        }
+    };
+    let handle_stdout = |line: String, buf: &mut String| match classify(line) {
+        StdoutLine::Text(t) => {
+            buf.push_str(&t);
+            buf.push('\n');
+        }
+        StdoutLine::Display(d) => {
+            emit_text(buf, false);
+            let data: Media =
+                serde_json::from_value(serde_json::Value::Object(d.data)).unwrap_or_default();
+            let content = if d.op == "update" {
+                let mut u = UpdateDisplayData::new(data, &d.display_id);
+                u.metadata = d.metadata;
+                JupyterMessageContent::UpdateDisplayData(u)
+            } else {
+                let mut dd = DisplayData::new(data);
+                dd.metadata = d.metadata;
+                dd.transient = Some(Transient {
+                    display_id: Some(d.display_id),
+                });
+                JupyterMessageContent::DisplayData(dd)
+            };
+            send(content);
+        }
+        StdoutLine::Panic(p) => {
+            shared.lock().unwrap().panic = Some(p.message);
+        }
+    };
+    loop {
+        select! {
+            recv(outputs.stdout) -> line => match line {
+                Ok(line) => handle_stdout(line, &mut stdout_buf),
+                Err(_) => break,
+            },
+            recv(outputs.stderr) -> line => match line {
+                Ok(line) => { stderr_buf.push_str(&line); stderr_buf.push('\n'); }
+                Err(_) => break,
+            },
+            recv(flush) -> ack => {
+                // evcxr returns only once stdout is drained; stderr comes on its own thread, so
+                // give it a moment to arrive.
+                std::thread::sleep(Duration::from_millis(5));
+                while let Ok(line) = outputs.stdout.try_recv() { handle_stdout(line, &mut stdout_buf); }
+                while let Ok(line) = outputs.stderr.try_recv() { stderr_buf.push_str(&line); stderr_buf.push('\n'); }
+                emit_text(&mut stdout_buf, false);
+                emit_text(&mut stderr_buf, true);
+                if let Ok(ack) = ack { let _ = ack.send(()); }
+            },
+            default(STREAM_BATCH) => {
+                emit_text(&mut stdout_buf, false);
+                emit_text(&mut stderr_buf, true);
+            }
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! A test harness that starts the real kernel binary with a connection file and talks to it
+//! over real ZeroMQ sockets, as a Jupyter client does.
+#![allow(dead_code)]
+
+use jupyter_protocol::{
+    ConnectionInfo, DisplayData, ErrorOutput, ExecuteReply, ExecuteRequest, ExecuteResult,
+    InterruptRequest, JupyterMessage, JupyterMessageContent, KernelInfoRequest, Transport,
+    UpdateDisplayData,
+};
+use jupyter_zmq_client as zmq;
+use std::process::{Child, Command};
+use std::time::Duration;
+use tokio::time::timeout;
+
+pub struct TestKernel {
+    pub info: ConnectionInfo,
+    child: Child,
+    _dir: tempfile::TempDir,
+    pub shell: zmq::ClientShellConnection,
+    pub iopub: zmq::ClientIoPubConnection,
+    pub control: zmq::ClientControlConnection,
+    session: String,
+}
+
+/// Everything a cell produced.
+#[derive(Debug, Default)]
+pub struct CellRun {
+    pub reply: Option<ExecuteReply>,
+    pub stdout: String,
+    pub stderr: String,
+    pub results: Vec<ExecuteResult>,
+    pub displays: Vec<DisplayData>,
+    pub updates: Vec<UpdateDisplayData>,
+    pub errors: Vec<ErrorOutput>,
+    pub statuses: Vec<String>,
+}
+
+impl CellRun {
+    pub fn ok(&self) -> bool {
+        self.reply
+            .as_ref()
+            .is_some_and(|r| matches!(r.status, jupyter_protocol::ReplyStatus::Ok))
+    }
+    /// The `text/plain` of the execute_result.
+    pub fn result_text(&self) -> Option<String> {
+        self.results
+            .first()
+            .and_then(|r| media_text(&r.data, "text/plain"))
+    }
+}
+
+pub fn media_text(media: &jupyter_protocol::Media, mime: &str) -> Option<String> {
+    let v = serde_json::to_value(media).ok()?;
+    v.get(mime).and_then(|t| t.as_str().map(str::to_string))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl TestKernel {
+    /// Starts the kernel and waits until it answers kernel_info and its iopub is connected.
+    pub async fn start() -> TestKernel {
+        let dir = tempfile::tempdir().unwrap();
+        let info = ConnectionInfo {
+            ip: "127.0.0.1".into(),
+            transport: Transport::TCP,
+            shell_port: free_port(),
+            iopub_port: free_port(),
+            stdin_port: free_port(),
+            control_port: free_port(),
+            hb_port: free_port(),
+            key: uuid::Uuid::new_v4().to_string(),
+            signature_scheme: "hmac-sha256".into(),
+            kernel_name: Some("ferrokeras".into()),
+        };
+        let file = dir.path().join("connection.json");
+        std::fs::write(&file, serde_json::to_string(&info).unwrap()).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_ferrokeras-kernel"))
+            .arg("--connection-file")
+            .arg(&file)
+            .env("FERROKERAS_INTERRUPT_GRACE_MS", "3000")
+            .spawn()
+            .expect("start kernel");
+        let session = uuid::Uuid::new_v4().to_string();
+        // Give the kernel a moment to bind before connecting.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let identity = zmq::peer_identity_for_session(&session).unwrap();
+        let shell = zmq::create_client_shell_connection_with_identity(&info, &session, identity)
+            .await
+            .unwrap();
+        let iopub = zmq::create_client_iopub_connection(&info, "", &session)
+            .await
+            .unwrap();
+        let control = zmq::create_client_control_connection(&info, &session)
+            .await
+            .unwrap();
+        let mut kernel = TestKernel {
+            info,
+            child,
+            _dir: dir,
+            shell,
+            iopub,
+            control,
+            session,
+        };
+        kernel.wait_ready().await;
+        kernel
+    }
+
+    async fn wait_ready(&mut self) {
+        for _ in 0..100 {
+            let request = JupyterMessage::new(KernelInfoRequest {}, None);
+            let id = request.header.msg_id.clone();
+            self.shell.send(request).await.unwrap();
+            let reply = timeout(Duration::from_secs(30), self.shell.read()).await;
+            assert!(reply.is_ok(), "no kernel_info reply");
+            // iopub is ready once the status messages for this request arrive.
+            let got_status = timeout(Duration::from_millis(500), async {
+                loop {
+                    let m = self.iopub.read().await.unwrap();
+                    if m.parent_header.as_ref().is_some_and(|h| h.msg_id == id) {
+                        return;
+                    }
+                }
+            })
+            .await;
+            if got_status.is_ok() {
+                // Drain the rest of this request's messages.
+                let _ = timeout(Duration::from_millis(200), async {
+                    loop {
+                        let _ = self.iopub.read().await;
+                    }
+                })
+                .await;
+                return;
+            }
+        }
+        panic!("iopub never connected");
+    }
+
+    /// Sends an execute request without waiting.
+    pub async fn send_execute(&mut self, code: &str) -> String {
+        let request = JupyterMessage::new(ExecuteRequest::new(code.to_string()), None);
+        let id = request.header.msg_id.clone();
+        self.shell.send(request).await.unwrap();
+        id
+    }
+
+    /// Collects the outputs of request `id` until its status goes idle, and its reply.
+    pub async fn collect(&mut self, id: &str, limit: Duration) -> CellRun {
+        let mut run = CellRun::default();
+        timeout(limit, async {
+            loop {
+                let m = self.iopub.read().await.unwrap();
+                if m.parent_header.as_ref().is_none_or(|h| h.msg_id != id) {
+                    continue;
+                }
+                match m.content {
+                    JupyterMessageContent::StreamContent(s) => {
+                        let text = s.text.clone();
+                        if format!("{:?}", s.name).to_lowercase().contains("stderr") {
+                            run.stderr.push_str(&text)
+                        } else {
+                            run.stdout.push_str(&text)
+                        }
+                    }
+                    JupyterMessageContent::ExecuteResult(r) => run.results.push(r),
+                    JupyterMessageContent::DisplayData(d) => run.displays.push(d),
+                    JupyterMessageContent::UpdateDisplayData(u) => run.updates.push(u),
+                    JupyterMessageContent::ErrorOutput(e) => run.errors.push(e),
+                    JupyterMessageContent::Status(s) => {
+                        let state = format!("{:?}", s.execution_state).to_lowercase();
+                        let idle = state.contains("idle");
+                        run.statuses.push(state);
+                        if idle {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("cell did not finish within {limit:?}: {run:?}"));
+        let reply = timeout(Duration::from_secs(10), self.shell.read())
+            .await
+            .expect("no execute_reply")
+            .unwrap();
+        if let JupyterMessageContent::ExecuteReply(r) = reply.content {
+            run.reply = Some(r);
+        }
+        run
+    }
+
+    /// Runs a cell and collects everything it produced.
+    pub async fn execute(&mut self, code: &str) -> CellRun {
+        let id = self.send_execute(code).await;
+        self.collect(&id, Duration::from_secs(300)).await
+    }
+
+    pub async fn interrupt(&mut self) {
+        let request = JupyterMessage::new(InterruptRequest {}, None);
+        self.control.send(request).await.unwrap();
+        let reply = timeout(Duration::from_secs(10), self.control.read())
+            .await
+            .expect("no interrupt_reply")
+            .unwrap();
+        assert_eq!(reply.header.msg_type, "interrupt_reply");
+    }
+
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+}
+
+impl Drop for TestKernel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

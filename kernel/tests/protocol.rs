@@ -1,0 +1,241 @@
+//! The kernel over real ZeroMQ: kernel_info, execution with streams and results, errors for
+//! compile errors and panics (with state kept), interrupts (polling and not), signatures,
+//! is_complete and complete, and the display channel.
+
+mod common;
+
+use common::{media_text, TestKernel};
+use jupyter_protocol::{
+    CompleteRequest, IsCompleteReplyStatus, IsCompleteRequest, JupyterMessage,
+    JupyterMessageContent, KernelInfoRequest,
+};
+use std::time::{Duration, Instant};
+use tokio::time::timeout;
+
+#[tokio::test]
+async fn kernel_info_describes_rust() {
+    let mut k = TestKernel::start().await;
+    k.shell
+        .send(JupyterMessage::new(KernelInfoRequest {}, None))
+        .await
+        .unwrap();
+    let reply = k.shell.read().await.unwrap();
+    let JupyterMessageContent::KernelInfoReply(info) = reply.content else {
+        panic!("not a kernel_info_reply: {reply:?}");
+    };
+    assert_eq!(info.protocol_version, "5.3");
+    assert_eq!(info.language_info.name, "rust");
+    assert_eq!(info.language_info.mimetype.as_deref(), Some("text/rust"));
+    assert_eq!(info.language_info.file_extension.as_deref(), Some(".rs"));
+    let mode = serde_json::to_value(&info.language_info.codemirror_mode).unwrap();
+    assert_eq!(mode, serde_json::json!("rust"));
+}
+
+#[tokio::test]
+async fn execute_streams_result_and_counts() {
+    let mut k = TestKernel::start().await;
+    let run = k.execute("println!(\"hello from rust\");\n1 + 1").await;
+    assert!(run.ok(), "{run:?}");
+    assert_eq!(run.stdout, "hello from rust\n");
+    assert_eq!(run.result_text().as_deref(), Some("2"));
+    assert_eq!(run.statuses.first().map(String::as_str), Some("busy"));
+    assert_eq!(run.statuses.last().map(String::as_str), Some("idle"));
+    let first = run.reply.unwrap().execution_count.value();
+    let second = k.execute("let x = 5;").await;
+    assert_eq!(second.reply.unwrap().execution_count.value(), first + 1);
+    // The prelude is loaded: no `:dep`, no `use`.
+    let t = k.execute("Tensor::from_slice(&[1.0f32, 2.0, 3.0])").await;
+    assert!(t.ok(), "{t:?}");
+    let text = t.result_text().unwrap();
+    assert!(
+        text.contains("shape=(3,), dtype=float32, device=cpu"),
+        "{text}"
+    );
+    assert!(text.contains("[1., 2., 3.]"), "{text}");
+    assert!(media_text(&t.results[0].data, "text/html").is_some());
+}
+
+#[tokio::test]
+async fn compile_error_points_into_the_cell() {
+    let mut k = TestKernel::start().await;
+    let run = k.execute("let a = 1;\nlet b: i32 = \"text\";").await;
+    assert!(!run.ok());
+    let error = &run.errors[0];
+    assert_eq!(error.ename, "CompileError");
+    assert!(error.evalue.contains("mismatched types"), "{error:?}");
+    let traceback = error.traceback.join("\n");
+    assert!(traceback.contains("cell:2:"), "{traceback}");
+    assert!(traceback.contains("let b: i32 = \"text\";"), "{traceback}");
+}
+
+#[tokio::test]
+async fn panic_is_an_error_and_state_survives() {
+    let mut k = TestKernel::start().await;
+    assert!(k.execute("let kept = 41;").await.ok());
+    let run = k
+        .execute("let v: Vec<i32> = Vec::new();\nlet boom = v[3];")
+        .await;
+    assert!(!run.ok());
+    assert_eq!(run.errors[0].ename, "Panic");
+    assert!(
+        run.errors[0].evalue.contains("index out of bounds"),
+        "{:?}",
+        run.errors
+    );
+    let after = k.execute("kept + 1").await;
+    assert!(after.ok(), "{after:?}");
+    assert_eq!(after.result_text().as_deref(), Some("42"));
+}
+
+#[tokio::test]
+async fn interrupt_stops_a_polling_prelude_loop_and_keeps_variables() {
+    let mut k = TestKernel::start().await;
+    assert!(k.execute("let before = 7;").await.ok());
+    let id = k
+        .send_execute(
+            "let mut spins = 0u64;\nwhile !ferrokeras::interrupted() { std::thread::sleep(std::time::Duration::from_millis(5)); spins += 1; }\nprintln!(\"stopped cleanly\");",
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let asked = Instant::now();
+    k.interrupt().await;
+    let run = k.collect(&id, Duration::from_secs(30)).await;
+    assert!(run.ok(), "{run:?}");
+    assert!(run.stdout.contains("stopped cleanly"));
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        asked.elapsed()
+    );
+    let after = k.execute("before * 6").await;
+    assert_eq!(after.result_text().as_deref(), Some("42"), "{after:?}");
+}
+
+#[tokio::test]
+async fn interrupt_ends_a_non_polling_loop_and_the_kernel_keeps_serving() {
+    let mut k = TestKernel::start().await;
+    assert!(k.execute("let before = 7;").await.ok());
+    let id = k.send_execute("loop { std::hint::spin_loop(); }").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let asked = Instant::now();
+    k.interrupt().await;
+    let run = k.collect(&id, Duration::from_secs(60)).await;
+    let waited = asked.elapsed();
+    assert!(!run.ok());
+    assert_eq!(run.errors[0].ename, "Interrupted");
+    assert!(
+        run.errors[0].evalue.contains("variables"),
+        "{:?}",
+        run.errors
+    );
+    // Grace period (3 s) plus restarting the cell process.
+    assert!(waited < Duration::from_secs(20), "took {waited:?}");
+    let after = k
+        .execute("Tensor::from_slice(&[2i64]).sum(Kind::Int64)")
+        .await;
+    assert!(after.ok(), "kernel must keep serving: {after:?}");
+    let lost = k.execute("before").await;
+    assert!(!lost.ok(), "variables are gone after a restart");
+}
+
+#[tokio::test]
+async fn badly_signed_messages_are_ignored() {
+    let mut k = TestKernel::start().await;
+    let mut bad_info = k.info.clone();
+    bad_info.key = "not-the-key".into();
+    let session = uuid::Uuid::new_v4().to_string();
+    let identity = jupyter_zmq_client::peer_identity_for_session(&session).unwrap();
+    let mut forger = jupyter_zmq_client::create_client_shell_connection_with_identity(
+        &bad_info, &session, identity,
+    )
+    .await
+    .unwrap();
+    let request = JupyterMessage::new(
+        jupyter_protocol::ExecuteRequest::new("let forged = 1;".into()),
+        None,
+    );
+    forger.send(request).await.unwrap();
+    let answer = timeout(Duration::from_secs(3), forger.read()).await;
+    assert!(answer.is_err(), "the kernel answered a forged message");
+    // The forged code never ran, and the kernel still serves signed messages.
+    let run = k.execute("forged").await;
+    assert!(!run.ok());
+    assert_eq!(run.errors[0].ename, "CompileError");
+}
+
+#[tokio::test]
+async fn is_complete_and_complete() {
+    let mut k = TestKernel::start().await;
+    for (code, want) in [
+        ("let x = 1;", IsCompleteReplyStatus::Complete),
+        ("fn f() {", IsCompleteReplyStatus::Incomplete),
+    ] {
+        k.shell
+            .send(JupyterMessage::new(
+                IsCompleteRequest { code: code.into() },
+                None,
+            ))
+            .await
+            .unwrap();
+        let reply = k.shell.read().await.unwrap();
+        let JupyterMessageContent::IsCompleteReply(r) = reply.content else {
+            panic!("{reply:?}")
+        };
+        assert_eq!(r.status, want, "{code}");
+    }
+    let code = "let t = Tensor::zeros([2], (Kind::Float, Device::Cpu));\nt.resh";
+    k.shell
+        .send(JupyterMessage::new(
+            CompleteRequest {
+                code: code.into(),
+                cursor_pos: code.chars().count(),
+            },
+            None,
+        ))
+        .await
+        .unwrap();
+    let reply = timeout(Duration::from_secs(120), k.shell.read())
+        .await
+        .unwrap()
+        .unwrap();
+    let JupyterMessageContent::CompleteReply(r) = reply.content else {
+        panic!("{reply:?}")
+    };
+    assert!(
+        r.matches.iter().any(|m| m.starts_with("reshape")),
+        "{:?}",
+        r.matches
+    );
+    assert_eq!(r.cursor_end, code.chars().count());
+    assert_eq!(r.cursor_start, code.chars().count() - "resh".len());
+}
+
+#[tokio::test]
+async fn displays_can_be_updated_in_place() {
+    let mut k = TestKernel::start().await;
+    let run = k
+        .execute(
+            "let h = display(&MimeBundle::text(\"epoch 1\"));\nh.update(&MimeBundle::text(\"epoch 2\").with_html(\"<b>2</b>\"));",
+        )
+        .await;
+    assert!(run.ok(), "{run:?}");
+    assert_eq!(run.displays.len(), 1);
+    let id = run.displays[0]
+        .transient
+        .as_ref()
+        .and_then(|t| t.display_id.clone())
+        .expect("display id");
+    assert_eq!(
+        media_text(&run.displays[0].data, "text/plain").as_deref(),
+        Some("epoch 1")
+    );
+    assert_eq!(run.updates.len(), 1);
+    assert_eq!(
+        run.updates[0].transient.display_id.as_deref(),
+        Some(id.as_str())
+    );
+    assert_eq!(
+        media_text(&run.updates[0].data, "text/html").as_deref(),
+        Some("<b>2</b>")
+    );
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every ferrokeras test: set-up (idempotent, no JupyterLab), the workspace's Rust tests
+# (unit, integration, doctests; the kernel's protocol tests talk to the real kernel binary
+# over ZeroMQ), then the end-to-end notebook tests (nbclient against the installed kernelspec).
+#
+#   bash tests/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+START=$(date +%s)
+bash kernel/scripts/setup.sh --no-lab
+source kernel/scripts/env.sh
+# Tests never touch the network: loaders fail with a clear error instead of downloading.
+export FERROKERAS_OFFLINE=1
+
+echo "==> prelude tests (cargo test --release -p ferrokeras)"
+cargo test --release --locked -p ferrokeras
+
+echo "==> kernel tests (real kernel over ZeroMQ; one at a time, they share the build cache)"
+cargo test --release --locked -p ferrokeras-kernel -- --test-threads=1
+
+echo "==> end-to-end notebook tests (nbclient)"
+python -m pytest -q tests/
+echo "all tests finished in $(( $(date +%s) - START ))s"

@@ -1,0 +1,18 @@
+"""notebooks/00_smoke.ipynb executed with nbclient against the installed ferrokeras kernel."""
+from conftest import NOTEBOOKS, errors, outputs, run_notebook
+
+
+def test_smoke_notebook_runs_and_displays():
+    nb, messages = run_notebook(NOTEBOOKS / "00_smoke.ipynb")
+    assert errors(nb) == []
+    results = [out for _, out in outputs(nb, "execute_result")]
+    # A prelude call's tensor displays numpy-style.
+    first = results[0]["data"]["text/plain"]
+    assert "shape=(3,), dtype=float32, device=cpu" in first
+    assert "[1., 2., 3.]" in first
+    assert "[[ 5., 14.],\n [14., 50.]]" in results[1]["data"]["text/plain"]
+    # The progress bar was shown, then updated in place, ending in Keras's line.
+    kinds = [m["msg_type"] for m in messages]
+    assert "update_display_data" in kinds
+    bars = [out for _, out in outputs(nb, "display_data") if "text/plain" in out.get("data", {})]
+    assert any(b["data"]["text/plain"].startswith("20/20 ━━━━━━━━━━━━━━━━━━━━") for b in bars)
