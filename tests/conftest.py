@@ -23,13 +23,13 @@ def run_notebook(path: pathlib.Path, timeout: int = 900):
     )
     # Record every iopub message so tests can check live updates (update_display_data).
     messages = []
-    original = client.output
+    original = client.process_message
 
-    def spy(outs, msg, display_id, cell_index):
+    def spy(msg, cell, cell_index):
         messages.append(msg)
-        return original(outs, msg, display_id, cell_index)
+        return original(msg, cell, cell_index)
 
-    client.output = spy
+    client.process_message = spy
     client.execute()
     return nb, messages
 

@@ -143,7 +143,7 @@ fn run_kernel(connection_file: &Path) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(server::serve(info, jobs, interrupter, out_tx, out_rx))?;
     // Let the iopub task send the last status messages.
-    runtime.block_on(tokio::time::sleep(Duration::from_millis(200)));
+    runtime.block_on(async { tokio::time::sleep(Duration::from_millis(200)).await });
     // Ending the process kills the cell process too (evcxr's handle kills it on drop, but we do
     // not wait for the executor thread, which may be inside a long cell).
     std::process::exit(0)
