@@ -1,1 +1,27 @@
-//! Keras's `keras.plot`.
+//! Plots: matplotlib-style figures and one-call pictures of training, images and filters.
+//!
+//! A [`Figure`] holds a grid of subplots ([`Axes`]) with `plot`, `scatter`, `imshow`,
+//! `matshow`, `bar`, titles (in colour), axis labels, legends and `axis_off`. It shows inline
+//! as PNG (or SVG) when it is a cell's last expression, or at once with `.show()`, and saves
+//! with `.save("plot.png")`. Text uses a bundled font (DejaVu Sans), so figures look the same
+//! on every machine.
+//!
+//! Ready-made pictures, one call each: [`plot_history`], [`image_grid`],
+//! [`prediction_grid`], [`plot_feature_maps`], [`activation_panel`], [`plot_filters`],
+//! [`compare_curves`], [`confusion_matrix`], [`scatter_by_class`]; and [`LivePlot`] redraws
+//! the training curves in place after every epoch.
+
+mod axes;
+mod cartesian;
+mod color;
+mod colormap;
+mod draw;
+mod figure;
+mod font;
+mod image_data;
+
+pub use axes::{Axes, AxesImage, Bars, Line2D, Scatter, Series, TextNote};
+pub use color::Color;
+pub use colormap::{CmapSpec, Colormap};
+pub use figure::{Figure, FigureFormat};
+pub use image_data::ImageData;
