@@ -5,6 +5,7 @@ use super::axes::Axes;
 use super::draw::{draw_axes, draw_text, perr, place_image, PlacedImage, Rect};
 use super::font::ensure_registered;
 use super::image_data::resize_nearest;
+use super::raster::RasterBackend;
 use crate::error::{Error, Result};
 use crate::runtime::{display, DisplayHandle, MimeBundle, Render};
 use plotters::prelude::*;
@@ -236,8 +237,7 @@ impl Figure {
             paste(&mut buf, w, h, &p);
         }
         {
-            let root =
-                BitMapBackend::with_buffer(&mut buf, (self.width, self.height)).into_drawing_area();
+            let root = RasterBackend::new(&mut buf, (self.width, self.height)).into_drawing_area();
             self.draw_on(&root)?;
         }
         Ok(buf)

@@ -11,17 +11,28 @@
 //! [`compare_curves`], [`confusion_matrix`], [`scatter_by_class`]; and [`LivePlot`] redraws
 //! the training curves in place after every epoch.
 
+mod activations;
 mod axes;
 mod cartesian;
+mod classes;
 mod color;
 mod colormap;
 mod draw;
 mod figure;
 mod font;
+mod grids;
+mod history;
 mod image_data;
+mod live;
+mod raster;
 
+pub use activations::{activation_panel, plot_feature_maps, plot_filters};
 pub use axes::{Axes, AxesImage, Bars, Line2D, Scatter, Series, TextNote};
+pub use classes::{confusion_matrix, scatter_by_class};
 pub use color::Color;
 pub use colormap::{CmapSpec, Colormap};
 pub use figure::{Figure, FigureFormat};
+pub use grids::{image_grid, prediction_grid};
+pub use history::{compare_curves, plot_history, plot_history_with, HistoryPlot};
 pub use image_data::ImageData;
+pub use live::LivePlot;
