@@ -196,16 +196,24 @@ fn imshow_reproduces_a_known_array_pixel_for_pixel() {
             assert_eq!(png.get_pixel(x, y).0, [v, v, v], "pixel row {r} col {c}");
         }
     }
-    // The SVG embeds the image at its own 28×28 resolution, values exact.
+    // The SVG embeds the image enlarged by a whole factor, values exact.
     let start = svg.find("data:image/png;base64,").expect("embedded image") + 22;
     let end = start + svg[start..].find('"').unwrap();
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(&svg[start..end])
         .unwrap();
     let embedded = decode_png(&bytes);
-    assert_eq!(embedded.dimensions(), (28, 28));
-    for (i, p) in embedded.pixels().enumerate() {
-        assert_eq!(p.0, [values[i]; 3]);
+    let (ew, eh) = embedded.dimensions();
+    assert_eq!(ew, eh);
+    assert_eq!(ew % 28, 0, "whole factor, got {ew}");
+    let f = ew / 28;
+    for r in 0..28u32 {
+        for c in 0..28u32 {
+            let v = values[(r * 28 + c) as usize];
+            for (dx, dy) in [(0, 0), (f - 1, f - 1)] {
+                assert_eq!(embedded.get_pixel(c * f + dx, r * f + dy).0, [v; 3]);
+            }
+        }
     }
 }
 
@@ -306,13 +314,13 @@ fn compare_curves_confusion_matrix_and_scatter_render() {
     let y_true = Tensor::from_slice(&[0i64, 0, 1, 2, 2, 2, 2]);
     let y_pred = Tensor::from_slice(&[0i64, 1, 1, 2, 2, 2, 0]);
     let (png, svg) =
-        render_both(&confusion_matrix(&y_true, &y_pred, &["cat", "dog", "bird"]).unwrap());
+        render_both(&plot_confusion_matrix(&y_true, &y_pred, &["cat", "dog", "bird"]).unwrap());
     for t in ["cat", "bird", "3", "Predicted label", "True label"] {
         assert!(has_text(&svg, t), "confusion SVG lacks {t}");
     }
     // The darkest Blues cell (3 birds right) is there.
     assert!(png.pixels().any(|p| p.0 == [8, 48, 107]));
-    assert!(confusion_matrix(&y_true, &y_pred, &["cat", "dog"]).is_err());
+    assert!(plot_confusion_matrix(&y_true, &y_pred, &["cat", "dog"]).is_err());
 
     let pts = Tensor::randn([60, 2], (Kind::Float, Device::Cpu));
     let labels = Tensor::arange(60, (Kind::Int64, Device::Cpu)).remainder(3);

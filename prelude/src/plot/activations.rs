@@ -92,38 +92,44 @@ pub fn plot_feature_maps(activation: &Tensor, max_filters: usize) -> Result<Figu
 /// assert_eq!(fig.axes()[1].get_title(), Some("pool1"));
 /// ```
 pub fn activation_panel(layers: &[(String, Tensor)], max_filters: usize) -> Result<Figure> {
-    let mut kept = Vec::new();
-    for (name, t) in layers {
-        let shape = t.size();
-        let image_like = matches!(shape.len(), 3 | 4) && shape[shape.len() - 2] > 1;
-        if image_like {
-            kept.push((name, maps_of(t, "activation_panel")?));
-        }
-    }
-    if kept.is_empty() {
+    let image_like: Vec<&(String, Tensor)> = layers
+        .iter()
+        .filter(|(_, t)| {
+            let shape = t.size();
+            matches!(shape.len(), 3 | 4) && shape[shape.len() - 2] > 1
+        })
+        .collect();
+    if image_like.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "activation_panel: none of the {} layer outputs is image-like (1, H, W, C)",
             layers.len()
         )));
     }
-    let cols = kept.len();
-    let rows = kept
-        .iter()
-        .map(|(_, (_, _, c, _))| *c)
-        .max()
-        .unwrap_or(1)
-        .min(max_filters.max(1));
+    let cols = image_like.len();
     let cell = (2400 / cols as u32).clamp(24, 120);
+    let max_filters = max_filters.max(1);
+    // Only the shown filters, shrunk to the cell size, are kept: a ResNet50 has ~170 layers.
+    let mut columns = Vec::with_capacity(cols);
+    for (name, t) in image_like {
+        let c = *t.size().last().expect("3-D or 4-D");
+        let shown = t.f_narrow(-1, 0, c.min(max_filters as i64))?;
+        let (h, w, c, values) = maps_of(&shown, "activation_panel")?;
+        let maps: Vec<ImageData> = (0..c)
+            .map(|k| channel(&values, h, w, c, k, cell as usize))
+            .collect();
+        columns.push((name, maps));
+    }
+    let rows = columns.iter().map(|(_, m)| m.len()).max().unwrap_or(1);
     let header = if cell >= 60 { 22 } else { 0 };
     let mut fig = Figure::new(cell * cols as u32, cell * rows as u32 + header).subplots(rows, cols);
     let max_chars = (cell / 7) as usize;
-    for (col, (name, (h, w, c, values))) in kept.iter().enumerate() {
+    for (col, (name, maps)) in columns.into_iter().enumerate() {
+        for (row, map) in maps.into_iter().enumerate() {
+            fig.subplot(row, col).imshow_data(map);
+        }
         for row in 0..rows {
             let ax = fig.subplot(row, col);
             ax.axis_off();
-            if row < *c {
-                ax.imshow_data(channel(values, *h, *w, *c, row, cell as usize));
-            }
             if row == 0 && header > 0 {
                 let title: String = name.chars().take(max_chars).collect();
                 ax.title(title).title_size(11);

@@ -8,42 +8,42 @@ use tch::Tensor;
 
 /// Anything that can be plotted as a series of numbers: `Vec`/slices of `f64` or `f32`,
 /// arrays, and 1-D tensors (`history["loss"]`, `&[0.9, 0.5]`, `&tensor`).
-pub trait Series {
+pub trait PlotSeries {
     /// The values as `f64`.
     fn to_f64(&self) -> Vec<f64>;
 }
 
-impl Series for [f64] {
+impl PlotSeries for [f64] {
     fn to_f64(&self) -> Vec<f64> {
         self.to_vec()
     }
 }
-impl Series for [f32] {
+impl PlotSeries for [f32] {
     fn to_f64(&self) -> Vec<f64> {
         self.iter().map(|&v| v as f64).collect()
     }
 }
-impl Series for Vec<f64> {
+impl PlotSeries for Vec<f64> {
     fn to_f64(&self) -> Vec<f64> {
         self.clone()
     }
 }
-impl Series for Vec<f32> {
+impl PlotSeries for Vec<f32> {
     fn to_f64(&self) -> Vec<f64> {
         self.as_slice().to_f64()
     }
 }
-impl<const N: usize> Series for [f64; N] {
+impl<const N: usize> PlotSeries for [f64; N] {
     fn to_f64(&self) -> Vec<f64> {
         self.to_vec()
     }
 }
-impl<const N: usize> Series for [f32; N] {
+impl<const N: usize> PlotSeries for [f32; N] {
     fn to_f64(&self) -> Vec<f64> {
         self.as_slice().to_f64()
     }
 }
-impl Series for Tensor {
+impl PlotSeries for Tensor {
     /// The tensor flattened; an unreadable tensor gives an empty series.
     fn to_f64(&self) -> Vec<f64> {
         tensor_values(self)
@@ -51,7 +51,7 @@ impl Series for Tensor {
             .unwrap_or_default()
     }
 }
-impl<T: Series + ?Sized> Series for &T {
+impl<T: PlotSeries + ?Sized> PlotSeries for &T {
     fn to_f64(&self) -> Vec<f64> {
         (**self).to_f64()
     }
@@ -258,14 +258,14 @@ impl Default for Axes {
 
 impl Axes {
     /// A line through `ys` at x = 0, 1, 2, … (matplotlib's `plot(y)`).
-    pub fn plot(&mut self, ys: impl Series) -> &mut Line2D {
+    pub fn plot(&mut self, ys: impl PlotSeries) -> &mut Line2D {
         let ys = ys.to_f64();
         let xs = (0..ys.len()).map(|i| i as f64).collect();
         self.push_line(xs, ys)
     }
 
     /// A line through the points `(xs[i], ys[i])` (matplotlib's `plot(x, y)`).
-    pub fn plot_xy(&mut self, xs: impl Series, ys: impl Series) -> &mut Line2D {
+    pub fn plot_xy(&mut self, xs: impl PlotSeries, ys: impl PlotSeries) -> &mut Line2D {
         let (xs, ys) = (xs.to_f64(), ys.to_f64());
         if xs.len() != ys.len() {
             self.fail(format!(
@@ -290,7 +290,7 @@ impl Axes {
     }
 
     /// Points at `(xs[i], ys[i])`; colour them by class with `.classes(&labels)`.
-    pub fn scatter(&mut self, xs: impl Series, ys: impl Series) -> &mut Scatter {
+    pub fn scatter(&mut self, xs: impl PlotSeries, ys: impl PlotSeries) -> &mut Scatter {
         let (xs, ys) = (xs.to_f64(), ys.to_f64());
         if xs.len() != ys.len() {
             self.fail(format!(
@@ -312,7 +312,7 @@ impl Axes {
     }
 
     /// A bar per category: `labels[i]` under a bar of height `heights[i]`.
-    pub fn bar<S: AsRef<str>>(&mut self, labels: &[S], heights: impl Series) -> &mut Bars {
+    pub fn bar<S: AsRef<str>>(&mut self, labels: &[S], heights: impl PlotSeries) -> &mut Bars {
         let heights = heights.to_f64();
         if labels.len() != heights.len() {
             self.fail(format!(

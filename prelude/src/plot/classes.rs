@@ -15,7 +15,7 @@ pub(crate) fn confusion_counts(
 ) -> Result<Vec<Vec<usize>>> {
     if truth.len() != pred.len() {
         return Err(Error::InvalidArgument(format!(
-            "confusion_matrix: {} true labels but {} predictions",
+            "plot_confusion_matrix: {} true labels but {} predictions",
             truth.len(),
             pred.len()
         )));
@@ -24,7 +24,7 @@ pub(crate) fn confusion_counts(
     for (&t, &p) in truth.iter().zip(pred) {
         if t >= k || p >= k {
             return Err(Error::InvalidArgument(format!(
-                "confusion_matrix: class index {} but only {k} class names",
+                "plot_confusion_matrix: class index {} but only {k} class names",
                 t.max(p)
             )));
         }
@@ -49,19 +49,19 @@ fn names_or_indices<S: AsRef<str>>(names: &[S], max_index: usize) -> Vec<String>
 ///
 /// ```
 /// use ferrokeras::prelude::*;
-/// use ferrokeras::plot::confusion_matrix;
+/// use ferrokeras::plot::plot_confusion_matrix;
 /// let y_true = Tensor::from_slice(&[0i64, 0, 1, 2, 2, 2]);
 /// let y_pred = Tensor::from_slice(&[0i64, 1, 1, 2, 2, 0]);
-/// let fig = confusion_matrix(&y_true, &y_pred, &["cat", "dog", "bird"]).unwrap();
+/// let fig = plot_confusion_matrix(&y_true, &y_pred, &["cat", "dog", "bird"]).unwrap();
 /// assert_eq!(fig.axes()[0].get_title(), Some("Confusion matrix"));
 /// ```
-pub fn confusion_matrix<S: AsRef<str>>(
+pub fn plot_confusion_matrix<S: AsRef<str>>(
     y_true: &Tensor,
     y_pred: &Tensor,
     class_names: &[S],
 ) -> Result<Figure> {
-    let truth = class_indices(y_true, "confusion_matrix y_true")?;
-    let pred = class_indices(y_pred, "confusion_matrix y_pred")?;
+    let truth = class_indices(y_true, "plot_confusion_matrix y_true")?;
+    let pred = class_indices(y_pred, "plot_confusion_matrix y_pred")?;
     let max_index = truth.iter().chain(&pred).copied().max().unwrap_or(0);
     let names = names_or_indices(class_names, max_index);
     let k = names.len();

@@ -278,15 +278,25 @@ impl Figure {
             self.width, self.height
         );
         for p in &images {
+            // Small images are embedded enlarged by a whole factor (nearest neighbour), so
+            // their pixels stay sharp even where a viewer smooths scaled images.
+            let f = ((p.rect.w as usize / p.rgb.w.max(1)).min(p.rect.h as usize / p.rgb.h.max(1)))
+                .clamp(1, 16);
+            let (ew, eh) = (p.rgb.w * f, p.rgb.h * f);
+            let pixels = if f > 1 {
+                resize_nearest(&p.rgb, ew, eh)
+            } else {
+                p.rgb.data.clone()
+            };
             let mut png = Vec::new();
             {
                 use image::codecs::png::PngEncoder;
                 use image::ImageEncoder;
                 PngEncoder::new(&mut png)
                     .write_image(
-                        &p.rgb.data,
-                        p.rgb.w as u32,
-                        p.rgb.h as u32,
+                        &pixels,
+                        ew as u32,
+                        eh as u32,
                         image::ExtendedColorType::Rgb8,
                     )
                     .map_err(perr)?;

@@ -1,7 +1,7 @@
 //! Training curves: `plot_history` (loss and every metric, train vs validation) and
 //! `compare_curves` (one curve per run, e.g. `val_loss` per activation function).
 
-use super::axes::Series;
+use super::axes::PlotSeries;
 use super::figure::Figure;
 use crate::callbacks::History;
 
@@ -127,7 +127,7 @@ pub fn compare_curves<K, V, I>(series: I, title: &str) -> Figure
 where
     I: IntoIterator<Item = (K, V)>,
     K: AsRef<str>,
-    V: Series,
+    V: PlotSeries,
 {
     let mut fig = Figure::new(700, 450);
     let ax = fig.ax(0);

@@ -8,7 +8,7 @@
 //!
 //! Ready-made pictures, one call each: [`plot_history`], [`image_grid`],
 //! [`prediction_grid`], [`plot_feature_maps`], [`activation_panel`], [`plot_filters`],
-//! [`compare_curves`], [`confusion_matrix`], [`scatter_by_class`]; and [`LivePlot`] redraws
+//! [`compare_curves`], [`plot_confusion_matrix`], [`scatter_by_class`]; and [`LivePlot`] redraws
 //! the training curves in place after every epoch.
 
 mod activations;
@@ -27,8 +27,8 @@ mod live;
 mod raster;
 
 pub use activations::{activation_panel, plot_feature_maps, plot_filters};
-pub use axes::{Axes, AxesImage, Bars, Line2D, Scatter, Series, TextNote};
-pub use classes::{confusion_matrix, scatter_by_class};
+pub use axes::{Axes, AxesImage, Bars, Line2D, PlotSeries, Scatter, TextNote};
+pub use classes::{plot_confusion_matrix, scatter_by_class};
 pub use color::Color;
 pub use colormap::{CmapSpec, Colormap};
 pub use figure::{Figure, FigureFormat};
