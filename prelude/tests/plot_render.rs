@@ -247,6 +247,18 @@ fn image_grid_with_titles() {
     let (_, svg) = render_both(&fig);
     assert!(has_text(&svg, "K"));
     assert_eq!(svg.matches("<image ").count(), 10);
+
+    // Black digits on white, as plt.cm.binary draws MNIST.
+    let ones = Tensor::ones([2, 8, 8], (Kind::Float, Device::Cpu));
+    let _ = ones.narrow(1, 0, 4).fill_(0.0);
+    let fig = image_grid(&ones, &[] as &[&str], 2).unwrap().cmap("binary");
+    let png = decode_png(&fig.to_png().unwrap());
+    let dark = png.pixels().filter(|p| p.0 == [0, 0, 0]).count();
+    let (w, h) = png.dimensions();
+    assert!(
+        dark > (w * h / 8) as usize,
+        "binary: value 1 is black ({dark} px)"
+    );
 }
 
 #[test]
@@ -356,6 +368,8 @@ fn figure_api_bars_text_and_errors() {
         .get("text/plain")
         .unwrap()
         .starts_with("Error:"));
+
+    assert!(Figure::new(100_000, 100_000).to_png().is_err());
 
     let mut out_of_range = Figure::new(100, 100).subplots(1, 2);
     out_of_range.ax(2).plot([1.0]);

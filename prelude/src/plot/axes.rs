@@ -456,6 +456,10 @@ impl Axes {
     pub fn get_title(&self) -> Option<&str> {
         self.title.as_deref()
     }
+    /// The image shown by `imshow` / `matshow`, to change its colormap or range.
+    pub fn image_mut(&mut self) -> Option<&mut AxesImage> {
+        self.image.as_mut()
+    }
 
     /// Records the first misuse; rendering the figure returns it as an error.
     pub(crate) fn fail(&mut self, msg: String) {

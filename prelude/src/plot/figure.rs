@@ -2,6 +2,7 @@
 //! saves to a file.
 
 use super::axes::Axes;
+use super::colormap::CmapSpec;
 use super::draw::{draw_axes, draw_text, perr, place_image, PlacedImage, Rect};
 use super::font::ensure_registered;
 use super::image_data::resize_nearest;
@@ -23,6 +24,8 @@ pub enum FigureFormat {
 }
 
 const SUPTITLE_SIZE: u32 = 18;
+/// The largest canvas drawn (a 10000 × 6400 figure), so a slip in a size cannot exhaust memory.
+const MAX_PIXELS: u64 = 64_000_000;
 
 /// A figure: `rows × cols` subplots ([`Axes`]) on a `width × height` pixel canvas, as
 /// matplotlib's `plt.figure(figsize=…)` + `plt.subplot(…)`.
@@ -163,11 +166,30 @@ impl Figure {
         self.format
     }
 
-    fn check(&self) -> Result<()> {
-        match self.errors.first() {
-            Some(e) => Err(Error::InvalidArgument(e.clone())),
-            None => Ok(()),
+    /// The same figure with every image drawn with `cmap` (grayscale images only), e.g.
+    /// `image_grid(&digits, &labels, 10)?.cmap("binary")` for black digits on white.
+    pub fn cmap(mut self, cmap: impl Into<CmapSpec>) -> Self {
+        let cmap = cmap.into();
+        for ax in &mut self.axes {
+            if let Some(img) = ax.image_mut() {
+                img.cmap(cmap.clone());
+            }
         }
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        if let Some(e) = self.errors.first() {
+            return Err(Error::InvalidArgument(e.clone()));
+        }
+        let pixels = self.width as u64 * self.height as u64;
+        if pixels > MAX_PIXELS {
+            return Err(Error::InvalidArgument(format!(
+                "figure of {}×{} pixels is too large to draw (at most {MAX_PIXELS} pixels)",
+                self.width, self.height
+            )));
+        }
+        Ok(())
     }
 
     /// The pixel rectangle of every subplot (tight layout: equal cells, small gaps).

@@ -155,6 +155,7 @@ impl ImageData {
 /// A tensor's values as `f32`, on the CPU, flattened in row-major order.
 pub(crate) fn tensor_values(t: &Tensor) -> Result<Vec<f32>> {
     let flat = t
+        .f_detach()?
         .f_to_device(Device::Cpu)?
         .f_to_kind(Kind::Float)?
         .f_contiguous()?
