@@ -8,6 +8,8 @@ use super::draw::{
 use super::font::FAMILY;
 use crate::error::Result;
 use plotters::chart::SeriesLabelPosition;
+use plotters::coord::ranged1d::Ranged;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
@@ -153,9 +155,17 @@ pub(crate) fn draw_cartesian<DB: DrawingBackend>(
     let y_area = if ax.axis_off {
         0
     } else {
-        let widest = [yr.0, yr.1, (yr.0 + yr.1) / 2.0]
+        // The tick values plotters will label, so the label area fits them exactly.
+        let labels: Vec<String> = match &ax.yticks {
+            Some(t) => t.iter().map(|(_, l)| l.clone()).collect(),
+            None => {
+                let coord: RangedCoordf64 = (yr.0..yr.1).into();
+                coord.key_points(7).iter().map(fmt_tick).collect()
+            }
+        };
+        let widest = labels
             .iter()
-            .map(|v| super::draw::text_width(&fmt_tick(v), TICK_SIZE))
+            .map(|l| super::draw::text_width(l, TICK_SIZE))
             .max()
             .unwrap_or(20);
         (widest + 14).max(34) as u32
@@ -287,8 +297,13 @@ pub(crate) fn draw_cartesian<DB: DrawingBackend>(
 
     let (xp, yp) = chart.plotting_area().get_pixel_range();
     if !ax.axis_off {
-        root.draw(&Rectangle::new(
-            [(xp.start, yp.start), (xp.end - 1, yp.end - 1)],
+        // plotters draws the left and bottom axis lines; close the box at the top and right.
+        root.draw(&PathElement::new(
+            vec![
+                (xp.start - 1, yp.start),
+                (xp.end - 1, yp.start),
+                (xp.end - 1, yp.end),
+            ],
             BLACK.stroke_width(1),
         ))
         .map_err(perr)?;

@@ -274,7 +274,8 @@ fn draw_image_axes<DB: DrawingBackend>(
             )?;
         }
         if let Some(l) = &ax.ylabel {
-            draw_vertical(root, l, (cell.x + PAD, r.y + r.h / 2), LABEL_SIZE)?;
+            let x = r.x - 10 - ytick_labels_width(ax, ih) - LABEL_SIZE as i32 - 6;
+            draw_vertical(root, l, (x.max(cell.x), r.y + r.h / 2), LABEL_SIZE)?;
         }
     }
     for t in &ax.texts {
