@@ -2,7 +2,7 @@
 //! learned kernels.
 
 use super::figure::Figure;
-use super::image_data::{tensor_values, ImageData};
+use super::image_data::{tensor_values, PlotImage};
 use crate::error::{Error, Result};
 use tch::Tensor;
 
@@ -27,7 +27,7 @@ fn maps_of(t: &Tensor, what: &str) -> Result<(usize, usize, usize, Vec<f32>)> {
 }
 
 /// Channel `k` of channels-last values, downsampled (nearest) to at most `max_side` pixels.
-fn channel(values: &[f32], h: usize, w: usize, c: usize, k: usize, max_side: usize) -> ImageData {
+fn channel(values: &[f32], h: usize, w: usize, c: usize, k: usize, max_side: usize) -> PlotImage {
     let step = h.max(w).div_ceil(max_side.max(1)).max(1);
     let (oh, ow) = (h.div_ceil(step), w.div_ceil(step));
     let mut out = Vec::with_capacity(oh * ow);
@@ -36,7 +36,7 @@ fn channel(values: &[f32], h: usize, w: usize, c: usize, k: usize, max_side: usi
             out.push(values[(y * w + x) * c + k]);
         }
     }
-    ImageData::gray(oh, ow, out).expect("sizes match")
+    PlotImage::gray(oh, ow, out).expect("sizes match")
 }
 
 /// The feature maps of one layer's output, one `matshow` (viridis) per filter, at most
@@ -114,7 +114,7 @@ pub fn activation_panel(layers: &[(String, Tensor)], max_filters: usize) -> Resu
         let c = *t.size().last().expect("3-D or 4-D");
         let shown = t.f_narrow(-1, 0, c.min(max_filters as i64))?;
         let (h, w, c, values) = maps_of(&shown, "activation_panel")?;
-        let maps: Vec<ImageData> = (0..c)
+        let maps: Vec<PlotImage> = (0..c)
             .map(|k| channel(&values, h, w, c, k, cell as usize))
             .collect();
         columns.push((name, maps));
@@ -184,7 +184,7 @@ pub fn plot_filters(kernel: &Tensor) -> Result<Figure> {
             let span = if hi > lo { hi - lo } else { 1.0 };
             let px = px.into_iter().map(|p| (p - lo) / span).collect();
             let ax = fig.ax(o);
-            ax.imshow_data(ImageData::rgb(kh, kw, px)?);
+            ax.imshow_data(PlotImage::rgb(kh, kw, px)?);
             ax.axis_off().title(format!("filter {o}")).title_size(11);
         }
         for k in n..rows * cols {
@@ -204,7 +204,7 @@ pub fn plot_filters(kernel: &Tensor) -> Result<Figure> {
                 }
             }
             let ax = fig.subplot(o, i);
-            ax.imshow_data(ImageData::gray(kh, kw, px)?).cmap("gray");
+            ax.imshow_data(PlotImage::gray(kh, kw, px)?).cmap("gray");
             ax.axis_off();
             if o == 0 {
                 ax.title(format!("in {i}")).title_size(11);
@@ -226,10 +226,10 @@ mod tests {
         let img = channel(&v, 2, 2, 2, 1, 10);
         assert_eq!(
             img,
-            ImageData::gray(2, 2, vec![10.0, 11.0, 12.0, 13.0]).unwrap()
+            PlotImage::gray(2, 2, vec![10.0, 11.0, 12.0, 13.0]).unwrap()
         );
         let small = channel(&v, 2, 2, 2, 0, 1);
-        assert_eq!(small, ImageData::gray(1, 1, vec![0.0]).unwrap());
+        assert_eq!(small, PlotImage::gray(1, 1, vec![0.0]).unwrap());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::color::Color;
 use super::colormap::{CmapSpec, Colormap};
-use super::image_data::{tensor_values, ImageData};
+use super::image_data::{tensor_values, PlotImage};
 use tch::Tensor;
 
 /// Anything that can be plotted as a series of numbers: `Vec`/slices of `f64` or `f32`,
@@ -150,7 +150,7 @@ impl Bars {
 /// An image from `imshow` / `matshow`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AxesImage {
-    pub(crate) data: ImageData,
+    pub(crate) data: PlotImage,
     pub(crate) cmap: CmapSpec,
     pub(crate) vmin: Option<f32>,
     pub(crate) vmax: Option<f32>,
@@ -333,15 +333,15 @@ impl Axes {
     /// u8 0–255 or float 0–1). Grayscale uses `viridis` unless `.cmap("gray")` etc.
     /// A bad shape makes the figure's render return the error.
     pub fn imshow(&mut self, image: &Tensor) -> &mut AxesImage {
-        let data = ImageData::from_tensor(image).unwrap_or_else(|e| {
+        let data = PlotImage::from_tensor(image).unwrap_or_else(|e| {
             self.fail(e.to_string());
-            ImageData::gray(1, 1, vec![0.0]).expect("1 value")
+            PlotImage::gray(1, 1, vec![0.0]).expect("1 value")
         });
         self.imshow_data(data)
     }
 
-    /// Shows an [`ImageData`] (pixels not held in a tensor).
-    pub fn imshow_data(&mut self, data: ImageData) -> &mut AxesImage {
+    /// Shows an [`PlotImage`] (pixels not held in a tensor).
+    pub fn imshow_data(&mut self, data: PlotImage) -> &mut AxesImage {
         self.image = Some(AxesImage {
             data,
             cmap: CmapSpec::Map(Colormap::Viridis),

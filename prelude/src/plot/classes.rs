@@ -3,7 +3,7 @@
 
 use super::figure::Figure;
 use super::grids::class_indices;
-use super::image_data::{tensor_values, ImageData};
+use super::image_data::{tensor_values, PlotImage};
 use crate::error::{Error, Result};
 use tch::Tensor;
 
@@ -71,7 +71,7 @@ pub fn plot_confusion_matrix<S: AsRef<str>>(
     let side = (k as u32 * 60).clamp(300, 900);
     let mut fig = Figure::new(side + 140, side + 110);
     let ax = fig.ax(0);
-    ax.imshow_data(ImageData::gray(k, k, values)?)
+    ax.imshow_data(PlotImage::gray(k, k, values)?)
         .cmap("Blues")
         .vmin(0.0)
         .vmax(max as f32);

@@ -2,7 +2,7 @@
 //! (predicted vs true class, green when right and red when wrong).
 
 use super::figure::Figure;
-use super::image_data::{batch_images, tensor_values, ImageData};
+use super::image_data::{batch_images, tensor_values, PlotImage};
 use crate::error::{Error, Result};
 use tch::Tensor;
 
@@ -46,7 +46,7 @@ fn cell_size(w: usize) -> u32 {
 }
 
 fn grid_figure(
-    images: Vec<ImageData>,
+    images: Vec<PlotImage>,
     titles: &[(String, Option<&'static str>)],
     cols: usize,
     title_lines: u32,
@@ -54,7 +54,7 @@ fn grid_figure(
     let n = images.len().max(1);
     let cols = cols.min(n).max(1);
     let rows = n.div_ceil(cols);
-    let cell = cell_size(images.first().map_or(28, ImageData::width));
+    let cell = cell_size(images.first().map_or(28, PlotImage::width));
     let title_h = if titles.is_empty() {
         0
     } else {

@@ -11,13 +11,13 @@ use tch::{Device, Kind, Tensor};
 /// `vmin`/`vmax` defaulting to the data's min/max, as matplotlib does.
 ///
 /// ```
-/// use ferrokeras::plot::ImageData;
-/// let img = ImageData::gray(2, 3, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
+/// use ferrokeras::plot::PlotImage;
+/// let img = PlotImage::gray(2, 3, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
 /// assert_eq!((img.height(), img.width(), img.channels()), (2, 3, 1));
-/// assert!(ImageData::rgb(2, 2, vec![0.0; 5]).is_err());
+/// assert!(PlotImage::rgb(2, 2, vec![0.0; 5]).is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct ImageData {
+pub struct PlotImage {
     h: usize,
     w: usize,
     c: usize,
@@ -33,7 +33,7 @@ pub(crate) struct Rgb {
     pub data: Vec<u8>,
 }
 
-impl ImageData {
+impl PlotImage {
     /// A grayscale image from `height * width` values.
     pub fn gray(height: usize, width: usize, values: Vec<f32>) -> Result<Self> {
         Self::new(height, width, 1, values, false)
@@ -164,7 +164,7 @@ pub(crate) fn tensor_values(t: &Tensor) -> Result<Vec<f32>> {
 }
 
 /// The images of a batch tensor `(N, H, W)` or `(N, H, W, C)`.
-pub(crate) fn batch_images(t: &Tensor, what: &str) -> Result<Vec<ImageData>> {
+pub(crate) fn batch_images(t: &Tensor, what: &str) -> Result<Vec<PlotImage>> {
     let shape = t.size();
     let ok = match shape.len() {
         3 => true,
@@ -186,7 +186,7 @@ pub(crate) fn batch_images(t: &Tensor, what: &str) -> Result<Vec<ImageData>> {
     let integer = !t.is_floating_point();
     let per = h * w * c;
     (0..n)
-        .map(|i| ImageData::new(h, w, c, values[i * per..(i + 1) * per].to_vec(), integer))
+        .map(|i| PlotImage::new(h, w, c, values[i * per..(i + 1) * per].to_vec(), integer))
         .collect()
 }
 
@@ -214,7 +214,7 @@ mod tests {
     #[test]
     fn tensor_shapes_and_scales() {
         let t = Tensor::from_slice(&[0u8, 128, 255, 64]).reshape([1, 2, 2, 1]);
-        let img = ImageData::from_tensor(&t).unwrap();
+        let img = PlotImage::from_tensor(&t).unwrap();
         assert_eq!((img.h, img.w, img.c), (2, 2, 1));
         let rgb = img.to_rgb(Colormap::Gray, Some(0.0), Some(255.0));
         assert_eq!(
@@ -223,13 +223,13 @@ mod tests {
         );
 
         let t = Tensor::from_slice(&[1.0f32, 0.5, 0.0]).reshape([1, 1, 3]);
-        let rgb = ImageData::from_tensor(&t)
+        let rgb = PlotImage::from_tensor(&t)
             .unwrap()
             .to_rgb(Colormap::Gray, None, None);
         assert_eq!(rgb.data, vec![255, 128, 0]);
 
         let bad = Tensor::zeros([2, 3, 5, 7], (Kind::Float, Device::Cpu));
-        assert!(ImageData::from_tensor(&bad).is_err());
+        assert!(PlotImage::from_tensor(&bad).is_err());
         assert!(batch_images(&bad, "image_grid").is_err());
     }
 

@@ -34,5 +34,5 @@ pub use colormap::{CmapSpec, Colormap};
 pub use figure::{Figure, FigureFormat};
 pub use grids::{image_grid, prediction_grid};
 pub use history::{compare_curves, plot_history, plot_history_with, HistoryPlot};
-pub use image_data::ImageData;
+pub use image_data::PlotImage;
 pub use live::LivePlot;
