@@ -19,6 +19,8 @@ step "system packages"
 need=()
 command -v cc >/dev/null || need+=(build-essential)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+# evcxr links every cell; mold makes that link several times faster than the system linker.
+command -v mold >/dev/null || need+=(mold)
 if ((${#need[@]})); then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need[@]}"

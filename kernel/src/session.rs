@@ -135,8 +135,10 @@ impl Executor {
                 let _ = std::fs::copy(lock, &target);
             }
         }
+        let timing = Timing::new();
         let (mut ctx, evcxr_outputs) =
             evcxr::CommandContext::new().map_err(|e| format!("evcxr: {e}"))?;
+        timing.phase("evcxr context (compiles and loads a first trivial crate)");
         let (flush_tx, flush_rx) = crossbeam_channel::unbounded();
         {
             let shared = Arc::clone(&shared);
@@ -146,26 +148,25 @@ impl Executor {
                 .map_err(|e| e.to_string())?;
         }
         interrupter.set_process(ctx.process_handle());
-        let dep = format!(
-            ":dep ferrokeras = {{ path = \"{}\" }}",
-            config.prelude_dir.display()
-        );
-        let mut setup = vec![dep];
+        // One evaluation adds the prelude and loads it: each evaluation is a compile and a link.
+        let mut init = String::new();
         if config.offline {
-            setup.insert(0, ":offline 1".to_string());
+            init.push_str(":offline 1\n");
         }
-        for command in setup {
-            ctx.execute(&command)
-                .map_err(|e| format!("`{command}` failed: {e}"))?;
-        }
-        let mut executor = Executor {
+        init.push_str(&format!(
+            ":dep ferrokeras = {{ path = \"{}\" }}\n{INIT_CODE}",
+            config.prelude_dir.display()
+        ));
+        ctx.execute(&init)
+            .map_err(|e| format!("loading the prelude failed: {e}"))?;
+        let executor = Executor {
             ctx,
             shared,
             flush: flush_tx,
             interrupter: Arc::clone(interrupter),
             next_cell: 1,
         };
-        executor.load_prelude()?;
+        timing.phase("prelude loaded");
         Ok(executor)
     }
 
@@ -333,6 +334,29 @@ impl Executor {
         let (tx, rx) = crossbeam_channel::bounded(1);
         if self.flush.send(tx).is_ok() {
             let _ = rx.recv_timeout(Duration::from_secs(5));
+        }
+    }
+}
+
+/// Start-up phase timings on stderr when `FERROKERAS_TIMING=1` (for the benchmark).
+struct Timing {
+    start: std::time::Instant,
+    enabled: bool,
+}
+
+impl Timing {
+    fn new() -> Self {
+        Self {
+            start: std::time::Instant::now(),
+            enabled: std::env::var("FERROKERAS_TIMING").is_ok_and(|v| v == "1"),
+        }
+    }
+    fn phase(&self, what: &str) {
+        if self.enabled {
+            eprintln!(
+                "ferrokeras timing: {:>6.2}s {what}",
+                self.start.elapsed().as_secs_f64()
+            );
         }
     }
 }
