@@ -1,1 +1,10 @@
-//! Keras's `keras.utils`.
+//! Keras's `keras.utils`: `get_file`, `to_categorical`, the data cache directory and the
+//! quick-mode switch.
+
+pub mod data_dir;
+pub mod get_file;
+pub mod to_categorical;
+
+pub use data_dir::{data_dir, offline, sample_limit};
+pub use get_file::{get_file, sha256_file};
+pub use to_categorical::to_categorical;
