@@ -8,6 +8,7 @@
 //! `FERROKERAS_SAMPLE=n` makes every loader return at most `n` examples per split.
 
 pub mod cifar10;
+mod dataset;
 pub mod fashion_mnist;
 pub mod idx;
 pub mod mnist;
@@ -15,6 +16,7 @@ mod shakespeare;
 mod sign_language;
 mod tabular;
 
+pub use dataset::{Dataset, DatasetIter, ElementIter};
 pub use shakespeare::{load_shakespeare, load_shakespeare_from};
 pub use sign_language::{load_sign_language_mnist, SIGN_LANGUAGE_LETTERS};
 pub use tabular::{

@@ -142,6 +142,8 @@ mod tests {
         let text = t.to_text();
         assert!(text.contains("..."));
         assert!(text.ends_with("[30 rows x 1 columns]"), "{text}");
-        assert!(text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["29", "29"]));
+        assert!(text
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["29", "29"]));
     }
 }
