@@ -15,6 +15,7 @@ pub mod mnist;
 mod shakespeare;
 mod sign_language;
 mod tabular;
+mod tfds;
 
 pub use dataset::{Dataset, DatasetIter, ElementIter};
 pub use shakespeare::{load_shakespeare, load_shakespeare_from};
@@ -24,6 +25,7 @@ pub use tabular::{
     load_california_housing_raw, load_california_housing_raw_from, load_car_evaluation,
     load_car_evaluation_from, load_iris, load_iris_from, Bunch, CAL_HOUSING_COLUMNS, CAR_COLUMNS,
 };
+pub use tfds::{tfds_class_names, tfds_load, tfds_load_from};
 
 use tch::Tensor;
 
