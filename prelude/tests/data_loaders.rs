@@ -375,6 +375,21 @@ fn real_tabular_and_text() {
     set.sort();
     set.dedup();
     assert_eq!(set.len(), 65);
+    // the course's preparation: first 100k characters lowercased, windows of 40 at step 3
+    let text: String = text.to_lowercase().chars().take(100_000).collect();
+    let vocab = CharVocab::new(&text);
+    let (x, y) = sliding_windows(&vocab.encode(&text).unwrap(), 40, 3).unwrap();
+    assert_eq!(x.size(), vec![33320, 40]);
+    assert_eq!(
+        vocab.decode(&Vec::<i64>::try_from(x.get(0)).unwrap()),
+        &text[..40]
+    );
+    assert_eq!(
+        vocab.idx_to_char[&y.int64_value(&[0])],
+        text.chars().nth(40).unwrap()
+    );
+    let y1 = to_categorical(&y, Some(vocab.len() as i64)).unwrap();
+    assert_eq!(y1.size(), vec![33320, vocab.len() as i64]);
 }
 
 #[test]
