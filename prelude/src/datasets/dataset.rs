@@ -12,7 +12,27 @@ use tch::Tensor;
 /// An iterator over a dataset's elements (or batches), movable to a worker thread.
 pub type ElementIter = Box<dyn Iterator<Item = Result<Batch>> + Send>;
 
-type Factory = Arc<dyn Fn(u64) -> Result<ElementIter>>;
+type Factory = Arc<dyn Fn(u64) -> Result<ElementIter> + Send + Sync>;
+
+/// A tensor that pipeline stages share read-only across threads.
+///
+/// `tch::Tensor` is `Send` but not `Sync`. libtorch tensors may be read from several
+/// threads at once (reference counts are atomic), and the pipeline only reads through this
+/// wrapper (`shallow_clone`, `get`, `index_select`), so sharing it is sound.
+pub(crate) struct SharedTensor(Tensor);
+
+// SAFETY: see the type's documentation: only read-only libtorch operations go through it.
+unsafe impl Sync for SharedTensor {}
+
+impl SharedTensor {
+    pub(crate) fn new(t: &Tensor) -> Self {
+        Self(t.shallow_clone())
+    }
+    /// A new handle on the same storage.
+    pub(crate) fn get(&self) -> Tensor {
+        self.0.shallow_clone()
+    }
+}
 
 /// A re-iterable stream of `(x, y)` elements, built lazily from tensors or from files.
 ///
@@ -73,7 +93,7 @@ impl Dataset {
     /// number of elements when known. The building block of every other constructor.
     pub fn from_fn(
         len: Option<usize>,
-        make: impl Fn(u64) -> Result<ElementIter> + 'static,
+        make: impl Fn(u64) -> Result<ElementIter> + Send + Sync + 'static,
     ) -> Dataset {
         Dataset {
             make: Arc::new(make),
@@ -87,7 +107,10 @@ impl Dataset {
 
     /// A dataset from a generator: `make` returns a fresh iterator of elements for each pass
     /// (e.g. one that reads files lazily).
-    pub fn from_generator<I>(len: Option<usize>, make: impl Fn() -> I + 'static) -> Dataset
+    pub fn from_generator<I>(
+        len: Option<usize>,
+        make: impl Fn() -> I + Send + Sync + 'static,
+    ) -> Dataset
     where
         I: Iterator<Item = Result<Batch>> + Send + 'static,
     {
@@ -107,9 +130,9 @@ impl Dataset {
     fn slices(x: &Tensor, y: Option<&Tensor>) -> Result<Dataset> {
         let data = crate::data_adapter::TensorData::new(x, y)?;
         let n = data.len();
-        let (x, y) = (x.shallow_clone(), y.map(Tensor::shallow_clone));
+        let (x, y) = (SharedTensor::new(x), y.map(SharedTensor::new));
         Ok(Dataset::from_fn(Some(n), move |_| {
-            let (x, y) = (x.shallow_clone(), y.as_ref().map(Tensor::shallow_clone));
+            let (x, y) = (x.get(), y.as_ref().map(SharedTensor::get));
             Ok(Box::new((0..n as i64).map(move |i| {
                 Ok(Batch {
                     x: x.get(i),
@@ -122,7 +145,7 @@ impl Dataset {
     fn derive(
         &self,
         len: Option<usize>,
-        make: impl Fn(u64) -> Result<ElementIter> + 'static,
+        make: impl Fn(u64) -> Result<ElementIter> + Send + Sync + 'static,
     ) -> Dataset {
         Dataset {
             make: Arc::new(make),
@@ -283,6 +306,51 @@ impl Dataset {
                 .map_err(|e| Error::io("prefetch thread", e))?;
             Ok(Box::new(Prefetched { rx }) as ElementIter)
         })
+    }
+
+    /// The same stream, marked as already batched (for sources that produce batches, such
+    /// as [`crate::preprocessing::ImageDataGenerator::flow`]).
+    pub fn batched_as_is(mut self) -> Dataset {
+        self.batched = true;
+        self.examples = None;
+        self
+    }
+
+    /// Repeats the dataset `count` times, or endlessly with `None` (`ds.repeat()`); each
+    /// repetition is a new pass (reshuffled, re-augmented).
+    pub fn repeat(&self, count: Option<usize>) -> Dataset {
+        let up = self.make.clone();
+        let len = match count {
+            Some(c) => self.len.map(|l| l * c),
+            None => None,
+        };
+        let mut d = self.derive(len, move |pass| {
+            let up = up.clone();
+            let mut rep = 0usize;
+            let mut current: Option<ElementIter> = None;
+            Ok(Box::new(std::iter::from_fn(move || loop {
+                if let Some(it) = current.as_mut() {
+                    match it.next() {
+                        Some(e) => return Some(e),
+                        None => current = None,
+                    }
+                }
+                if count.is_some_and(|c| rep >= c) {
+                    return None;
+                }
+                let inner_pass = pass.wrapping_mul(1_000_003).wrapping_add(rep as u64);
+                rep += 1;
+                match up(inner_pass) {
+                    Ok(it) => current = Some(it),
+                    Err(e) => return Some(Err(e)),
+                }
+            })) as ElementIter)
+        });
+        d.examples = match count {
+            Some(c) => self.examples.map(|e| e * c),
+            None => None,
+        };
+        d
     }
 
     /// Only the first `n` elements (or batches).

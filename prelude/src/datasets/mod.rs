@@ -10,13 +10,14 @@
 pub mod cifar10;
 mod dataset;
 pub mod fashion_mnist;
-pub mod idx;
+pub(crate) mod idx;
 pub mod mnist;
 mod shakespeare;
 mod sign_language;
 mod tabular;
 mod tfds;
 
+pub(crate) use dataset::SharedTensor;
 pub use dataset::{Dataset, DatasetIter, ElementIter};
 pub use shakespeare::{load_shakespeare, load_shakespeare_from};
 pub use sign_language::{load_sign_language_mnist, SIGN_LANGUAGE_LETTERS};

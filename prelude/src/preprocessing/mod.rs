@@ -2,16 +2,20 @@
 //! CSV tables, one-hot encoding, label encoding, scaling, splitting; image resizing and
 //! augmentation; text vocabularies and tokenizing.
 
-pub mod label_encoder;
-pub mod resize;
-pub mod scaler;
-pub mod split;
-pub mod table;
+pub(crate) mod augment;
+pub(crate) mod label_encoder;
+pub(crate) mod random_layers;
+pub(crate) mod resize;
+pub(crate) mod scaler;
+pub(crate) mod split;
+pub(crate) mod table;
 mod table_render;
-pub mod text;
-pub mod tokenizer;
+pub(crate) mod text;
+pub(crate) mod tokenizer;
 
+pub use augment::{affine_transform, ImageDataGenerator, TransformParams};
 pub use label_encoder::LabelEncoder;
+pub use random_layers::{RandomFlip, RandomRotation, RandomZoom};
 pub use resize::{resize_images, resize_images_with};
 pub use scaler::StandardScaler;
 pub use split::train_test_split;

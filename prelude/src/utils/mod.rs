@@ -1,11 +1,11 @@
 //! Keras's `keras.utils`: `get_file`, `to_categorical`, the data cache directory and the
 //! quick-mode switch.
 
-pub mod data_dir;
-pub mod get_file;
-pub mod image_folder;
-pub mod image_io;
-pub mod to_categorical;
+pub(crate) mod data_dir;
+pub(crate) mod get_file;
+pub(crate) mod image_folder;
+pub(crate) mod image_io;
+pub(crate) mod to_categorical;
 
 pub use data_dir::{data_dir, offline, sample_limit};
 pub use get_file::{get_file, sha256_file};
