@@ -23,7 +23,9 @@ fn serve(body: &'static [u8], announced: usize) -> (String, Arc<AtomicUsize>) {
             h.fetch_add(1, Ordering::SeqCst);
             let mut buf = [0u8; 4096];
             let _ = s.read(&mut buf);
-            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {announced}\r\nConnection: close\r\n\r\n");
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {announced}\r\nConnection: close\r\n\r\n"
+            );
             let _ = s.write_all(head.as_bytes());
             let _ = s.write_all(body);
         }
@@ -33,7 +35,11 @@ fn serve(body: &'static [u8], announced: usize) -> (String, Arc<AtomicUsize>) {
 
 fn files_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
-        .map(|r| r.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|r| {
+            r.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -58,9 +64,13 @@ fn download_verify_rename_and_failures_leave_nothing() {
 
     // checksum mismatch: an error naming both hashes, no file
     let (url, _) = serve(b"hellO", 5);
-    let err = get_file("other.txt", &url, Some(HELLO_SHA)).unwrap_err().to_string();
+    let err = get_file("other.txt", &url, Some(HELLO_SHA))
+        .unwrap_err()
+        .to_string();
     assert!(
-        err.starts_with(&format!("download of {url} failed: checksum mismatch: expected SHA-256 {HELLO_SHA}, got ")),
+        err.starts_with(&format!(
+            "download of {url} failed: checksum mismatch: expected SHA-256 {HELLO_SHA}, got "
+        )),
         "{err}"
     );
     assert_eq!(files_in(d.path()), vec!["hello.txt"]);
@@ -68,7 +78,10 @@ fn download_verify_rename_and_failures_leave_nothing() {
     // connection cut short: no partial file
     let (url, _) = serve(b"hel", 5);
     let err = get_file("cut.txt", &url, None).unwrap_err().to_string();
-    assert!(err.starts_with(&format!("download of {url} failed: ")), "{err}");
+    assert!(
+        err.starts_with(&format!("download of {url} failed: ")),
+        "{err}"
+    );
     assert_eq!(files_in(d.path()), vec!["hello.txt"]);
 
     // offline: never connects
@@ -85,14 +98,20 @@ fn download_verify_rename_and_failures_leave_nothing() {
     assert_eq!(hits.load(Ordering::SeqCst), 0);
 
     // a cached file is found without the network
-    assert_eq!(get_file("hello.txt", &url, None).unwrap(), d.path().join("hello.txt"));
+    assert_eq!(
+        get_file("hello.txt", &url, None).unwrap(),
+        d.path().join("hello.txt")
+    );
     std::env::remove_var("FERROKERAS_DATA_DIR");
 }
 
 #[test]
 fn read_csv_of_a_known_url_finds_the_shared_copy_offline() {
     let _g = ENV.lock().unwrap_or_else(|e| e.into_inner());
-    let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/datasets"));
+    let root = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/datasets"
+    ));
     if !root.join("car_evaluation").is_dir() {
         eprintln!("skipping: shared datasets not found at {}", root.display());
         return;
@@ -100,12 +119,18 @@ fn read_csv_of_a_known_url_finds_the_shared_copy_offline() {
     std::env::set_var("FERROKERAS_DATA_DIR", &root);
     std::env::set_var("FERROKERAS_OFFLINE", "1");
     let url = "https://archive.ics.uci.edu/ml/machine-learning-databases/car/car.data";
-    let columns = ["buying", "maint", "doors", "persons", "lug_boot", "safety", "class"];
+    let columns = [
+        "buying", "maint", "doors", "persons", "lug_boot", "safety", "class",
+    ];
     let cars = read_csv(url, CsvOptions::names(&columns)).unwrap();
     assert_eq!(cars.len(), 1728);
     let text = std::fs::read_to_string(
-        get_file("shakespeare.txt", "https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt", None)
-            .unwrap(),
+        get_file(
+            "shakespeare.txt",
+            "https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt",
+            None,
+        )
+        .unwrap(),
     )
     .unwrap();
     assert_eq!(text.len(), 1115394);
