@@ -122,7 +122,7 @@ fn limit_rows(t: &Table) -> Table {
                 .into_iter()
                 .map(|i| i as usize)
                 .collect();
-            t.take_rows(&rows)
+            t.rows_unchecked(&rows)
         }
         _ => t.clone(),
     }

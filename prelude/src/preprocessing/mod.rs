@@ -18,7 +18,7 @@ pub use label_encoder::LabelEncoder;
 pub use random_layers::{RandomFlip, RandomRotation, RandomZoom};
 pub use resize::{resize_images, resize_images_with};
 pub use scaler::StandardScaler;
-pub use split::train_test_split;
+pub use split::{train_test_split, train_test_split_train_size};
 pub use table::{get_dummies, read_csv, Column, ColumnData, CsvOptions, Table};
 pub use text::{
     char_to_idx, chars, idx_to_char, sample_with_temperature, sliding_windows, CharVocab,

@@ -26,6 +26,27 @@ pub fn train_test_split(
     test_size: f64,
     random_state: u64,
 ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+    split(x, y, test_size, false, random_state)
+}
+
+/// [`train_test_split`] given the *training* fraction (scikit-learn's `train_size=`): the
+/// training part has `floor(n * train_size)` rows, the test part the rest.
+pub fn train_test_split_train_size(
+    x: &Tensor,
+    y: &Tensor,
+    train_size: f64,
+    random_state: u64,
+) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+    split(x, y, train_size, true, random_state)
+}
+
+fn split(
+    x: &Tensor,
+    y: &Tensor,
+    size: f64,
+    is_train: bool,
+    random_state: u64,
+) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
     let n = x.size().first().copied().unwrap_or(0);
     let m = y.size().first().copied().unwrap_or(0);
     if n != m {
@@ -33,16 +54,21 @@ pub fn train_test_split(
             "train_test_split: x has {n} rows but y has {m}"
         )));
     }
-    if !(test_size > 0.0 && test_size < 1.0) {
+    let what = if is_train { "train_size" } else { "test_size" };
+    if !(size > 0.0 && size < 1.0) {
         return Err(Error::InvalidArgument(format!(
-            "train_test_split: test_size must be in (0, 1), got {test_size}"
+            "train_test_split: {what} must be in (0, 1), got {size}"
         )));
     }
-    let n_test = ((n as f64) * test_size).ceil() as i64;
+    let n_test = if is_train {
+        n - ((n as f64) * size).floor() as i64
+    } else {
+        ((n as f64) * size).ceil() as i64
+    };
     let n_train = n - n_test;
-    if n_test == 0 || n_train <= 0 {
+    if n_test <= 0 || n_train <= 0 {
         return Err(Error::InvalidArgument(format!(
-            "train_test_split: test_size {test_size} of {n} rows leaves an empty split"
+            "train_test_split: {what} {size} of {n} rows leaves an empty split"
         )));
     }
     let mut rng = rand::rngs::StdRng::seed_from_u64(random_state);
@@ -77,5 +103,12 @@ mod tests {
         assert_eq!(all, (0..50).collect::<Vec<_>>());
         let (c_tr, _, _, _) = train_test_split(&x, &x, 0.2, 8).unwrap();
         assert!(!c_tr.equal(&b_tr));
+        let (t, v, _, _) = train_test_split_train_size(&x, &x, 0.33, 1).unwrap();
+        assert_eq!((t.size()[0], v.size()[0]), (16, 34));
+        let err = train_test_split(&x, &x, 1.5, 0).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "invalid argument: train_test_split: test_size must be in (0, 1), got 1.5"
+        );
     }
 }

@@ -90,8 +90,12 @@ impl Column {
             ColumnData::Float(_) => None,
         }
     }
-    /// Cell `i` as text (numbers formatted as pandas shows them).
-    pub fn cell(&self, i: usize) -> String {
+    /// Cell `i` as text (numbers formatted as pandas shows them), if there is such a row.
+    pub fn get(&self, i: usize) -> Option<String> {
+        (i < self.len()).then(|| self.cell(i))
+    }
+
+    pub(crate) fn cell(&self, i: usize) -> String {
         match &self.data {
             ColumnData::Float(v) => format_number(v[i]),
             ColumnData::Text(v) => v[i].clone(),
@@ -365,10 +369,19 @@ impl Table {
     }
     /// The first `n` rows (`df.head()` is `head(5)`); shows as an HTML table in the notebook.
     pub fn head(&self, n: usize) -> Table {
-        self.take_rows(&(0..n.min(self.len())).collect::<Vec<_>>())
+        self.rows_unchecked(&(0..n.min(self.len())).collect::<Vec<_>>())
     }
-    /// The rows at `rows`, in that order.
-    pub fn take_rows(&self, rows: &[usize]) -> Table {
+    /// The rows at `rows`, in that order (`df.iloc[rows]`).
+    pub fn take_rows(&self, rows: &[usize]) -> Result<Table> {
+        if let Some(bad) = rows.iter().find(|&&r| r >= self.len()) {
+            return Err(Error::InvalidArgument(format!(
+                "row {bad} is out of range for a table of {} rows",
+                self.len()
+            )));
+        }
+        Ok(self.rows_unchecked(rows))
+    }
+    pub(crate) fn rows_unchecked(&self, rows: &[usize]) -> Table {
         Table {
             columns: self.columns.iter().map(|c| c.take(rows)).collect(),
         }
