@@ -206,6 +206,34 @@ impl Dataset {
         })
     }
 
+    /// [`map`](Self::map) on `num_parallel_calls` threads (`ds.map(f,
+    /// num_parallel_calls=…)`), keeping the element order. Use it for expensive per-element
+    /// work such as decoding and resizing images.
+    pub fn map_parallel<F>(&self, f: F, num_parallel_calls: usize) -> Dataset
+    where
+        F: Fn(Tensor, Tensor) -> Result<(Tensor, Tensor)> + Send + Sync + 'static,
+    {
+        let f = Arc::new(move |e: Result<Batch>| -> Option<Result<Batch>> {
+            Some(e.and_then(|b| {
+                let y = b.y.ok_or_else(|| {
+                    Error::InvalidData(
+                        "map(|x, y| …) on a dataset without targets; use map_x".into(),
+                    )
+                })?;
+                let (x, y) = f(b.x, y)?;
+                Ok(Batch { x, y: Some(y) })
+            }))
+        });
+        let up = self.make.clone();
+        self.derive(self.len, move |pass| {
+            Ok(super::parallel_ordered(
+                up(pass)?,
+                f.clone(),
+                num_parallel_calls,
+            ))
+        })
+    }
+
     /// Applies `f` to every element's `x`, keeping `y`.
     pub fn map_x<F>(&self, f: F) -> Dataset
     where
@@ -558,6 +586,36 @@ mod tests {
         let b = xs(&d);
         assert_ne!(a, b, "second pass reshuffles");
         assert_eq!(a, xs(&ds(20).shuffle(4, 1)), "same seed, same first pass");
+    }
+
+    #[test]
+    fn parallel_map_keeps_order_and_errors() {
+        let slow = |x: Tensor, y: Tensor| {
+            // uneven work so threads finish out of order
+            std::thread::sleep(std::time::Duration::from_micros(
+                (x.int64_value(&[]) % 3 * 300) as u64,
+            ));
+            Ok((x * 2, y))
+        };
+        let d = ds(40);
+        let par = d.map_parallel(slow, 4);
+        let seq = d.map(slow);
+        assert_eq!(xs(&par), xs(&seq));
+        assert_eq!(xs(&par), (0..40).map(|i| 2 * i).collect::<Vec<_>>());
+        assert_eq!(par.len(), Some(40));
+        let failing = d.map_parallel(
+            |x, y| {
+                if x.int64_value(&[]) == 5 {
+                    Err(Error::InvalidData("five".into()))
+                } else {
+                    Ok((x, y))
+                }
+            },
+            3,
+        );
+        let items: Vec<_> = failing.iter().collect();
+        assert_eq!(items.len(), 6);
+        assert!(items[5].is_err());
     }
 
     #[test]

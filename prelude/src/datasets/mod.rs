@@ -12,6 +12,7 @@ mod dataset;
 pub mod fashion_mnist;
 pub(crate) mod idx;
 pub mod mnist;
+mod parallel;
 mod shakespeare;
 mod sign_language;
 mod tabular;
@@ -19,6 +20,7 @@ mod tfds;
 
 pub(crate) use dataset::SharedTensor;
 pub use dataset::{Dataset, DatasetIter, ElementIter};
+pub(crate) use parallel::parallel_ordered;
 pub use shakespeare::{load_shakespeare, load_shakespeare_from};
 pub use sign_language::{load_sign_language_mnist, SIGN_LANGUAGE_LETTERS};
 pub use tabular::{

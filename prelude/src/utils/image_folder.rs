@@ -329,33 +329,19 @@ pub(crate) fn decoded_dataset(
     label: impl Fn(i64) -> Option<Tensor> + Send + Sync + 'static,
 ) -> Dataset {
     let items = Arc::new(items);
-    let label = Arc::new(label);
     let n = items.len();
-    Dataset::from_fn(Some(n), move |pass| {
-        let mut order: Vec<usize> = (0..items.len()).collect();
-        if let Some(s) = shuffle_seed {
-            order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(s.wrapping_add(pass)));
-        }
-        let (items, label) = (items.clone(), label.clone());
-        let mut failed = 0usize;
-        let mut pos = 0usize;
-        Ok(Box::new(std::iter::from_fn(move || loop {
-            let Some(&i) = order.get(pos) else {
-                if failed > 0 {
-                    eprintln!(
-                        "Warning: skipped {failed} images that could not be decoded in this pass"
-                    );
-                    failed = 0;
-                }
-                return None;
-            };
-            pos += 1;
-            let (path, y) = &items[i];
-            let img = match decode(path) {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(2, 8);
+    let failed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let decode_one = {
+        let failed = failed.clone();
+        Arc::new(move |(path, y): (PathBuf, i64)| -> Option<Result<Batch>> {
+            let img = match decode(&path) {
                 Ok(img) => to_tensor(&img, channels),
                 Err(_) => {
-                    failed += 1;
-                    continue;
+                    failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return None;
                 }
             };
             let x = match size {
@@ -365,7 +351,28 @@ pub(crate) fn decoded_dataset(
                 },
                 None => img,
             };
-            return Some(Ok(Batch { x, y: label(*y) }));
+            Some(Ok(Batch { x, y: label(y) }))
+        })
+    };
+    Dataset::from_fn(Some(n), move |pass| {
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        if let Some(s) = shuffle_seed {
+            order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(s.wrapping_add(pass)));
+        }
+        let list = items.clone();
+        let paths = order.into_iter().map(move |i| list[i].clone());
+        let mut inner = crate::datasets::parallel_ordered(paths, decode_one.clone(), workers);
+        let failed = failed.clone();
+        failed.store(0, std::sync::atomic::Ordering::Relaxed);
+        Ok(Box::new(std::iter::from_fn(move || {
+            let next = inner.next();
+            if next.is_none() {
+                let k = failed.swap(0, std::sync::atomic::Ordering::Relaxed);
+                if k > 0 {
+                    eprintln!("Warning: skipped {k} images that could not be decoded in this pass");
+                }
+            }
+            next
         })) as crate::datasets::ElementIter)
     })
 }
