@@ -187,6 +187,14 @@ fn cifar10_binary_records() {
     );
     assert_eq!(xt.size(), vec![2, 32, 32, 3]);
     assert_eq!(yt.int64_value(&[0, 0]), 5);
+    std::env::set_var("FERROKERAS_SAMPLE", "3");
+    let ((x3, y3), (xt3, _)) = cifar10::load_data_from(d.path()).unwrap();
+    std::env::remove_var("FERROKERAS_SAMPLE");
+    assert_eq!((x3.size()[0], xt3.size()[0]), (3, 2));
+    assert_eq!(
+        Vec::<i64>::try_from(y3.reshape([-1])).unwrap(),
+        vec![0, 9, 1]
+    );
     // pixel (row 1, col 2) of plane c is byte 32 + 2 = 34 (+ 50 c)
     assert_eq!(x.int64_value(&[0, 1, 2, 0]), 34);
     assert_eq!(x.int64_value(&[0, 1, 2, 2]), 134);

@@ -3,9 +3,10 @@
 
 use crate::error::{Error, Result};
 use crate::preprocessing::{read_csv, Column, CsvOptions, Table};
+use crate::utils::data_dir::offline;
 use crate::utils::data_dir::{data_dir, spread_indices};
 use crate::utils::get_file::{extract_tar_gz, fetch};
-use crate::utils::{offline, sample_limit};
+use crate::utils::sample_limit;
 use std::path::{Path, PathBuf};
 use tch::{Kind, Tensor};
 
