@@ -9,6 +9,7 @@
 
 pub mod cifar10;
 mod dataset;
+mod dataset_ops;
 pub mod fashion_mnist;
 pub(crate) mod idx;
 pub mod mnist;
