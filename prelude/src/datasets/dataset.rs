@@ -216,8 +216,12 @@ impl Dataset {
         if xs.is_empty() {
             return Err(Error::InvalidData("the dataset is empty".into()));
         }
-        let y = (ys.len() == xs.len()).then(|| Tensor::cat(&ys, 0));
-        Ok((Tensor::cat(&xs, 0), y))
+        let y = if ys.len() == xs.len() {
+            Some(Tensor::f_cat(&ys, 0)?)
+        } else {
+            None
+        };
+        Ok((Tensor::f_cat(&xs, 0)?, y))
     }
 }
 

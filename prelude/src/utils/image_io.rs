@@ -144,7 +144,7 @@ pub fn save_img(path: impl AsRef<Path>, img: &Tensor) -> Result<()> {
         x = x.unsqueeze(-1);
     }
     let s = x.size();
-    if x.dim() != 3 || !matches!(s[2], 1 | 3 | 4) {
+    if x.dim() != 3 || !matches!(s[2], 1 | 3 | 4) || s[0] == 0 || s[1] == 0 {
         return Err(Error::InvalidArgument(format!(
             "save_img expects (height, width, channels) with 1, 3 or 4 channels, got shape {s:?}"
         )));
