@@ -86,6 +86,40 @@ fn mnist_idx_gzip_shapes_dtypes_values() {
 }
 
 #[test]
+fn mnist_from_keras_npz_when_idx_is_absent() {
+    let _g = env_lock();
+    let d = tempfile::tempdir().unwrap();
+    let img = |n: i64, v: i64| Tensor::full([n, 28, 28], v, (Kind::Uint8, Device::Cpu));
+    let lbl = |n: i64| {
+        Tensor::arange(n, (Kind::Int64, Device::Cpu))
+            .remainder(10)
+            .to_kind(Kind::Uint8)
+    };
+    save_npz(
+        d.path().join("mnist.npz"),
+        &[
+            ("x_test", &img(4, 7)),
+            ("x_train", &img(6, 9)),
+            ("y_train", &lbl(6)),
+            ("y_test", &lbl(4)),
+        ],
+    )
+    .unwrap();
+    let ((x, y), (xt, yt)) = mnist::load_data_from(d.path()).unwrap();
+    assert_eq!(
+        (x.size(), x.kind(), y.kind()),
+        (vec![6, 28, 28], Kind::Uint8, Kind::Int64)
+    );
+    assert_eq!(x.int64_value(&[5, 27, 27]), 9);
+    assert_eq!(xt.size(), vec![4, 28, 28]);
+    assert_eq!(Vec::<i64>::try_from(&yt).unwrap(), vec![0, 1, 2, 3]);
+    // IDX files win when both are there
+    write_mnist(d.path(), "t10k", 2);
+    let (x, _) = mnist::load_split_from(d.path(), Split::Test).unwrap();
+    assert_eq!(x.size(), vec![2, 28, 28]);
+}
+
+#[test]
 fn mnist_errors_name_the_file() {
     let _g = env_lock();
     let d = tempfile::tempdir().unwrap();

@@ -42,6 +42,7 @@ pub(crate) const SPEC: IdxSpec = IdxSpec {
             Some("67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
         ),
     ],
+    npz: None,
 };
 
 /// `((x_train, y_train), (x_test, y_test))`: images `(N, 28, 28)` `Uint8`, labels `(N,)` `Int64`.

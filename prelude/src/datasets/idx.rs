@@ -3,10 +3,11 @@
 
 use super::Split;
 use crate::error::{Error, Result};
+use crate::utils::data_dir::{candidates, find_local, offline};
 use crate::utils::get_file::fetch;
 use crate::utils::sample_limit;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tch::{Kind, Tensor};
 
 /// IDX magic of unsigned-byte 3-D arrays (images).
@@ -112,6 +113,8 @@ pub(crate) struct IdxSpec {
         Option<&'static str>,
         Option<&'static str>,
     ); 2],
+    /// Keras's single-file `.npz` (URL, SHA-256), used when the IDX files are absent.
+    pub npz: Option<(&'static str, &'static str)>,
 }
 
 impl IdxSpec {
@@ -135,6 +138,26 @@ impl IdxSpec {
         };
         let limit = sample_limit();
         let url = |f: &str| format!("{}{f}", self.base_url);
+        let have_idx = [img_file, lbl_file]
+            .iter()
+            .all(|f| find_local(self.name, dir, self.subdir, f, None).is_ok());
+        if let (false, Some((npz_url, npz_sha))) = (have_idx, self.npz) {
+            if let Some(p) = self.local_npz(dir) {
+                return npz_split(&p, split, limit);
+            }
+            if dir.is_none() && !offline() {
+                let name = format!("{} (Keras's {})", self.name, self.npz_file());
+                let p = fetch(
+                    &name,
+                    None,
+                    self.subdir,
+                    self.npz_file(),
+                    npz_url,
+                    Some(npz_sha),
+                )?;
+                return npz_split(&p, split, limit);
+            }
+        }
         let img_path = fetch(
             &format!("{} {label} images", self.name),
             dir,
@@ -170,11 +193,74 @@ impl IdxSpec {
         Ok((x, y))
     }
 
+    fn npz_file(&self) -> &'static str {
+        self.npz
+            .map_or("", |(url, _)| url.rsplit('/').next().unwrap_or(""))
+    }
+
+    /// A local copy of the `.npz`: in `dir`, else in the cache or Keras's own cache
+    /// (`~/.keras/datasets/`).
+    fn local_npz(&self, dir: Option<&Path>) -> Option<PathBuf> {
+        let file = self.npz_file();
+        let mut cands = candidates(dir, self.subdir, file);
+        if dir.is_none() {
+            if let Some(home) = dirs::home_dir() {
+                cands.push(home.join(".keras").join("datasets").join(file));
+            }
+        }
+        cands.into_iter().find(|p| p.is_file())
+    }
+
     pub fn load_data(&self, dir: Option<&Path>) -> Result<super::TrainTest> {
         let train = self.load_split(dir, Split::Train)?;
         let test = self.load_split(dir, Split::Test)?;
         Ok((train, test))
     }
+}
+
+/// One split of a Keras `.npz` (`x_train`/`y_train` or `x_test`/`y_test`).
+fn npz_split(path: &Path, split: Split, limit: Option<usize>) -> Result<(Tensor, Tensor)> {
+    let suffix = if split == Split::Train {
+        "train"
+    } else {
+        "test"
+    };
+    let arrays = crate::utils::load_npz(path)?;
+    let get = |name: String| {
+        arrays
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.shallow_clone())
+            .ok_or_else(|| Error::CorruptFile {
+                path: path.to_path_buf(),
+                expected: format!(
+                    "expected an array '{name}'; found {}",
+                    arrays
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+    };
+    let (x, y) = (get(format!("x_{suffix}"))?, get(format!("y_{suffix}"))?);
+    if x.kind() != Kind::Uint8 || x.dim() != 3 || y.size().first() != x.size().first() {
+        return Err(Error::CorruptFile {
+            path: path.to_path_buf(),
+            expected: format!(
+                "expected x_{suffix} (N, 28, 28) uint8 and y_{suffix} (N,), found {:?} {:?} and {:?}",
+                x.size(),
+                x.kind(),
+                y.size()
+            ),
+        });
+    }
+    let n = x.size()[0];
+    let keep = limit.map_or(n, |l| (l as i64).min(n));
+    Ok((
+        x.narrow(0, 0, keep),
+        y.to_kind(Kind::Int64).narrow(0, 0, keep),
+    ))
 }
 
 #[cfg(test)]

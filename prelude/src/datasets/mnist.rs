@@ -2,7 +2,9 @@
 //!
 //! Read from the four IDX gzip files (`train-images-idx3-ubyte.gz`,
 //! `train-labels-idx1-ubyte.gz`, `t10k-images-idx3-ubyte.gz`, `t10k-labels-idx1-ubyte.gz`)
-//! in `$FERROKERAS_DATA_DIR/mnist/` (or a directory you pass), downloaded once when missing.
+//! in `$FERROKERAS_DATA_DIR/mnist/` (or a directory you pass), or else from Keras's
+//! `mnist.npz` (there, or in Keras's own cache `~/.keras/datasets/`), which is what gets
+//! downloaded (once) when neither is present, as Keras does.
 //!
 //! Shapes and dtypes: images `(N, 28, 28)` `Kind::Uint8` (0–255) as in Keras; labels `(N,)`
 //! `Kind::Int64` (Keras gives `uint8`; `Int64` is what losses and indexing take).
@@ -31,6 +33,10 @@ pub(crate) const SPEC: IdxSpec = IdxSpec {
             Some("f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
         ),
     ],
+    npz: Some((
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
+        "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+    )),
 };
 
 /// `((x_train, y_train), (x_test, y_test))`: 60,000 training and 10,000 test digits.
