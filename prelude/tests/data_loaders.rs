@@ -130,7 +130,8 @@ fn mnist_errors_name_the_file() {
         format!(
             "MNIST training images: file not found (looked for {}); download it from \
              https://storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz and put \
-             it there, or set FERROKERAS_DATA_DIR to a directory that holds it, or pass the file's \
+             it there (or Keras's mnist.npz from \
+             https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz), or set FERROKERAS_DATA_DIR to a directory that holds it, or pass the file's \
              directory to the loader's `_from` variant (downloads are off because FERROKERAS_OFFLINE=1)",
             d.path().join("train-images-idx3-ubyte.gz").display()
         )

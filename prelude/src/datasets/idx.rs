@@ -165,7 +165,8 @@ impl IdxSpec {
             img_file,
             &url(img_file),
             img_hash,
-        )?;
+        )
+        .map_err(|e| self.mention_npz(e))?;
         let lbl_path = fetch(
             &format!("{} {label} labels", self.name),
             dir,
@@ -173,7 +174,8 @@ impl IdxSpec {
             lbl_file,
             &url(lbl_file),
             lbl_hash,
-        )?;
+        )
+        .map_err(|e| self.mention_npz(e))?;
         let (dims, pixels) = read_idx(&img_path, IDX_IMAGES_MAGIC, limit)?;
         let (ldims, labels) = read_idx(&lbl_path, IDX_LABELS_MAGIC, limit)?;
         if dims[0] != ldims[0] {
@@ -191,6 +193,29 @@ impl IdxSpec {
         let x = Tensor::from_slice(&pixels).reshape(shape);
         let y = Tensor::from_slice(&labels).to_kind(Kind::Int64);
         Ok((x, y))
+    }
+
+    /// Adds the `.npz` alternative to a missing-file hint.
+    fn mention_npz(&self, e: Error) -> Error {
+        match (e, self.npz) {
+            (
+                Error::MissingFile {
+                    name,
+                    path,
+                    hint: Some(h),
+                },
+                Some((url, _)),
+            ) => Error::MissingFile {
+                name,
+                path,
+                hint: Some(h.replacen(
+                    "put it there,",
+                    &format!("put it there (or Keras's {} from {url}),", self.npz_file()),
+                    1,
+                )),
+            },
+            (e, _) => e,
+        }
     }
 
     fn npz_file(&self) -> &'static str {
