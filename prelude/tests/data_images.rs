@@ -99,6 +99,23 @@ fn image_dataset_from_directory_shapes_values_and_split() {
     };
     let (train, val) = (split(Subset::Training), split(Subset::Validation));
     assert_eq!((train.len(), val.len()), (Some(4), Some(1)));
+    let (t2, v2) = image_dataset_from_directory_both(
+        d.path(),
+        ImageDatasetOptions {
+            validation_split: Some(0.2),
+            seed: Some(3),
+            batch_size: None,
+            image_size: (4, 4),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(v2
+        .collect_tensors()
+        .unwrap()
+        .0
+        .equal(&val.collect_tensors().unwrap().0));
+    assert_eq!(t2.len(), Some(4));
     assert_eq!(
         train.iter().next().unwrap().unwrap().x.size(),
         vec![4, 4, 3]

@@ -307,6 +307,35 @@ pub fn image_dataset_from_directory(
     })
 }
 
+/// Both subsets at once (Keras's `subset="both"`): `(training, validation)` with the same
+/// seed, so they never overlap. `options.validation_split` and `options.seed` are required.
+pub fn image_dataset_from_directory_both(
+    directory: impl AsRef<Path>,
+    options: ImageDatasetOptions,
+) -> Result<(Dataset, Dataset)> {
+    if options.validation_split.is_none() || options.seed.is_none() {
+        return Err(Error::InvalidArgument(
+            "image_dataset_from_directory_both needs validation_split and seed".into(),
+        ));
+    }
+    let dir = directory.as_ref();
+    let train = image_dataset_from_directory(
+        dir,
+        ImageDatasetOptions {
+            subset: Some(Subset::Training),
+            ..options.clone()
+        },
+    )?;
+    let val = image_dataset_from_directory(
+        dir,
+        ImageDatasetOptions {
+            subset: Some(Subset::Validation),
+            ..options
+        },
+    )?;
+    Ok((train, val))
+}
+
 /// A dataset that decodes (and, with `size`, resizes) `files` lazily, one element per file,
 /// reshuffled on each pass when `shuffle_seed` is given. Files that fail to decode are
 /// skipped with a warning at the end of the pass.

@@ -86,6 +86,28 @@ pub fn load_img_with(path: impl AsRef<Path>, options: LoadImgOptions) -> Result<
     Ok(to_tensor(&img, channels))
 }
 
+/// Decodes JPEG or PNG bytes (an upload, a webcam frame) into `(height, width, 3)`
+/// `Kind::Uint8` pixels, like `np.array(Image.open(io.BytesIO(data)))`.
+///
+/// ```
+/// use ferrokeras::prelude::*;
+/// let dir = tempfile::tempdir().unwrap();
+/// let p = dir.path().join("x.png");
+/// save_img(&p, &Tensor::zeros([2, 3, 3], (Kind::Uint8, Device::Cpu)))?;
+/// let img = decode_image_bytes(&std::fs::read(&p).unwrap())?;
+/// assert_eq!(img.size(), vec![2, 3, 3]);
+/// # Ok::<(), ferrokeras::Error>(())
+/// ```
+pub fn decode_image_bytes(data: &[u8]) -> Result<Tensor> {
+    let img = image::load_from_memory(data).map_err(|e| {
+        Error::InvalidData(format!(
+            "expected JPEG or PNG bytes ({} bytes given): {e}",
+            data.len()
+        ))
+    })?;
+    Ok(to_tensor(&img, 3))
+}
+
 /// Decodes an image file, or a [`Error::CorruptFile`] naming it.
 pub(crate) fn decode(path: &Path) -> Result<image::DynamicImage> {
     if !path.is_file() {
