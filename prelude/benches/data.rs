@@ -79,6 +79,32 @@ fn main() {
         1e4 / d.as_secs_f64()
     );
 
+    // 2b. a Sign-Language-MNIST-shaped CSV: header + 5,000 rows × 785 integer columns
+    let csv_path = dir.path().join("sign_mnist_train.csv");
+    let mut text = String::from("label");
+    for i in 1..=784 {
+        text.push_str(&format!(",pixel{i}"));
+    }
+    text.push('\n');
+    for r in 0..5000u32 {
+        text.push_str(&(r % 24).to_string());
+        for _ in 0..784 {
+            text.push_str(&format!(",{}", rng.random_range(0..256u32)));
+        }
+        text.push('\n');
+    }
+    std::fs::write(&csv_path, &text).expect("write csv");
+    let (d, ((x, _), _)) = time(3, || {
+        load_sign_language_mnist(&csv_path, &csv_path).unwrap()
+    });
+    println!(
+        "sign-language CSV 5000×785 {:>6.1} ms  ({:.1} MB, {:?}, {:.0} rows/s, both splits)",
+        ms(d),
+        text.len() as f64 / 1e6,
+        x.size(),
+        1e4 / d.as_secs_f64()
+    );
+
     // 3. 1,000 JPEGs (320×240) in two class folders, resized to 160×160
     let imgs = dir.path().join("images");
     for c in 0..2 {

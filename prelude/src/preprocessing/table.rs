@@ -279,57 +279,121 @@ impl Table {
 
     /// Parses CSV text (see [`read_csv`]).
     pub fn from_csv_bytes(bytes: &[u8], options: &CsvOptions) -> Result<Self> {
+        // Two passes over the bytes: the first finds the header, the width and which
+        // columns are numeric; the second fills numbers straight into `f64` columns, so a
+        // large numeric CSV (Sign Language MNIST: 27,455 × 785) never holds strings.
         let has_header = options.header.unwrap_or(options.names.is_none());
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .delimiter(options.delimiter)
-            .flexible(true)
-            .from_reader(bytes);
-        let mut rows: Vec<Vec<String>> = Vec::new();
-        for (i, rec) in reader.records().enumerate() {
-            let rec = rec.map_err(|e| Error::CorruptFile {
-                path: PathBuf::new(),
-                expected: format!("expected CSV, line {}: {e}", i + 1),
-            })?;
-            if rec.len() == 1 && rec[0].trim().is_empty() {
+        let corrupt = |expected: String| Error::CorruptFile {
+            path: PathBuf::new(),
+            expected,
+        };
+        let reader = || {
+            csv::ReaderBuilder::new()
+                .has_headers(false)
+                .delimiter(options.delimiter)
+                .flexible(true)
+                .from_reader(bytes)
+        };
+        let blank = |r: &csv::ByteRecord| r.len() == 1 && r[0].iter().all(u8::is_ascii_whitespace);
+        let line = |r: &csv::ByteRecord| r.position().map_or(0, |p| p.line());
+        let cell = |r: &csv::ByteRecord, j: usize| -> Result<String> {
+            std::str::from_utf8(&r[j])
+                .map(str::to_string)
+                .map_err(|_| corrupt(format!("expected UTF-8 text, line {}", line(r))))
+        };
+        let mut header: Option<Vec<String>> = None;
+        let mut width = options.names.as_ref().map(Vec::len);
+        let (mut numeric, mut nonempty) = (Vec::new(), Vec::new());
+        let mut n_rows = 0usize;
+        let mut rec = csv::ByteRecord::new();
+        let mut rdr = reader();
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(corrupt(format!("expected CSV: {e}"))),
+            }
+            if blank(&rec) {
                 continue; // blank line (Iris ends with one)
             }
-            rows.push(rec.iter().map(|s| s.to_string()).collect());
+            if has_header && header.is_none() {
+                header = Some(
+                    (0..rec.len())
+                        .map(|j| cell(&rec, j).map(|s| s.trim().to_string()))
+                        .collect::<Result<_>>()?,
+                );
+                width = width.or(Some(rec.len()));
+                continue;
+            }
+            let w = *width.get_or_insert(rec.len());
+            if rec.len() != w {
+                return Err(corrupt(format!(
+                    "expected {w} fields in every row, found {} on line {}",
+                    rec.len(),
+                    line(&rec)
+                )));
+            }
+            if numeric.is_empty() {
+                numeric = vec![true; w];
+                nonempty = vec![false; w];
+            }
+            for j in 0..w {
+                let field = std::str::from_utf8(&rec[j]).unwrap_or("\u{0}").trim();
+                if !field.is_empty() {
+                    nonempty[j] = true;
+                    if numeric[j] && field.parse::<f64>().is_err() {
+                        numeric[j] = false;
+                    }
+                }
+            }
+            n_rows += 1;
         }
-        let header_row = if has_header && !rows.is_empty() {
-            Some(rows.remove(0))
-        } else {
-            None
-        };
-        let width = options
-            .names
-            .as_ref()
-            .map(Vec::len)
-            .or(header_row.as_ref().map(Vec::len))
-            .or(rows.first().map(Vec::len))
-            .unwrap_or(0);
-        let first_line = if has_header { 2 } else { 1 };
-        for (i, r) in rows.iter().enumerate() {
-            if r.len() != width {
-                return Err(Error::CorruptFile {
-                    path: PathBuf::new(),
-                    expected: format!(
-                        "expected {width} fields in every row, found {} on line {}",
-                        r.len(),
-                        i + first_line
-                    ),
-                });
+        let width = width.unwrap_or(0);
+        let mut data: Vec<ColumnData> = (0..width)
+            .map(|j| {
+                if numeric.get(j).copied().unwrap_or(false) && nonempty[j] {
+                    ColumnData::Float(Vec::with_capacity(n_rows))
+                } else {
+                    ColumnData::Text(Vec::with_capacity(n_rows))
+                }
+            })
+            .collect();
+        let mut rdr = reader();
+        let mut skip_header = has_header;
+        while rdr
+            .read_byte_record(&mut rec)
+            .map_err(|e| corrupt(format!("expected CSV: {e}")))?
+        {
+            if blank(&rec) {
+                continue;
+            }
+            if skip_header {
+                skip_header = false;
+                continue;
+            }
+            for (j, col) in data.iter_mut().enumerate() {
+                match col {
+                    ColumnData::Float(v) => {
+                        let f = std::str::from_utf8(&rec[j]).unwrap_or("").trim();
+                        v.push(if f.is_empty() {
+                            f64::NAN
+                        } else {
+                            f.parse().unwrap_or(f64::NAN)
+                        });
+                    }
+                    ColumnData::Text(v) => v.push(cell(&rec, j)?),
+                }
             }
         }
-        let names: Vec<String> = match (&options.names, header_row) {
+        let names: Vec<String> = match (&options.names, header) {
             (Some(n), _) => n.clone(),
-            (None, Some(h)) => h.into_iter().map(|s| s.trim().to_string()).collect(),
+            (None, Some(h)) => h,
             (None, None) => (0..width).map(|i| i.to_string()).collect(),
         };
         let columns = names
             .into_iter()
-            .enumerate()
-            .map(|(j, name)| Column::infer(name, rows.iter().map(|r| r[j].clone()).collect()))
+            .zip(data)
+            .map(|(name, data)| Column { name, data })
             .collect();
         Table::from_columns(columns)
     }
