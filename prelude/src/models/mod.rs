@@ -1,1 +1,18 @@
-//! Keras's `keras.models`.
+//! Keras's `keras.models`: [`Sequential`], functional [`Model`]s, training, summaries,
+//! saving, and model selection.
+
+mod model;
+mod saving;
+mod selection;
+mod sequential;
+mod summary;
+mod training;
+
+pub use model::{LayerKey, Model};
+pub use saving::load_model;
+pub use selection::{
+    cross_val_score, CrossValScores, RandomizedSearch, SearchCandidate, SearchResults,
+};
+pub use sequential::{Sequential, SequentialItem};
+pub use summary::{ModelSummary, SummaryRow};
+pub use training::{Evaluation, Fit, Validation};
