@@ -422,8 +422,6 @@ impl Model {
             }
             let line = bar.finish(&format_logs(&logs));
             if verbose == 2 {
-                let elapsed = bar.line();
-                let _ = elapsed;
                 println!("{}", verbose2_line(&line));
             }
             let pairs: Vec<(&str, f64)> = logs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
@@ -484,15 +482,13 @@ impl Model {
             .collect();
         let mut names = vec!["loss".to_string()];
         names.extend(metrics.iter().map(|m| m.name.clone()));
-        let started = Instant::now();
+        let steps = source.num_batches(batch_size).unwrap_or(1).max(1) as u64;
+        let mut bar = ProgressBar::hidden(Some(steps));
         let r = evaluate_source(&plan, &compiled.loss, &metrics, &names, source, batch_size);
         self.0.borrow_mut().compiled = Some(compiled);
         let values = r?;
         if verbose >= 1 {
-            let steps = source.num_batches(batch_size).unwrap_or(1).max(1);
-            let mut bar = ProgressBar::hidden(Some(steps as u64));
-            bar.update(steps as u64, "");
-            let _ = started;
+            bar.update(steps, "");
             println!("{}", bar.finish(&format_logs(&values)));
         }
         Ok(Evaluation { values })
