@@ -10,7 +10,12 @@ use std::path::PathBuf;
 fn datasets_dir() -> PathBuf {
     std::env::var_os("FERROKERAS_SHARED_DATASETS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/datasets")))
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../shared/datasets"
+            ))
+        })
 }
 
 fn data_file(rel: &str) -> Option<PathBuf> {
@@ -18,7 +23,10 @@ fn data_file(rel: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        println!("skipping: {} not found (set FERROKERAS_SHARED_DATASETS)", p.display());
+        println!(
+            "skipping: {} not found (set FERROKERAS_SHARED_DATASETS)",
+            p.display()
+        );
         None
     }
 }
@@ -47,17 +55,33 @@ fn standardize(train: &Tensor, test: &Tensor) -> (Tensor, Tensor) {
 fn split(x: &Tensor, y: &Tensor, n_train: i64, seed: i64) -> (Tensor, Tensor, Tensor, Tensor) {
     let n = x.size()[0];
     let idx = permutation(n, seed);
-    let (tr, te) = (idx.narrow(0, 0, n_train), idx.narrow(0, n_train, n - n_train));
-    (x.index_select(0, &tr), y.index_select(0, &tr), x.index_select(0, &te), y.index_select(0, &te))
+    let (tr, te) = (
+        idx.narrow(0, 0, n_train),
+        idx.narrow(0, n_train, n - n_train),
+    );
+    (
+        x.index_select(0, &tr),
+        y.index_select(0, &tr),
+        x.index_select(0, &te),
+        y.index_select(0, &te),
+    )
 }
 
 #[test]
 fn iris_reaches_93_percent() {
-    let Some(path) = data_file("iris/iris.data") else { return };
+    let Some(path) = data_file("iris/iris.data") else {
+        return;
+    };
     let rows = read_csv(&path);
     let classes = ["Iris-setosa", "Iris-versicolor", "Iris-virginica"];
-    let feats: Vec<f32> = rows.iter().flat_map(|r| r[..4].iter().map(|v| v.parse::<f32>().unwrap())).collect();
-    let labels: Vec<i64> = rows.iter().map(|r| classes.iter().position(|c| *c == r[4]).unwrap() as i64).collect();
+    let feats: Vec<f32> = rows
+        .iter()
+        .flat_map(|r| r[..4].iter().map(|v| v.parse::<f32>().unwrap()))
+        .collect();
+    let labels: Vec<i64> = rows
+        .iter()
+        .map(|r| classes.iter().position(|c| *c == r[4]).unwrap() as i64)
+        .collect();
     let x = Tensor::from_slice(&feats).view([-1, 4]);
     let y = Tensor::from_slice(&labels);
     let (xtr, ytr, xte, yte) = split(&x, &y, 120, 7);
@@ -71,9 +95,27 @@ fn iris_reaches_93_percent() {
         .add(Dense::new(3))
         .add(Activation::new("softmax"));
     model
-        .compile(Adam { learning_rate: 0.01, ..Default::default() }, "sparse_categorical_crossentropy", ["accuracy"])
+        .compile(
+            Adam {
+                learning_rate: 0.01,
+                ..Default::default()
+            },
+            "sparse_categorical_crossentropy",
+            ["accuracy"],
+        )
         .unwrap();
-    let history = model.fit(&xtr, &ytr, Fit { epochs: 100, batch_size: 16, verbose: 0, ..Default::default() }).unwrap();
+    let history = model
+        .fit(
+            &xtr,
+            &ytr,
+            Fit {
+                epochs: 100,
+                batch_size: 16,
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert_eq!(history["loss"].len(), 100);
     let acc = model.evaluate_with(&xte, &yte, 32, 0).unwrap()["accuracy"];
     println!("iris held-out accuracy {acc:.4}");
@@ -82,7 +124,9 @@ fn iris_reaches_93_percent() {
 
 #[test]
 fn car_evaluation_relu_adam_reaches_90_percent() {
-    let Some(path) = data_file("car_evaluation/car.data") else { return };
+    let Some(path) = data_file("car_evaluation/car.data") else {
+        return;
+    };
     let rows = read_csv(&path);
     let cats: [&[&str]; 6] = [
         &["vhigh", "high", "med", "low"],
@@ -113,8 +157,20 @@ fn car_evaluation_relu_adam_reaches_90_percent() {
         .add(Input::new([21]))
         .add(Dense::new(16).activation("relu"))
         .add(Dense::new(4).activation("softmax"));
-    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"]).unwrap();
-    model.fit(&xtr, &ytr, Fit { epochs: 100, verbose: 0, ..Default::default() }).unwrap();
+    model
+        .compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+        .unwrap();
+    model
+        .fit(
+            &xtr,
+            &ytr,
+            Fit {
+                epochs: 100,
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     let acc = model.evaluate_with(&xte, &yte, 32, 0).unwrap()["accuracy"];
     println!("car evaluation test accuracy {acc:.4}");
     assert!(acc >= 0.90, "car accuracy {acc}");
@@ -122,7 +178,9 @@ fn car_evaluation_relu_adam_reaches_90_percent() {
 
 fn read_idx_gz(path: &PathBuf) -> (Vec<usize>, Vec<u8>) {
     let mut bytes = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap()).read_to_end(&mut bytes).unwrap();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_end(&mut bytes)
+        .unwrap();
     let ndim = bytes[3] as usize;
     let dims: Vec<usize> = (0..ndim)
         .map(|i| u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize)
@@ -132,14 +190,19 @@ fn read_idx_gz(path: &PathBuf) -> (Vec<usize>, Vec<u8>) {
 
 #[test]
 fn mnist_dense_512_rmsprop_reaches_93_percent() {
-    let (Some(ip), Some(lp)) = (data_file("mnist/t10k-images-idx3-ubyte.gz"), data_file("mnist/t10k-labels-idx1-ubyte.gz"))
-    else {
+    let (Some(ip), Some(lp)) = (
+        data_file("mnist/t10k-images-idx3-ubyte.gz"),
+        data_file("mnist/t10k-labels-idx1-ubyte.gz"),
+    ) else {
         return;
     };
     let (dims, pixels) = read_idx_gz(&ip);
     let (_, labels) = read_idx_gz(&lp);
     let n = dims[0] as i64;
-    let x = Tensor::from_slice(&pixels).view([n, 28, 28]).to_kind(Kind::Float) / 255.0;
+    let x = Tensor::from_slice(&pixels)
+        .view([n, 28, 28])
+        .to_kind(Kind::Float)
+        / 255.0;
     let y = Tensor::from_slice(&labels).to_kind(Kind::Int64);
     let (xtr, ytr) = (x.narrow(0, 0, 8000), y.narrow(0, 0, 8000));
     let (xte, yte) = (x.narrow(0, 8000, 2000), y.narrow(0, 8000, 2000));
@@ -150,8 +213,21 @@ fn mnist_dense_512_rmsprop_reaches_93_percent() {
         .add(Flatten::new())
         .add(Dense::new(512).activation("relu"))
         .add(Dense::new(10).activation("softmax"));
-    model.compile("rmsprop", "sparse_categorical_crossentropy", ["accuracy"]).unwrap();
-    let history = model.fit(&xtr, &ytr, Fit { epochs: 5, batch_size: 128, verbose: 2, ..Default::default() }).unwrap();
+    model
+        .compile("rmsprop", "sparse_categorical_crossentropy", ["accuracy"])
+        .unwrap();
+    let history = model
+        .fit(
+            &xtr,
+            &ytr,
+            Fit {
+                epochs: 5,
+                batch_size: 128,
+                verbose: 2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert!(history["loss"][4] < history["loss"][0]);
     let acc = model.evaluate(&xte, &yte).unwrap()["accuracy"];
     println!("mnist held-out accuracy {acc:.4}");
@@ -162,9 +238,14 @@ fn mnist_dense_512_rmsprop_reaches_93_percent() {
 
 #[test]
 fn california_housing_beats_the_mean() {
-    let Some(path) = data_file("california_housing/cal_housing.data") else { return };
+    let Some(path) = data_file("california_housing/cal_housing.data") else {
+        return;
+    };
     let rows = read_csv(&path);
-    let vals: Vec<f32> = rows.iter().flat_map(|r| r.iter().map(|v| v.parse::<f32>().unwrap())).collect();
+    let vals: Vec<f32> = rows
+        .iter()
+        .flat_map(|r| r.iter().map(|v| v.parse::<f32>().unwrap()))
+        .collect();
     let all = Tensor::from_slice(&vals).view([-1, 9]);
     let x = all.narrow(1, 0, 8);
     let y = all.narrow(1, 8, 1);
@@ -182,12 +263,26 @@ fn california_housing_beats_the_mean() {
         .add(Dense::new(64).activation("relu"))
         .add(Dropout::new(0.1))
         .add(Dense::new(1).activation("linear"));
-    model.compile("adam", "mean_squared_error", ["mae"]).unwrap();
+    model
+        .compile("adam", "mean_squared_error", ["mae"])
+        .unwrap();
     let history = model
-        .fit(&xtr, &ytr, Fit { epochs: 15, batch_size: 64, validation_split: 0.25, verbose: 0, ..Default::default() })
+        .fit(
+            &xtr,
+            &ytr,
+            Fit {
+                epochs: 15,
+                batch_size: 64,
+                validation_split: 0.25,
+                verbose: 0,
+                ..Default::default()
+            },
+        )
         .unwrap();
     assert!(history.get("val_mae").is_some());
     let mse = model.evaluate_with(&xte, &yte, 256, 0).unwrap().loss();
-    println!("california housing test MSE on standardised targets {mse:.4} (predicting the mean ≈ 1.0)");
+    println!(
+        "california housing test MSE on standardised targets {mse:.4} (predicting the mean ≈ 1.0)"
+    );
     assert!(mse <= 0.4, "mse {mse}");
 }

@@ -109,7 +109,7 @@ impl Callback for EarlyStopping {
             return Ok(());
         }
         self.wait += 1;
-        if self.wait > self.patience {
+        if self.wait >= self.patience.max(1) {
             self.stopped_epoch = Some(epoch);
             model.stop_training();
             if let Some(w) = &self.best_weights {

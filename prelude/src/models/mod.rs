@@ -11,7 +11,8 @@ mod training;
 pub use model::{LayerKey, Model};
 pub use saving::load_model;
 pub use selection::{
-    cross_val_score, CrossValScores, RandomizedSearch, SearchCandidate, SearchResults,
+    cross_val_score, CrossValScores, RandomizedSearch, SearchCandidate, SearchParams,
+    SearchResults, SearchValue,
 };
 pub use sequential::{Sequential, SequentialItem};
 pub use summary::{ModelSummary, SummaryRow};

@@ -303,6 +303,7 @@ impl Model {
 
     /// Copies of every weight, layer by layer in Keras order and layout.
     pub fn get_weights(&self) -> Vec<Tensor> {
+        let _ = self.build();
         self.layers().iter().flat_map(Layer::get_weights).collect()
     }
 

@@ -205,7 +205,8 @@ impl Model {
     }
 
     fn take_compiled(&self) -> Result<Compiled> {
-        self.0.borrow_mut().compiled.take().ok_or_else(|| {
+        let taken = self.0.borrow_mut().compiled.take();
+        taken.ok_or_else(|| {
             Error::NotReady(format!(
                 "model '{}' must be compiled before training or evaluation: call model.compile(optimizer, loss, metrics) first",
                 self.name()
