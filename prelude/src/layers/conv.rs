@@ -195,7 +195,9 @@ impl LayerKind for ConvN {
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
         let n = self.n();
         let w = self.weight.as_ref().expect("built");
-        let mut xc = x.permute(to_channels_first(n).as_slice());
+        // Channels-last data becomes a contiguous channels-first copy (free when `x` is the
+        // channels-last view of a previous conv/pool output), so libtorch runs its NCHW kernels.
+        let mut xc = x.permute(to_channels_first(n).as_slice()).contiguous();
         let size = xc.size();
         let mut sym = Vec::with_capacity(n);
         let mut asym = false;
