@@ -25,7 +25,7 @@ fn compare(n: i64, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
     let rounds = 4;
     let per = seconds() / (2 * rounds) as f64;
     let mut best = (0.0f64, 0.0f64);
-    let mut time = |f: &mut dyn FnMut()| {
+    let time = |f: &mut dyn FnMut()| {
         let start = Instant::now();
         let mut done = 0;
         while start.elapsed().as_secs_f64() < per || done == 0 {

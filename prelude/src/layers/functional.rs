@@ -101,10 +101,9 @@ impl KerasTensor {
         layers
     }
 
-    /// Evaluates the graph up to this tensor for the batch `x` fed at `input`.
+    /// Evaluates the graph up to this tensor for the batch `x` fed at its input.
     pub(crate) fn eval(
         &self,
-        input: &KerasTensor,
         x: &Tensor,
         training: bool,
         cache: &mut HashMap<usize, Tensor>,
@@ -114,7 +113,7 @@ impl KerasTensor {
         }
         let out = match (&self.0.layer, &self.0.input) {
             (Some(layer), Some(src)) => {
-                let xin = src.eval(input, x, training, cache);
+                let xin = src.eval(x, training, cache);
                 layer.forward(&xin, training)
             }
             _ => x.shallow_clone(),

@@ -42,6 +42,12 @@ pub trait LayerKind {
     }
     /// The layer's configuration, for saving whole models.
     fn config(&self) -> Value;
+    /// Called when the layer is frozen or unfrozen (nested models pass it on).
+    fn on_set_trainable(&mut self, _trainable: bool) {}
+    /// `(trainable, non-trainable)` counts, when the layer computes them itself (nested models).
+    fn own_param_counts(&self, _trainable: bool) -> Option<(i64, i64)> {
+        None
+    }
 }
 
 /// Options every layer builder has.
@@ -158,8 +164,11 @@ impl Layer {
             s.input_shape = Some(input.to_vec());
             s.output_shape = Some(out.clone());
             let trainable = s.trainable;
-            for p in s.kind.params() {
-                let _ = p.set_requires_grad(trainable);
+            // Nested models keep their own layers' flags.
+            if s.kind.own_param_counts(trainable).is_none() {
+                for p in s.kind.params() {
+                    let _ = p.set_requires_grad(trainable);
+                }
             }
         }
         Ok(out)
@@ -298,6 +307,7 @@ impl Layer {
     pub fn set_trainable(&self, trainable: bool) {
         let mut s = self.0.borrow_mut();
         s.trainable = trainable;
+        s.kind.on_set_trainable(trainable);
         for p in s.kind.params() {
             let _ = p.set_requires_grad(trainable);
         }
@@ -316,6 +326,9 @@ impl Layer {
     /// `(trainable, non-trainable)` parameter counts, as `summary` reports them.
     pub fn param_counts(&self) -> (i64, i64) {
         let trainable = self.trainable();
+        if let Some(c) = self.0.borrow().kind.own_param_counts(trainable) {
+            return c;
+        }
         let mut counts = (0, 0);
         for w in self.named_weights() {
             let n = w.value.numel() as i64;

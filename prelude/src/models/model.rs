@@ -66,7 +66,7 @@ pub(crate) struct Plan {
 impl Plan {
     pub(crate) fn forward(&self, x: &Tensor, training: bool) -> Tensor {
         match &self.graph {
-            Some((input, output)) => output.eval(input, x, training, &mut HashMap::new()),
+            Some((_, output)) => output.eval(x, training, &mut HashMap::new()),
             None => {
                 let mut h = x.shallow_clone();
                 for l in &self.layers {
@@ -368,6 +368,91 @@ impl std::fmt::Debug for Model {
             "<Model '{}' with {} layers>",
             self.name(),
             self.layers().len()
+        )
+    }
+}
+
+/// A model used as a layer of another model (a pre-built base under a new head).
+struct NestedModel {
+    model: Model,
+    class: &'static str,
+}
+
+impl crate::layers::LayerKind for NestedModel {
+    fn class_name(&self) -> &'static str {
+        self.class
+    }
+    fn default_name(&self) -> &'static str {
+        "functional"
+    }
+    fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
+        self.model.ensure_built(Some(input))?;
+        let plan = self.model.plan()?;
+        if plan.input_shape != input {
+            // Let the inner layers report the mismatch.
+            let mut shape = input.to_vec();
+            for l in &plan.layers {
+                shape = l.build(&shape, plan.device)?;
+            }
+            let _ = label;
+        }
+        self.model.output_shape()
+    }
+    fn forward(&self, x: &Tensor, training: bool) -> Tensor {
+        match self.model.plan() {
+            Ok(plan) => plan.forward(x, training),
+            Err(e) => panic!("nested model '{}' could not run: {e}", self.model.name()),
+        }
+    }
+    fn weights(&self) -> Vec<crate::layers::Weight> {
+        self.model
+            .layers()
+            .iter()
+            .flat_map(Layer::named_weights)
+            .collect()
+    }
+    fn params(&self) -> Vec<Tensor> {
+        self.model.params()
+    }
+    fn config(&self) -> serde_json::Value {
+        serde_json::json!({"nested_model": self.model.name()})
+    }
+    fn on_set_trainable(&mut self, trainable: bool) {
+        self.model.set_trainable(trainable);
+    }
+    fn own_param_counts(&self, trainable: bool) -> Option<(i64, i64)> {
+        let mut c = (0, 0);
+        for l in self.model.layers() {
+            let (t, n) = l.param_counts();
+            if trainable {
+                c.0 += t;
+                c.1 += n;
+            } else {
+                c.1 += t + n;
+            }
+        }
+        Some(c)
+    }
+}
+
+impl From<Model> for Layer {
+    /// A model becomes one layer of another model (shared weights), as in transfer learning:
+    /// `Sequential::new().add(base_model).add(GlobalAveragePooling2D::new())…`.
+    fn from(model: Model) -> Layer {
+        let class = if model.0.borrow().functional {
+            "Functional"
+        } else {
+            "Sequential"
+        };
+        let name = model.name();
+        let declared = model.0.borrow().declared_input.clone();
+        Layer::new(
+            NestedModel { model, class },
+            crate::layers::LayerOpts {
+                name: Some(name),
+                input_shape: declared,
+                trainable: None,
+            },
         )
     }
 }

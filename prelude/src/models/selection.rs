@@ -60,6 +60,7 @@ fn kfold(n: i64, k: usize) -> Vec<(Vec<i64>, Vec<i64>)> {
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn fold_scores(
     build: &dyn Fn() -> Result<Model>,
     x: &Tensor,

@@ -119,3 +119,9 @@ impl std::fmt::Debug for Sequential {
         self.0.fmt(f)
     }
 }
+
+impl From<Sequential> for Layer {
+    fn from(s: Sequential) -> Layer {
+        Layer::from(s.0)
+    }
+}

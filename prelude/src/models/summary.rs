@@ -46,12 +46,13 @@ pub struct ModelSummary {
 /// `407,050`.
 pub fn thousands(n: i64) -> String {
     let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+    let head = s.len() % 3;
+    let mut out = s[..head].to_string();
+    for chunk in s.as_bytes()[head..].chunks(3) {
+        if !out.is_empty() {
             out.push(',');
         }
-        out.push(c);
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
     }
     if n < 0 {
         format!("-{out}")
