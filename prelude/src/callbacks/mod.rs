@@ -70,14 +70,15 @@ pub(crate) fn lower_is_better(mode: &str, monitor: &str) -> crate::Result<bool> 
 }
 
 pub(crate) fn monitored(logs: &EpochLogs, monitor: &str) -> crate::Result<Option<f64>> {
-    if logs.is_empty() {
-        return Ok(None);
-    }
     match logs.get(monitor) {
         Some(v) => Ok(Some(*v)),
-        None => Err(crate::Error::InvalidArgument(format!(
-            "callback monitors '{monitor}', which is not logged; available: {}",
-            logs.keys().cloned().collect::<Vec<_>>().join(", ")
-        ))),
+        None => {
+            // Keras warns and carries on when the monitored value is not logged.
+            println!(
+                "Warning: callback monitors '{monitor}', which is not available; available: {}",
+                logs.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
+            Ok(None)
+        }
     }
 }

@@ -8,6 +8,7 @@ mod sequential;
 mod summary;
 mod training;
 
+pub use crate::sequential;
 pub use model::{LayerKey, Model};
 pub use saving::load_model;
 pub use selection::{

@@ -363,12 +363,20 @@ impl Model {
 
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "<Model '{}' with {} layers>",
-            self.name(),
-            self.layers().len()
-        )
+        let class = if self.0.borrow().functional {
+            "Functional"
+        } else {
+            "Sequential"
+        };
+        let built = if self.built() { "True" } else { "False" };
+        write!(f, "<{class} name={}, built={built}>", self.name())
+    }
+}
+
+impl crate::runtime::Render for Model {
+    /// Keras's repr, `<Sequential name=sequential, built=True>`; use `summary()` for the table.
+    fn mime_bundle(&self) -> crate::runtime::MimeBundle {
+        crate::runtime::MimeBundle::text(format!("{self:?}"))
     }
 }
 

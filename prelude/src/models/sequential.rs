@@ -125,3 +125,26 @@ impl From<Sequential> for Layer {
         Layer::from(s.0)
     }
 }
+
+impl crate::runtime::Render for Sequential {
+    fn mime_bundle(&self) -> crate::runtime::MimeBundle {
+        crate::runtime::Render::mime_bundle(&self.0)
+    }
+}
+
+/// Keras's `Sequential([...])` with a list of layers of different kinds:
+/// `sequential![Dense::new(8), Activation::new("relu"), Dense::new(3)]`.
+///
+/// ```
+/// use ferrokeras::prelude::*;
+/// let model = sequential![Input::new([4]), Dense::new(8), Activation::new("relu"), Dense::new(3)];
+/// assert_eq!(model.count_params(), 4 * 8 + 8 + 8 * 3 + 3);
+/// ```
+#[macro_export]
+macro_rules! sequential {
+    ($($item:expr),* $(,)?) => {{
+        let model = $crate::models::Sequential::new();
+        $( model.add($item); )*
+        model
+    }};
+}

@@ -96,6 +96,18 @@ impl Evaluation {
     pub fn get(&self, name: &str) -> Option<f64> {
         self.values.get(name).copied()
     }
+    /// The values as Keras's list: the loss first, then the metrics (alphabetical), so
+    /// `let [loss, acc] = ev.to_vec()[..] else { … }` reads like `loss, acc = model.evaluate(…)`.
+    pub fn to_vec(&self) -> Vec<f64> {
+        let mut v = vec![self.loss()];
+        v.extend(
+            self.values
+                .iter()
+                .filter(|(k, _)| k.as_str() != "loss")
+                .map(|(_, v)| *v),
+        );
+        v
+    }
 }
 
 impl std::ops::Index<&str> for Evaluation {
