@@ -422,6 +422,29 @@ mod tests {
     }
 
     #[test]
+    fn conv1d_and_conv3d_by_hand() {
+        let conv: Layer = Conv1D::new(1, 2).into();
+        conv.build(&[4, 1], Device::Cpu).unwrap();
+        let k = Tensor::from_slice(&[1f32, -2.]).view([2, 1, 1]);
+        conv.set_weights(&[k, Tensor::from_slice(&[0.5f32])])
+            .unwrap();
+        let y = conv
+            .call(&Tensor::from_slice(&[1f32, 2., 3., 5.]).view([1, 4, 1]))
+            .unwrap();
+        // y[i] = x[i] - 2 x[i+1] + 0.5
+        assert_eq!(
+            Vec::<f32>::try_from(y.view([-1])).unwrap(),
+            vec![-2.5, -3.5, -6.5]
+        );
+        let c3: Layer = Conv3D::new(1, 2).use_bias(false).into();
+        c3.build(&[2, 2, 2, 1], Device::Cpu).unwrap();
+        c3.set_weights(&[Tensor::ones([2, 2, 2, 1, 1], (Kind::Float, Device::Cpu))])
+            .unwrap();
+        let x = Tensor::arange(8, (Kind::Float, Device::Cpu)).view([1, 2, 2, 2, 1]);
+        assert_eq!(c3.call(&x).unwrap().double_value(&[0, 0, 0, 0, 0]), 28.0);
+    }
+
+    #[test]
     fn kernel_is_keras_layout() {
         let conv: Layer = Conv2D::new(8, (3, 5)).into();
         conv.build(&[10, 10, 2], Device::Cpu).unwrap();

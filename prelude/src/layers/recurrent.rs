@@ -86,6 +86,17 @@ impl LayerKind for LSTM {
                 let _ = b.narrow(0, u, u).fill_(1.0);
                 self.bias = Some(b);
                 self.zero_bias = Some(Tensor::zeros([4 * u], (Kind::Float, device)));
+                if device.is_cuda() && tch::Cuda::cudnn_is_available() {
+                    // cuDNN wants the weights in one buffer (else it compacts and warns each
+                    // call); this moves them there in place, as tch's own LSTM does.
+                    let flat: Vec<&Tensor> = [&self.w_ih, &self.w_hh, &self.bias, &self.zero_bias]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    let _ = Tensor::internal_cudnn_rnn_flatten_weight(
+                        &flat, 4, feat, 2, u, 0, 1, true, false,
+                    );
+                }
             }
         }
         Ok(if self.return_sequences {

@@ -110,6 +110,17 @@ impl Metric {
                     .to_kind(kind)
                     .mean(kind)
             }
+            MetricKind::CategoricalAccuracy
+                if y.numel() * (*pred.size().last().unwrap_or(&1) as usize) == pred.numel()
+                    && pred.numel() != y.numel() =>
+            {
+                // Integer labels with a non-cross-entropy loss: compare with argmax, as Keras does.
+                Metric {
+                    kind: MetricKind::SparseCategoricalAccuracy,
+                    name: String::new(),
+                }
+                .compute(&pred, y)
+            }
             MetricKind::CategoricalAccuracy => {
                 let c = *pred.size().last().unwrap_or(&1);
                 let p = pred.reshape([-1, c]).argmax(-1, false);
@@ -187,6 +198,8 @@ mod tests {
         let p = Tensor::from_slice(&[0.9f32, 0.1, 0.3, 0.7]).view([2, 2]);
         let y = Tensor::from_slice(&[1f32, 0., 1., 0.]).view([2, 2]);
         assert_eq!(c.compute(&p, &y).double_value(&[]), 0.5);
+        let labels = Tensor::from_slice(&[0i64, 0]);
+        assert_eq!(c.compute(&p, &labels).double_value(&[]), 0.5);
         assert!(Metric::parse("f1")
             .unwrap_err()
             .to_string()

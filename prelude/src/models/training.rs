@@ -46,7 +46,8 @@ pub struct Fit<'a> {
     pub epochs: usize,
     /// Examples per gradient step (default 32).
     pub batch_size: usize,
-    /// Fraction of the data, taken from the end before shuffling, used for validation.
+    /// Fraction of the data, taken from the end before shuffling, used for validation
+    /// (ignored when `validation_data` is given, as in Keras).
     pub validation_split: f64,
     /// Validation data, as tensors or a batch source: `Some((&x_val, &y_val).into())`.
     pub validation_data: Option<Validation<'a>>,
@@ -231,12 +232,8 @@ impl Model {
     pub fn fit(&self, x: &Tensor, y: &Tensor, opts: Fit<'_>) -> Result<History> {
         let data = TensorData::new(x, Some(y))?;
         self.ensure_built(x.size().get(1..))?;
-        let (train, split_val) = if opts.validation_split > 0.0 {
-            if opts.validation_data.is_some() {
-                return Err(Error::InvalidArgument(
-                    "give either validation_split or validation_data, not both".into(),
-                ));
-            }
+        // As in Keras, validation_data overrides validation_split.
+        let (train, split_val) = if opts.validation_split > 0.0 && opts.validation_data.is_none() {
             let (t, v) = data.split_tail(opts.validation_split)?;
             (t, Some(v))
         } else {
