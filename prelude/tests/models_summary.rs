@@ -149,3 +149,28 @@ fn unbuilt_model_shows_question_marks() {
     assert_eq!(s.rows[0].output_shape, "?");
     assert!(s.to_string().contains("0 (unbuilt)"));
 }
+
+#[test]
+fn optimizer_params_line_after_training() {
+    let model = Sequential::new().add(Input::new([3])).add(Dense::new(2));
+    model.compile("adam", "mse", ()).unwrap();
+    assert_eq!(model.summary().optimizer_params, None);
+    let x = Tensor::ones([4, 3], (Kind::Float, Device::Cpu));
+    model
+        .fit(
+            &x,
+            &Tensor::zeros([4, 2], (Kind::Float, Device::Cpu)),
+            Fit {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let s = model.summary();
+    assert_eq!(s.optimizer_params, Some(2 * 8 + 2));
+    assert_eq!(s.total_params, 8 + 18);
+    assert!(
+        s.to_string().ends_with(" Optimizer params: 18 (76.00 B)"),
+        "{s}"
+    );
+}

@@ -2,6 +2,7 @@
 
 use super::model::Model;
 use crate::error::keras_shape;
+use crate::optimizers::OptimizerSpec;
 use crate::runtime::progress::html_escape;
 use crate::runtime::{MimeBundle, Render};
 
@@ -41,6 +42,9 @@ pub struct ModelSummary {
     pub non_trainable_params: i64,
     /// Whether the model is built (counts are 0 otherwise).
     pub built: bool,
+    /// The optimizer's variables once it has taken a step (Keras adds this line after
+    /// training): slots per trainable parameter, plus the iteration count and learning rate.
+    pub optimizer_params: Option<i64>,
 }
 
 /// `407,050`.
@@ -63,7 +67,11 @@ pub fn thousands(n: i64) -> String {
 
 /// Keras's readable size of `params` float32 values: `1.55 MB`.
 fn memory(params: i64) -> String {
-    let mut size = params as f64 * 4.0;
+    bytes(params as f64 * 4.0)
+}
+
+/// Keras's readable size of a byte count.
+fn bytes(mut size: f64) -> String {
     for unit in ["B", "KB", "MB", "GB", "TB"] {
         if size / 1024.0 < 1.0 {
             return format!("{size:.2} {unit}");
@@ -113,13 +121,26 @@ impl Model {
                 params: t + n,
             });
         }
+        let optimizer_params = state.compiled.as_ref().and_then(|c| {
+            c.state.as_ref()?;
+            let slots = match c.spec {
+                OptimizerSpec::Adam(_) | OptimizerSpec::AdamW(_) => 2,
+                OptimizerSpec::RMSprop(o) => {
+                    1 + i64::from(o.momentum > 0.0) + i64::from(o.centered)
+                }
+                OptimizerSpec::SGD(o) => i64::from(o.momentum > 0.0),
+                OptimizerSpec::Adagrad(_) => 1,
+            };
+            Some(slots * trainable + 2)
+        });
         ModelSummary {
             name: state.name.clone(),
             rows,
-            total_params: trainable + frozen,
+            total_params: trainable + frozen + optimizer_params.unwrap_or(0),
             trainable_params: trainable,
             non_trainable_params: frozen,
             built,
+            optimizer_params,
         }
     }
 }
@@ -178,24 +199,44 @@ impl std::fmt::Display for ModelSummary {
             }
         }
         writeln!(f, "{}", line("└", "┴", "┘", "─"))?;
-        writeln!(
-            f,
-            " Total params: {} ({})",
-            thousands(self.total_params),
-            memory(self.total_params)
-        )?;
-        writeln!(
-            f,
-            " Trainable params: {} ({})",
-            thousands(self.trainable_params),
-            memory(self.trainable_params)
-        )?;
-        write!(
-            f,
-            " Non-trainable params: {} ({})",
-            thousands(self.non_trainable_params),
-            memory(self.non_trainable_params)
-        )
+        write!(f, "{}", self.footer().join("\n"))
+    }
+}
+
+impl ModelSummary {
+    /// The lines under the table: total, trainable, non-trainable (and optimizer) params.
+    pub fn footer(&self) -> Vec<String> {
+        // The optimizer's iteration count is an int64 and its learning rate a float32.
+        let opt_bytes = self
+            .optimizer_params
+            .map_or(0.0, |n| (n - 2) as f64 * 4.0 + 12.0);
+        let total_bytes =
+            (self.trainable_params + self.non_trainable_params) as f64 * 4.0 + opt_bytes;
+        let mut lines = vec![
+            format!(
+                " Total params: {} ({})",
+                thousands(self.total_params),
+                bytes(total_bytes)
+            ),
+            format!(
+                " Trainable params: {} ({})",
+                thousands(self.trainable_params),
+                memory(self.trainable_params)
+            ),
+            format!(
+                " Non-trainable params: {} ({})",
+                thousands(self.non_trainable_params),
+                memory(self.non_trainable_params)
+            ),
+        ];
+        if let Some(n) = self.optimizer_params {
+            lines.push(format!(
+                " Optimizer params: {} ({})",
+                thousands(n),
+                bytes(opt_bytes)
+            ));
+        }
+        lines
     }
 }
 
@@ -214,10 +255,8 @@ impl Render for ModelSummary {
             ));
         }
         html.push_str(&format!(
-            "</tbody></table><pre style=\"margin:0\"> Total params: {} ({})\n Trainable params: {} ({})\n Non-trainable params: {} ({})</pre></div>",
-            thousands(self.total_params), memory(self.total_params),
-            thousands(self.trainable_params), memory(self.trainable_params),
-            thousands(self.non_trainable_params), memory(self.non_trainable_params)
+            "</tbody></table><pre style=\"margin:0\">{}</pre></div>",
+            html_escape(&self.footer().join("\n"))
         ));
         MimeBundle::text(self.to_string()).with_html(html)
     }
