@@ -215,7 +215,11 @@ impl Layer {
 
     /// Runs the layer on a batch without checks (the model checks shapes first).
     pub(crate) fn forward(&self, x: &Tensor, training: bool) -> Tensor {
-        self.0.borrow().kind.forward(x, training)
+        let s = self.0.borrow();
+        // As in Keras, a frozen BatchNormalization runs in inference mode (fine-tuning keeps
+        // its moving statistics).
+        let training = training && (s.trainable || s.kind.class_name() != "BatchNormalization");
+        s.kind.forward(x, training)
     }
 
     /// Calls the layer on a tensor (inference mode) or a symbolic [`KerasTensor`].

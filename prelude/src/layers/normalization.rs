@@ -172,6 +172,11 @@ mod tests {
         // inference: (x - mm) / sqrt(mv + eps)
         let yi = bn.forward(&x, false);
         assert!(yi.double_value(&[0, 0]) > 0.9);
+        // Frozen: training mode uses the moving statistics and leaves them alone.
+        bn.set_trainable(false);
+        let before = bn.get_weights();
+        assert!(bn.forward(&x, true).allclose(&yi, 1e-6, 1e-6, false));
+        assert!(bn.get_weights()[2].equal(&before[2]));
         let img = bn
             .call(&Tensor::ones([2, 3, 3, 2], (Kind::Float, Device::Cpu)))
             .unwrap();

@@ -203,6 +203,12 @@ typed_opt!(Adam);
 typed_opt!(AdamW);
 typed_opt!(RMSprop);
 typed_opt!(Adagrad);
+/// `()` is Keras's default optimizer, `rmsprop` (`model.compile((), "mse", ())`).
+impl From<()> for OptimizerArg {
+    fn from(_: ()) -> Self {
+        OptimizerArg::Id("rmsprop".into())
+    }
+}
 impl From<OptimizerSpec> for OptimizerArg {
     fn from(s: OptimizerSpec) -> Self {
         OptimizerArg::Typed(s)
