@@ -99,5 +99,15 @@ mod tests {
         assert!(y.get(0).get(0).equal(&table.get(4)));
         assert!(y.get(0).get(2).equal(&table.get(4)));
         assert!(table.abs().max().double_value(&[]) <= 0.05);
+        let model = Sequential::new()
+            .add(Input::new([3]))
+            .add(Embedding::new(5, 2).name("emb"));
+        let err = model
+            .predict(&Tensor::from_slice(&[1i64, 5, 2]).view([1, 3]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid training data: Embedding 'emb' takes ids in [0, 5), got ids from 1 to 5"
+        );
     }
 }

@@ -212,7 +212,13 @@ impl Loss {
                 } else {
                     p2.clamp(EPSILON, 1.0 - EPSILON).log()
                 };
-                logp.nll_loss(&labels)
+                logp.f_nll_loss::<Tensor>(&labels, None, tch::Reduction::Mean, -100)
+                    .map_err(|e| {
+                        Error::InvalidData(format!(
+                            "sparse_categorical_crossentropy: labels must be in [0, {classes}) ({})",
+                            e.to_string().lines().next().unwrap_or_default()
+                        ))
+                    })?
             }
         })
     }
@@ -313,6 +319,12 @@ mod tests {
         let cat = Loss::parse("categorical_crossentropy").unwrap();
         let err = cat.check_targets(&y, &[3]).unwrap_err().to_string();
         assert!(err.contains("one-hot"), "{err}");
+        let p = Tensor::from_slice(&[0.5f32, 0.5]).view([1, 2]);
+        let err = sparse
+            .compute(&p, &Tensor::from_slice(&[7i64]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("labels must be in [0, 2)"), "{err}");
         let err = Loss::parse("msee").unwrap_err().to_string();
         assert!(err.contains("mean_squared_error"), "{err}");
         let ok = Tensor::zeros([2, 3], (Kind::Float, Device::Cpu));

@@ -93,7 +93,20 @@ impl Plan {
             }
         }
         let x = if self.embedding_first {
-            x.to_kind(Kind::Int64)
+            let ids = x.to_kind(Kind::Int64);
+            let vocab = self.layers[0].config()["config"]["input_dim"]
+                .as_i64()
+                .unwrap_or(i64::MAX);
+            if ids.numel() > 0 {
+                let (lo, hi) = (ids.min().int64_value(&[]), ids.max().int64_value(&[]));
+                if lo < 0 || hi >= vocab {
+                    return Err(Error::InvalidData(format!(
+                        "{} takes ids in [0, {vocab}), got ids from {lo} to {hi}",
+                        self.layers[0].label()
+                    )));
+                }
+            }
+            ids
         } else if x.kind() != Kind::Float {
             x.to_kind(Kind::Float)
         } else {
