@@ -151,6 +151,11 @@ impl Model {
         self.0.borrow().name.clone()
     }
 
+    /// Renames the model (Keras's `name=` argument), shown by `summary()`.
+    pub fn set_name(&self, name: impl Into<String>) {
+        self.0.borrow_mut().name = name.into();
+    }
+
     /// The layers, in order (handles sharing the model's weights).
     pub fn layers(&self) -> Vec<Layer> {
         self.0.borrow().layers.clone()
