@@ -510,4 +510,16 @@ fn frozen_base_model_under_a_new_head_then_fine_tuning() {
         .unwrap();
     let after = base.get_weights();
     assert!(after[0].equal(&base_before[0]) && !after[2].equal(&base_before[2]));
+
+    // The whole thing saves and loads, nested base and frozen layer included.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("transfer.safetensors");
+    model.save(&path).unwrap();
+    let loaded = load_model(&path).unwrap();
+    assert!(loaded
+        .predict(&x)
+        .unwrap()
+        .equal(&model.predict(&x).unwrap()));
+    assert_eq!(loaded.summary().non_trainable_params, 112);
+    assert_eq!(loaded.layers()[0].class_name(), "Sequential");
 }

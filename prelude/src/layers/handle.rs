@@ -528,6 +528,14 @@ pub(crate) fn build_layer_from_config(v: &Value) -> Result<Layer> {
             LSTM::new(field!("units")).return_sequences(field!("return_sequences")),
             opts,
         ),
+        "Sequential" | "Functional" => {
+            let model = crate::models::model_from_architecture(c)?;
+            let layer = Layer::from(model);
+            if opts.trainable == Some(false) {
+                layer.set_trainable(false);
+            }
+            layer
+        }
         _ => return Err(bad("unknown layer class")),
     };
     Ok(layer)

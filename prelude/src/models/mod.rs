@@ -11,6 +11,7 @@ mod training;
 pub use crate::sequential;
 pub use model::{LayerKey, Model};
 pub use saving::load_model;
+pub(crate) use saving::model_from_architecture;
 pub use selection::{
     cross_val_score, CrossValScores, RandomizedSearch, SearchCandidate, SearchParams,
     SearchResults, SearchValue,

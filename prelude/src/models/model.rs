@@ -441,7 +441,7 @@ impl crate::layers::LayerKind for NestedModel {
         self.model.params()
     }
     fn config(&self) -> serde_json::Value {
-        serde_json::json!({"nested_model": self.model.name()})
+        self.model.architecture()
     }
     fn on_set_trainable(&mut self, trainable: bool) {
         self.model.set_trainable(trainable);

@@ -15,8 +15,17 @@ const ARCH_KEY: &str = "ferrokeras_architecture";
 fn weight_entries(model: &Model) -> Vec<(String, String, Tensor)> {
     let mut out = Vec::new();
     for (i, l) in model.layers().iter().enumerate() {
+        // Nested models repeat names (kernel, bias, …): later ones get `_1`, `_2`, …
+        let mut seen: HashMap<&'static str, usize> = HashMap::new();
         for w in l.named_weights() {
-            out.push((format!("layers.{i}.{}", w.name), l.name(), w.value));
+            let n = seen.entry(w.name).or_insert(0);
+            let key = if *n == 0 {
+                format!("layers.{i}.{}", w.name)
+            } else {
+                format!("layers.{i}.{}_{n}", w.name)
+            };
+            *n += 1;
+            out.push((key, l.name(), w.value));
         }
     }
     out
@@ -126,17 +135,22 @@ impl Model {
         Ok(())
     }
 
-    /// Saves the whole model: architecture (JSON in the file's metadata) and weights.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        self.build()?;
+    /// The architecture as JSON: class, name, input shape and each layer's config.
+    pub fn architecture(&self) -> serde_json::Value {
+        let _ = self.build();
         let s = self.0.borrow();
-        let arch = serde_json::json!({
+        serde_json::json!({
             "class_name": if s.functional { "Functional" } else { "Sequential" },
             "name": s.name,
             "input_shape": s.input.as_ref().map(|i| i.shape()),
             "layers": s.layers.iter().map(|l| l.config()).collect::<Vec<_>>(),
-        });
-        drop(s);
+        })
+    }
+
+    /// Saves the whole model: architecture (JSON in the file's metadata) and weights.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.build()?;
+        let arch = self.architecture();
         let mut meta = HashMap::new();
         meta.insert(ARCH_KEY.to_string(), arch.to_string());
         save_file(self, path.as_ref(), Some(meta))
@@ -165,11 +179,19 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<Model> {
         path: path.to_path_buf(),
         expected: format!("valid architecture JSON ({e})"),
     })?;
-    let input: Vec<i64> =
-        serde_json::from_value(arch["input_shape"].clone()).map_err(|e| Error::CorruptFile {
-            path: path.to_path_buf(),
-            expected: format!("an input shape in the architecture ({e})"),
-        })?;
+    let model = model_from_architecture(&arch).map_err(|e| Error::CorruptFile {
+        path: path.to_path_buf(),
+        expected: format!("a loadable architecture ({e})"),
+    })?;
+    model.build()?;
+    model.load_weights(path)?;
+    Ok(model)
+}
+
+/// Rebuilds a model (new weights) from [`Model::architecture`].
+pub(crate) fn model_from_architecture(arch: &serde_json::Value) -> Result<Model> {
+    let input: Vec<i64> = serde_json::from_value(arch["input_shape"].clone())
+        .map_err(|e| Error::InvalidArgument(format!("architecture input shape: {e}")))?;
     let layers = arch["layers"]
         .as_array()
         .map(|ls| {
@@ -193,7 +215,8 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<Model> {
         }
         seq.model()
     };
-    model.build()?;
-    model.load_weights(path)?;
+    if let Some(name) = arch["name"].as_str() {
+        model.set_name(name);
+    }
     Ok(model)
 }
