@@ -4,7 +4,8 @@
 //! `(k…, in, out)`. Internally libtorch runs channels-first, so the layer permutes (views, no
 //! copies between stacked conv/pool layers).
 
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Padding, Weight};
+use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
+use super::registry::Padding;
 use crate::activations::{ActivationArg, ActivationFn};
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;

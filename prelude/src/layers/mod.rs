@@ -22,6 +22,7 @@ mod handle;
 mod normalization;
 mod pooling;
 mod recurrent;
+mod registry;
 
 pub use self::conv::{Conv1D, Conv2D, Conv3D, SpatialDims};
 pub use self::core::{Activation, Dense, Dropout, Flatten, LeakyReLU, Rescaling};
@@ -34,4 +35,5 @@ pub use self::pooling::{
 };
 pub use self::recurrent::LSTM;
 
-pub(crate) use self::handle::{build_layer_from_config, unique_name};
+pub(crate) use self::handle::unique_name;
+pub(crate) use self::registry::build_layer_from_config;

@@ -2,7 +2,8 @@
 //! `GlobalAveragePooling2D`.
 
 use super::conv::{to_channels_first, to_channels_last, SpatialDims};
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Padding};
+use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts};
+use super::registry::Padding;
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
 use tch::{Device, Tensor};

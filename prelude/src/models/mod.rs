@@ -1,6 +1,7 @@
 //! Keras's `keras.models`: [`Sequential`], functional [`Model`]s, training, summaries,
 //! saving, and model selection.
 
+mod inference;
 mod model;
 mod saving;
 mod selection;
@@ -9,6 +10,7 @@ mod summary;
 mod training;
 
 pub use crate::sequential;
+pub use inference::Evaluation;
 pub use model::{LayerKey, Model};
 pub use saving::load_model;
 pub(crate) use saving::model_from_architecture;
@@ -18,4 +20,4 @@ pub use selection::{
 };
 pub use sequential::{Sequential, SequentialItem};
 pub use summary::{ModelSummary, SummaryRow};
-pub use training::{Evaluation, Fit, Validation};
+pub use training::{Fit, Validation};
