@@ -34,6 +34,15 @@ fn same(a: &[Tensor], b: &[Tensor]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equal(y))
 }
 
+/// Counts the epochs it has seen through `on_history`.
+struct HistoryLen(Rc<RefCell<Vec<usize>>>);
+impl Callback for HistoryLen {
+    fn on_history(&mut self, h: &History, _model: &Model) -> Result<()> {
+        self.0.borrow_mut().push(h.epochs());
+        Ok(())
+    }
+}
+
 /// Records the weights at the end of each epoch.
 struct Recorder(Rc<RefCell<Vec<Vec<Tensor>>>>);
 impl Callback for Recorder {
@@ -327,6 +336,22 @@ fn fit_continues_and_is_repeatable_with_a_seed() {
     let (a1, a2) = run();
     let (b1, b2) = run();
     assert_eq!(a1, b1);
+    let lens = Rc::new(RefCell::new(Vec::new()));
+    let model = small_model();
+    model.compile("adam", "binary_crossentropy", ()).unwrap();
+    model
+        .fit(
+            &x,
+            &y,
+            Fit {
+                epochs: 3,
+                verbose: 0,
+                ..Default::default()
+            }
+            .callback(HistoryLen(lens.clone())),
+        )
+        .unwrap();
+    assert_eq!(*lens.borrow(), vec![1, 2, 3]);
     assert_eq!(a2, b2);
     assert!(
         a2["loss"][0] < a1["loss"][0],

@@ -33,6 +33,11 @@ pub trait Callback {
     fn on_epoch_end(&mut self, _epoch: usize, _logs: &EpochLogs, _model: &Model) -> Result<()> {
         Ok(())
     }
+    /// After each epoch (after `on_epoch_end`), with this `fit`'s history so far — what a
+    /// live plot redraws.
+    fn on_history(&mut self, _history: &History, _model: &Model) -> Result<()> {
+        Ok(())
+    }
     /// After the last epoch.
     fn on_train_end(&mut self, _model: &Model) -> Result<()> {
         Ok(())
@@ -49,6 +54,9 @@ impl<C: Callback> Callback for Rc<RefCell<C>> {
     }
     fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, model: &Model) -> Result<()> {
         self.borrow_mut().on_epoch_end(epoch, logs, model)
+    }
+    fn on_history(&mut self, history: &History, model: &Model) -> Result<()> {
+        self.borrow_mut().on_history(history, model)
     }
     fn on_train_end(&mut self, model: &Model) -> Result<()> {
         self.borrow_mut().on_train_end(model)

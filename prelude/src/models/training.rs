@@ -397,6 +397,9 @@ impl Model {
             for cb in callbacks.iter_mut() {
                 cb.on_epoch_end(epoch, &epoch_logs, self)?;
             }
+            for cb in callbacks.iter_mut() {
+                cb.on_history(&history, self)?;
+            }
             if self.0.borrow().stop_training {
                 break;
             }
