@@ -386,6 +386,9 @@ impl Model {
             let line = bar.finish(&format_logs(&logs));
             if verbose == 2 {
                 println!("{}", verbose2_line(&line));
+            } else if verbose == 1 && !bar_is_visible() {
+                // No live bar (output captured or redirected): print Keras's final line.
+                println!("{line}");
             }
             let pairs: Vec<(&str, f64)> = logs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
             history.push_epoch(&pairs);
@@ -476,4 +479,10 @@ fn verbose2_line(bar_line: &str) -> String {
     } else {
         format!("{count} - {secs} - {step} - {metrics}")
     }
+}
+
+/// Whether a verbose=1 bar is drawn live: in the notebook, or on a terminal's stderr.
+fn bar_is_visible() -> bool {
+    use std::io::IsTerminal;
+    crate::runtime::in_notebook() || std::io::stderr().is_terminal()
 }
