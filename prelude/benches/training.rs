@@ -1,1 +1,244 @@
-fn main() {}
+//! Training throughput: ferrokeras `fit` against the same model written directly with `tch`
+//! in the same run, on synthetic data of the seed notebooks' shapes.
+//!
+//! `cargo bench -p ferrokeras --bench training` prints samples/s for each and the ratio.
+//! Set `FERROKERAS_BENCH_SECONDS` to change the time per model (default 6). Metrics are off in
+//! both loops so they do the same work.
+
+use ferrokeras::prelude::*;
+use std::time::Instant;
+use tch::nn;
+
+fn seconds() -> f64 {
+    std::env::var("FERROKERAS_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6.0)
+}
+
+/// Measures two training loops over `n` samples each, alternating short rounds (the machine is
+/// shared, so load comes and goes) for about `seconds()` in all after one warm-up run each, and
+/// returns the best samples/s of each.
+fn compare(n: i64, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
+    a();
+    b();
+    let rounds = 4;
+    let per = seconds() / (2 * rounds) as f64;
+    let mut best = (0.0f64, 0.0f64);
+    let time = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        let mut done = 0;
+        while start.elapsed().as_secs_f64() < per || done == 0 {
+            f();
+            done += 1;
+        }
+        (n * done) as f64 / start.elapsed().as_secs_f64()
+    };
+    for _ in 0..rounds {
+        best.0 = best.0.max(time(&mut a));
+        best.1 = best.1.max(time(&mut b));
+    }
+    best
+}
+
+fn report(name: &str, fk: f64, direct: f64) {
+    println!(
+        "{name:<34} ferrokeras {fk:>10.0} samples/s   direct tch {direct:>10.0} samples/s   ratio {:.3}",
+        fk / direct
+    );
+}
+
+fn fit_opts(batch_size: usize) -> Fit<'static> {
+    Fit {
+        epochs: 1,
+        batch_size,
+        shuffle: false,
+        verbose: 0,
+        ..Default::default()
+    }
+}
+
+/// Direct tch training loop over `(x, y)` in order, as a tch user writes it.
+fn direct_epoch(
+    x: &Tensor,
+    y: &Tensor,
+    batch: i64,
+    opt: &mut nn::Optimizer,
+    forward: &dyn Fn(&Tensor) -> Tensor,
+) {
+    let n = x.size()[0];
+    let mut start = 0;
+    while start < n {
+        let len = batch.min(n - start);
+        let xb = x.narrow(0, start, len).to_device(x.device());
+        let yb = y.narrow(0, start, len);
+        let loss = forward(&xb).cross_entropy_for_logits(&yb);
+        opt.backward_step(&loss);
+        start += len;
+    }
+}
+
+fn mnist_mlp(device: Device) {
+    let n = 128 * 40;
+    let x = Tensor::rand([n, 28, 28], (Kind::Float, device));
+    let y = Tensor::randint(10, [n], (Kind::Int64, device));
+
+    let model = Sequential::new()
+        .add(Input::new([28, 28]))
+        .add(Flatten::new())
+        .add(Dense::new(512).activation("relu"))
+        .add(Dense::new(10).activation("softmax"));
+    model
+        .compile("rmsprop", "sparse_categorical_crossentropy", ())
+        .unwrap();
+
+    let vs = nn::VarStore::new(device);
+    let root = vs.root();
+    let l1 = nn::linear(&root / "l1", 784, 512, Default::default());
+    let l2 = nn::linear(&root / "l2", 512, 10, Default::default());
+    let mut opt = nn::RmsProp {
+        alpha: 0.9,
+        eps: 1e-7,
+        ..Default::default()
+    }
+    .build(&vs, 1e-3)
+    .unwrap();
+    let fwd = |xb: &Tensor| xb.flatten(1, -1).apply(&l1).relu().apply(&l2);
+    let (fk, direct) = compare(
+        n,
+        || {
+            model.fit(&x, &y, fit_opts(128)).unwrap();
+        },
+        || direct_epoch(&x, &y, 128, &mut opt, &fwd),
+    );
+    report("MNIST MLP (Dense 512, batch 128)", fk, direct);
+}
+
+fn cifar_cnn(device: Device) {
+    let n = 32 * 40;
+    let x = Tensor::rand([n, 32, 32, 3], (Kind::Float, device));
+    let x_nchw = x.permute([0, 3, 1, 2]).contiguous();
+    let y = Tensor::randint(10, [n], (Kind::Int64, device));
+
+    let model = Sequential::new()
+        .add(Input::new([32, 32, 3]))
+        .add(Conv2D::new(32, (3, 3)).activation("relu"))
+        .add(MaxPooling2D::new((2, 2)))
+        .add(Conv2D::new(64, (3, 3)).activation("relu"))
+        .add(MaxPooling2D::new((2, 2)))
+        .add(Conv2D::new(64, (3, 3)).activation("relu"))
+        .add(Flatten::new())
+        .add(Dense::new(64).activation("relu"))
+        .add(Dense::new(10));
+    let loss = SparseCategoricalCrossentropy::new().from_logits(true);
+    model.compile("adam", loss, ()).unwrap();
+
+    let vs = nn::VarStore::new(device);
+    let root = vs.root();
+    let c1 = nn::conv2d(&root / "c1", 3, 32, 3, Default::default());
+    let c2 = nn::conv2d(&root / "c2", 32, 64, 3, Default::default());
+    let c3 = nn::conv2d(&root / "c3", 64, 64, 3, Default::default());
+    let d1 = nn::linear(&root / "d1", 1024, 64, Default::default());
+    let d2 = nn::linear(&root / "d2", 64, 10, Default::default());
+    let mut opt = nn::Adam {
+        eps: 1e-7,
+        ..Default::default()
+    }
+    .build(&vs, 1e-3)
+    .unwrap();
+    let fwd = |xb: &Tensor| {
+        xb.apply(&c1)
+            .relu()
+            .max_pool2d_default(2)
+            .apply(&c2)
+            .relu()
+            .max_pool2d_default(2)
+            .apply(&c3)
+            .relu()
+            .flatten(1, -1)
+            .apply(&d1)
+            .relu()
+            .apply(&d2)
+    };
+    let (fk, direct) = compare(
+        n,
+        || {
+            model.fit(&x, &y, fit_opts(32)).unwrap();
+        },
+        || direct_epoch(&x_nchw, &y, 32, &mut opt, &fwd),
+    );
+    report("CIFAR CNN (3 conv, batch 32)", fk, direct);
+}
+
+fn shakespeare_lstm(device: Device) {
+    let n = 128 * 8;
+    let steps = 40;
+    let x = Tensor::randint(39, [n, steps], (Kind::Int64, device));
+    let y = Tensor::randint(39, [n], (Kind::Int64, device));
+
+    let model = Sequential::new()
+        .add(Input::new([steps]))
+        .add(Embedding::new(39, 64))
+        .add(LSTM::new(128))
+        .add(Dense::new(39).activation("softmax"));
+    model
+        .compile("adam", "sparse_categorical_crossentropy", ())
+        .unwrap();
+
+    let vs = nn::VarStore::new(device);
+    let root = vs.root();
+    let emb = nn::embedding(&root / "emb", 39, 64, Default::default());
+    let lstm = nn::lstm(&root / "lstm", 64, 128, Default::default());
+    let dense = nn::linear(&root / "dense", 128, 39, Default::default());
+    let mut opt = nn::Adam {
+        eps: 1e-7,
+        ..Default::default()
+    }
+    .build(&vs, 1e-3)
+    .unwrap();
+    let fwd = |xb: &Tensor| {
+        let e = xb.apply(&emb);
+        let (_, state) = nn::RNN::seq(&lstm, &e);
+        let h = state.h();
+        h.squeeze_dim(0).apply(&dense)
+    };
+    let (fk, direct) = compare(
+        n,
+        || {
+            model.fit(&x, &y, fit_opts(128)).unwrap();
+        },
+        || direct_epoch(&x, &y, 128, &mut opt, &fwd),
+    );
+    report("Shakespeare LSTM (Emb 39→64, LSTM 128)", fk, direct);
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a name filter selects models.
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let want = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    // One intra-op thread by default: the ratio is what matters and it is far steadier on a
+    // shared machine; FERROKERAS_BENCH_THREADS=N uses N.
+    let threads = std::env::var("FERROKERAS_BENCH_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    tch::set_num_threads(threads);
+    let device = current_device();
+    println!(
+        "training throughput on {device:?} ({} intra-op threads), {:.0}s per model, best of 4 alternating rounds",
+        tch::get_num_threads(),
+        seconds()
+    );
+    if want("mlp") {
+        mnist_mlp(device);
+    }
+    if want("cnn") {
+        cifar_cnn(device);
+    }
+    if want("lstm") {
+        shakespeare_lstm(device);
+    }
+}

@@ -1,1 +1,333 @@
-//! Keras's `keras.losses`.
+//! Keras's `keras.losses`: by string id (`"sparse_categorical_crossentropy"`) or typed
+//! (`SparseCategoricalCrossentropy::new().from_logits(true)`).
+//!
+//! ```
+//! use ferrokeras::prelude::*;
+//! let loss = Loss::parse("mse").unwrap();
+//! let pred = Tensor::from_slice(&[1.0f32, 2.0]).view([2, 1]);
+//! let truth = Tensor::from_slice(&[0.0f32, 0.0]);
+//! assert!((loss.compute(&pred, &truth).unwrap().double_value(&[]) - 2.5).abs() < 1e-6);
+//! ```
+
+use crate::error::{keras_shape, Error, Result};
+use tch::{Kind, Tensor};
+
+/// Keras clips probabilities into `[EPSILON, 1 - EPSILON]` before taking logs.
+const EPSILON: f64 = 1e-7;
+
+/// Which loss function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LossKind {
+    /// `mse` / `mean_squared_error`.
+    MeanSquaredError,
+    /// `mae` / `mean_absolute_error`.
+    MeanAbsoluteError,
+    /// `binary_crossentropy`: targets 0/1, one sigmoid output per label.
+    BinaryCrossentropy,
+    /// `categorical_crossentropy`: one-hot targets.
+    CategoricalCrossentropy,
+    /// `sparse_categorical_crossentropy`: integer class targets.
+    SparseCategoricalCrossentropy,
+}
+
+/// A loss function with its options.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Loss {
+    /// Which function.
+    pub kind: LossKind,
+    /// Whether predictions are logits rather than probabilities (cross-entropies only).
+    pub from_logits: bool,
+}
+
+/// Every id [`Loss::parse`] accepts.
+pub const LOSS_IDS: &[&str] = &[
+    "mse",
+    "mean_squared_error",
+    "mae",
+    "mean_absolute_error",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+];
+
+impl Loss {
+    fn of(kind: LossKind) -> Loss {
+        Loss {
+            kind,
+            from_logits: false,
+        }
+    }
+
+    /// Looks a loss up by its Keras id.
+    pub fn parse(id: &str) -> Result<Loss> {
+        use LossKind::*;
+        Ok(Loss::of(match id {
+            "mse" | "mean_squared_error" | "MeanSquaredError" => MeanSquaredError,
+            "mae" | "mean_absolute_error" | "MeanAbsoluteError" => MeanAbsoluteError,
+            "binary_crossentropy" | "BinaryCrossentropy" => BinaryCrossentropy,
+            "categorical_crossentropy" | "CategoricalCrossentropy" => CategoricalCrossentropy,
+            "sparse_categorical_crossentropy" | "SparseCategoricalCrossentropy" => {
+                SparseCategoricalCrossentropy
+            }
+            _ => {
+                return Err(Error::UnknownId {
+                    kind: "loss",
+                    got: id.to_string(),
+                    valid: LOSS_IDS.to_vec(),
+                })
+            }
+        }))
+    }
+
+    /// Treat predictions as logits (`from_logits=True`).
+    pub fn from_logits(mut self, yes: bool) -> Loss {
+        self.from_logits = yes;
+        self
+    }
+
+    /// The Keras id.
+    pub fn id(&self) -> &'static str {
+        match self.kind {
+            LossKind::MeanSquaredError => "mean_squared_error",
+            LossKind::MeanAbsoluteError => "mean_absolute_error",
+            LossKind::BinaryCrossentropy => "binary_crossentropy",
+            LossKind::CategoricalCrossentropy => "categorical_crossentropy",
+            LossKind::SparseCategoricalCrossentropy => "sparse_categorical_crossentropy",
+        }
+    }
+
+    /// Checks targets against the model's output shape (one example, no batch) before
+    /// training: label range for sparse targets, one-hot width, element counts.
+    pub fn check_targets(&self, y: &Tensor, out_shape: &[i64]) -> Result<()> {
+        let ysize = y.size();
+        let per_example: i64 = ysize.iter().skip(1).product();
+        let out_numel: i64 = out_shape.iter().product();
+        let mut full_out = vec![-1];
+        full_out.extend_from_slice(out_shape);
+        match self.kind {
+            LossKind::SparseCategoricalCrossentropy => {
+                let classes = *out_shape.last().unwrap_or(&1);
+                if per_example * classes != out_numel {
+                    return Err(Error::InvalidData(format!(
+                        "sparse_categorical_crossentropy expects integer class labels of shape {} for outputs {}, got labels of shape {}",
+                        keras_shape(&full_out[..full_out.len() - 1]),
+                        keras_shape(&full_out),
+                        keras_shape(&ysize)
+                    )));
+                }
+                let yd = y.to_kind(Kind::Double);
+                if !crate::data_adapter::is_integer(y)
+                    && yd.ne_tensor(&yd.round()).any().int64_value(&[]) != 0
+                {
+                    return Err(Error::InvalidData(
+                        "sparse_categorical_crossentropy expects integer class labels, got fractional values (use categorical_crossentropy for one-hot or soft targets)".into(),
+                    ));
+                }
+                let (lo, hi) = (yd.min().double_value(&[]), yd.max().double_value(&[]));
+                if lo < 0.0 || hi >= classes as f64 {
+                    return Err(Error::InvalidData(format!(
+                        "labels must be in [0, {classes}) for a model with {classes} outputs, got labels from {lo} to {hi}"
+                    )));
+                }
+            }
+            LossKind::CategoricalCrossentropy => {
+                if ysize.len() < 2 || ysize.last() != out_shape.last() {
+                    return Err(Error::InvalidData(format!(
+                        "categorical_crossentropy expects one-hot targets of shape {}, got {} (use sparse_categorical_crossentropy for integer labels, or to_categorical)",
+                        keras_shape(&full_out),
+                        keras_shape(&ysize)
+                    )));
+                }
+            }
+            _ => {
+                if per_example != out_numel {
+                    return Err(Error::InvalidData(format!(
+                        "{} expects targets with {} values per example like the outputs {}, got targets of shape {}",
+                        self.id(),
+                        out_numel,
+                        keras_shape(&full_out),
+                        keras_shape(&ysize)
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The mean loss over the batch (a scalar tensor, differentiable in `pred`).
+    pub fn compute(&self, pred: &Tensor, y: &Tensor) -> Result<Tensor> {
+        let kind = pred.kind();
+        let as_pred = |y: &Tensor| -> Result<Tensor> {
+            if y.numel() != pred.numel() {
+                return Err(Error::InvalidData(format!(
+                    "{}: targets of shape {} do not match predictions of shape {}",
+                    self.id(),
+                    keras_shape(&y.size()),
+                    keras_shape(&pred.size())
+                )));
+            }
+            Ok(y.to_kind(kind).reshape(pred.size()))
+        };
+        Ok(match self.kind {
+            LossKind::MeanSquaredError => (pred - as_pred(y)?).square().mean(kind),
+            LossKind::MeanAbsoluteError => (pred - as_pred(y)?).abs().mean(kind),
+            LossKind::BinaryCrossentropy => {
+                let y = as_pred(y)?;
+                if self.from_logits {
+                    pred.binary_cross_entropy_with_logits::<Tensor>(
+                        &y,
+                        None,
+                        None,
+                        tch::Reduction::Mean,
+                    )
+                } else {
+                    let p = pred.clamp(EPSILON, 1.0 - EPSILON);
+                    let one_minus = p.ones_like() - &p;
+                    -(&y * p.log() + (y.ones_like() - &y) * one_minus.log()).mean(kind)
+                }
+            }
+            LossKind::CategoricalCrossentropy => {
+                let y = as_pred(y)?;
+                let logp = if self.from_logits {
+                    pred.log_softmax(-1, kind)
+                } else {
+                    let p = pred / pred.sum_dim_intlist(-1, true, kind);
+                    p.clamp(EPSILON, 1.0 - EPSILON).log()
+                };
+                -(y * logp).sum_dim_intlist(-1, false, kind).mean(kind)
+            }
+            LossKind::SparseCategoricalCrossentropy => {
+                let classes = *pred.size().last().unwrap_or(&1);
+                let p2 = pred.reshape([-1, classes]);
+                let labels = y.reshape([-1]).to_kind(Kind::Int64);
+                if labels.size()[0] != p2.size()[0] {
+                    return Err(Error::InvalidData(format!(
+                        "sparse_categorical_crossentropy: labels of shape {} do not match predictions of shape {}",
+                        keras_shape(&y.size()),
+                        keras_shape(&pred.size())
+                    )));
+                }
+                let logp = if self.from_logits {
+                    p2.log_softmax(-1, kind)
+                } else {
+                    p2.clamp(EPSILON, 1.0 - EPSILON).log()
+                };
+                logp.f_nll_loss::<Tensor>(&labels, None, tch::Reduction::Mean, -100)
+                    .map_err(|e| {
+                        Error::InvalidData(format!(
+                            "sparse_categorical_crossentropy: labels must be in [0, {classes}) ({})",
+                            e.to_string().lines().next().unwrap_or_default()
+                        ))
+                    })?
+            }
+        })
+    }
+}
+
+/// What `compile`'s `loss` accepts: an id or a typed [`Loss`].
+#[derive(Debug, Clone)]
+pub enum LossArg {
+    /// A typed loss.
+    Typed(Loss),
+    /// A string id.
+    Id(String),
+}
+
+impl LossArg {
+    /// Resolves to a loss, erroring on unknown ids.
+    pub fn resolve(&self) -> Result<Loss> {
+        match self {
+            LossArg::Typed(l) => Ok(*l),
+            LossArg::Id(s) => Loss::parse(s),
+        }
+    }
+}
+
+impl From<Loss> for LossArg {
+    fn from(l: Loss) -> Self {
+        LossArg::Typed(l)
+    }
+}
+impl From<&str> for LossArg {
+    fn from(s: &str) -> Self {
+        LossArg::Id(s.into())
+    }
+}
+impl From<String> for LossArg {
+    fn from(s: String) -> Self {
+        LossArg::Id(s)
+    }
+}
+
+macro_rules! typed_loss {
+    ($ty:ident, $kind:ident) => {
+        #[doc = concat!("Keras's `", stringify!($ty), "` loss: `", stringify!($ty), "::new()` gives a [`Loss`].")]
+        pub struct $ty;
+        impl $ty {
+            /// The loss with Keras's defaults (`from_logits` false).
+            #[allow(clippy::new_ret_no_self)]
+            pub fn new() -> Loss {
+                Loss::of(LossKind::$kind)
+            }
+        }
+    };
+}
+typed_loss!(MeanSquaredError, MeanSquaredError);
+typed_loss!(MeanAbsoluteError, MeanAbsoluteError);
+typed_loss!(BinaryCrossentropy, BinaryCrossentropy);
+typed_loss!(CategoricalCrossentropy, CategoricalCrossentropy);
+typed_loss!(SparseCategoricalCrossentropy, SparseCategoricalCrossentropy);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::Device;
+
+    fn v(t: Tensor) -> f64 {
+        t.double_value(&[])
+    }
+
+    #[test]
+    fn cross_entropies_match_hand_values() {
+        let p = Tensor::from_slice(&[0.7f32, 0.2, 0.1, 0.1, 0.8, 0.1]).view([2, 3]);
+        let labels = Tensor::from_slice(&[0i64, 1]);
+        let want = -(0.7f64.ln() + 0.8f64.ln()) / 2.0;
+        let sparse = Loss::parse("sparse_categorical_crossentropy").unwrap();
+        assert!((v(sparse.compute(&p, &labels).unwrap()) - want).abs() < 1e-6);
+        let onehot = Tensor::from_slice(&[1f32, 0., 0., 0., 1., 0.]).view([2, 3]);
+        let cat = CategoricalCrossentropy::new();
+        assert!((v(cat.compute(&p, &onehot).unwrap()) - want).abs() < 1e-6);
+        let logits = p.log();
+        let sl = SparseCategoricalCrossentropy::new().from_logits(true);
+        assert!((v(sl.compute(&logits, &labels).unwrap()) - want).abs() < 1e-5);
+        let bp = Tensor::from_slice(&[0.9f32, 0.2]).view([2, 1]);
+        let by = Tensor::from_slice(&[1f32, 0.]);
+        let bwant = -(0.9f64.ln() + 0.8f64.ln()) / 2.0;
+        assert!((v(BinaryCrossentropy::new().compute(&bp, &by).unwrap()) - bwant).abs() < 1e-6);
+        let logit = bp.logit(None);
+        let bl = BinaryCrossentropy::new().from_logits(true);
+        assert!((v(bl.compute(&logit, &by).unwrap()) - bwant).abs() < 1e-5);
+        assert!((v(Loss::parse("mae").unwrap().compute(&bp, &by).unwrap()) - 0.15).abs() < 1e-6);
+    }
+
+    #[test]
+    fn target_checks_name_the_problem() {
+        let sparse = Loss::parse("sparse_categorical_crossentropy").unwrap();
+        let y = Tensor::from_slice(&[0i64, 3]);
+        let err = sparse.check_targets(&y, &[3]).unwrap_err().to_string();
+        assert!(err.contains("labels must be in [0, 3)"), "{err}");
+        let cat = Loss::parse("categorical_crossentropy").unwrap();
+        let err = cat.check_targets(&y, &[3]).unwrap_err().to_string();
+        assert!(err.contains("one-hot"), "{err}");
+        let p = Tensor::from_slice(&[0.5f32, 0.5]).view([1, 2]);
+        let err = sparse
+            .compute(&p, &Tensor::from_slice(&[7i64]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("labels must be in [0, 2)"), "{err}");
+        let err = Loss::parse("msee").unwrap_err().to_string();
+        assert!(err.contains("mean_squared_error"), "{err}");
+        let ok = Tensor::zeros([2, 3], (Kind::Float, Device::Cpu));
+        assert!(cat.check_targets(&ok, &[3]).is_ok());
+    }
+}

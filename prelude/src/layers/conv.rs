@@ -1,0 +1,454 @@
+//! Convolution layers `Conv1D`, `Conv2D`, `Conv3D`, channels-last like Keras.
+//!
+//! Inputs are `(batch, spatial…, channels)`; kernels are exposed in Keras layout
+//! `(k…, in, out)`. Internally libtorch runs channels-first, so the layer permutes (views, no
+//! copies between stacked conv/pool layers).
+
+use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
+use super::registry::Padding;
+use crate::activations::{ActivationArg, ActivationFn};
+use crate::error::{Error, Result};
+use crate::initializers::Initializer;
+use serde_json::{json, Value};
+use tch::{Device, Tensor};
+
+/// A size per spatial axis: from one number (`3`) or one per axis (`(3, 3)`, `[3, 3]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpatialDims<const N: usize>(pub [i64; N]);
+
+impl<const N: usize> From<i64> for SpatialDims<N> {
+    fn from(v: i64) -> Self {
+        SpatialDims([v; N])
+    }
+}
+impl<const N: usize> From<[i64; N]> for SpatialDims<N> {
+    fn from(v: [i64; N]) -> Self {
+        SpatialDims(v)
+    }
+}
+impl From<(i64, i64)> for SpatialDims<2> {
+    fn from(v: (i64, i64)) -> Self {
+        SpatialDims([v.0, v.1])
+    }
+}
+impl From<(i64, i64, i64)> for SpatialDims<3> {
+    fn from(v: (i64, i64, i64)) -> Self {
+        SpatialDims([v.0, v.1, v.2])
+    }
+}
+
+/// Permutation channels-last → channels-first for `n` spatial axes.
+pub(crate) fn to_channels_first(n: usize) -> Vec<i64> {
+    let mut p = vec![0, n as i64 + 1];
+    p.extend(1..=n as i64);
+    p
+}
+
+/// Permutation channels-first → channels-last for `n` spatial axes.
+pub(crate) fn to_channels_last(n: usize) -> Vec<i64> {
+    let mut p = vec![0];
+    p.extend(2..=n as i64 + 1);
+    p.push(1);
+    p
+}
+
+/// The shared implementation of `Conv1D/2D/3D`.
+pub(crate) struct ConvN {
+    class: &'static str,
+    filters: i64,
+    kernel_size: Vec<i64>,
+    strides: Vec<i64>,
+    padding: String,
+    pad: Padding,
+    activation: ActivationArg,
+    act: ActivationFn,
+    use_bias: bool,
+    /// Channels-first weight `(out, in, k…)`.
+    weight: Option<Tensor>,
+    bias: Option<Tensor>,
+}
+
+impl ConvN {
+    fn new(class: &'static str, filters: i64, kernel: Vec<i64>) -> Self {
+        let n = kernel.len();
+        ConvN {
+            class,
+            filters,
+            kernel_size: kernel,
+            strides: vec![1; n],
+            padding: "valid".into(),
+            pad: Padding::Valid,
+            activation: ActivationArg::Id("linear".into()),
+            act: ActivationFn::Linear,
+            use_bias: true,
+            weight: None,
+            bias: None,
+        }
+    }
+
+    pub(crate) fn from_config(class: &str, c: &Value) -> Result<ConvN> {
+        let get = |k: &str| -> Result<Vec<i64>> {
+            serde_json::from_value(c[k].clone())
+                .map_err(|e| Error::InvalidArgument(format!("saved {class} config {k}: {e}")))
+        };
+        let class: &'static str = match class {
+            "Conv1D" => "Conv1D",
+            "Conv2D" => "Conv2D",
+            _ => "Conv3D",
+        };
+        let mut conv = ConvN::new(
+            class,
+            c["filters"].as_i64().unwrap_or(1),
+            get("kernel_size")?,
+        );
+        conv.strides = get("strides")?;
+        conv.padding = c["padding"].as_str().unwrap_or("valid").to_string();
+        conv.activation = ActivationArg::Id(c["activation"].as_str().unwrap_or("linear").into());
+        conv.use_bias = c["use_bias"].as_bool().unwrap_or(true);
+        Ok(conv)
+    }
+
+    fn n(&self) -> usize {
+        self.kernel_size.len()
+    }
+
+    /// Keras-layout view `(k…, in, out)` of the channels-first weight.
+    fn keras_kernel(&self, w: &Tensor) -> Tensor {
+        let n = self.n() as i64;
+        let mut p: Vec<i64> = (2..n + 2).collect();
+        p.push(1);
+        p.push(0);
+        w.permute(p.as_slice())
+    }
+}
+
+impl LayerKind for ConvN {
+    fn class_name(&self) -> &'static str {
+        self.class
+    }
+    fn default_name(&self) -> &'static str {
+        match self.class {
+            "Conv1D" => "conv1d",
+            "Conv2D" => "conv2d",
+            _ => "conv3d",
+        }
+    }
+    fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>> {
+        let n = self.n();
+        self.act = self.activation.resolve()?;
+        self.pad = Padding::parse(&self.padding)?;
+        if input.len() != n + 1 {
+            return Err(layer_shape_err(
+                label,
+                format!(
+                    "{} dimensions (batch, {}channels)",
+                    n + 2,
+                    "spatial, ".repeat(n)
+                ),
+                input,
+            ));
+        }
+        let cin = input[n];
+        match &self.weight {
+            Some(w) => {
+                if w.size()[1] != cin {
+                    return Err(layer_shape_err(
+                        label,
+                        format!("{} input channels", w.size()[1]),
+                        input,
+                    ));
+                }
+            }
+            None => {
+                let mut shape = self.kernel_size.clone();
+                shape.push(cin);
+                shape.push(self.filters);
+                let k = Initializer::GlorotUniform.make(&shape, device);
+                // (k…, in, out) → (out, in, k…)
+                let mut p = vec![n as i64 + 1, n as i64];
+                p.extend(0..n as i64);
+                self.weight = Some(k.permute(p.as_slice()).contiguous());
+                if self.use_bias {
+                    self.bias = Some(Initializer::Zeros.make(&[self.filters], device));
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(n + 1);
+        for i in 0..n {
+            let (len, _, _) = self
+                .pad
+                .out_len(input[i], self.kernel_size[i], self.strides[i]);
+            if len <= 0 {
+                return Err(layer_shape_err(
+                    label,
+                    format!(
+                        "spatial size at least the kernel size {:?}",
+                        self.kernel_size
+                    ),
+                    input,
+                ));
+            }
+            out.push(len);
+        }
+        out.push(self.filters);
+        Ok(out)
+    }
+    fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
+        let n = self.n();
+        let w = self.weight.as_ref().expect("built");
+        // Channels-last data becomes a contiguous channels-first copy (free when `x` is the
+        // channels-last view of a previous conv/pool output), so libtorch runs its NCHW kernels.
+        let mut xc = x.permute(to_channels_first(n).as_slice()).contiguous();
+        let size = xc.size();
+        let mut sym = Vec::with_capacity(n);
+        let mut asym = false;
+        let mut pads = Vec::with_capacity(2 * n);
+        for i in 0..n {
+            let (_, before, after) =
+                self.pad
+                    .out_len(size[2 + i], self.kernel_size[i], self.strides[i]);
+            sym.push(before);
+            asym |= before != after;
+            pads.push((before, after));
+        }
+        if asym {
+            // constant_pad_nd takes pairs from the last axis backwards.
+            let flat: Vec<i64> = pads.iter().rev().flat_map(|&(b, a)| [b, a]).collect();
+            xc = xc.constant_pad_nd(flat.as_slice());
+            sym = vec![0; n];
+        }
+        let dil = vec![1; n];
+        let y = match n {
+            1 => xc.conv1d(
+                w,
+                self.bias.as_ref(),
+                self.strides.as_slice(),
+                sym.as_slice(),
+                dil.as_slice(),
+                1,
+            ),
+            2 => xc.conv2d(
+                w,
+                self.bias.as_ref(),
+                self.strides.as_slice(),
+                sym.as_slice(),
+                dil.as_slice(),
+                1,
+            ),
+            _ => xc.conv3d(
+                w,
+                self.bias.as_ref(),
+                self.strides.as_slice(),
+                sym.as_slice(),
+                dil.as_slice(),
+                1,
+            ),
+        };
+        self.act.apply(&y).permute(to_channels_last(n).as_slice())
+    }
+    fn weights(&self) -> Vec<Weight> {
+        let mut v = Vec::new();
+        if let Some(w) = &self.weight {
+            v.push(Weight {
+                name: "kernel",
+                value: self.keras_kernel(w),
+                trainable: true,
+            });
+        }
+        if let Some(b) = &self.bias {
+            v.push(Weight {
+                name: "bias",
+                value: b.shallow_clone(),
+                trainable: true,
+            });
+        }
+        v
+    }
+    fn params(&self) -> Vec<Tensor> {
+        self.weight
+            .iter()
+            .chain(self.bias.iter())
+            .map(Tensor::shallow_clone)
+            .collect()
+    }
+    fn config(&self) -> Value {
+        let act = match &self.activation {
+            ActivationArg::Typed(a) => a.id().to_string(),
+            ActivationArg::Id(s) => s.clone(),
+        };
+        json!({"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+               "padding": self.padding, "activation": act, "use_bias": self.use_bias})
+    }
+}
+
+macro_rules! conv_layer {
+    ($ty:ident, $n:literal, $doc:literal) => {
+        #[doc = $doc]
+        pub struct $ty {
+            pub(crate) opts: LayerOpts,
+            inner: ConvN,
+        }
+        layer_builder!($ty);
+
+        impl $ty {
+            /// `filters` output channels, kernel size as one number or one per axis.
+            pub fn new(filters: i64, kernel_size: impl Into<SpatialDims<$n>>) -> Self {
+                $ty {
+                    opts: LayerOpts::default(),
+                    inner: ConvN::new(stringify!($ty), filters, kernel_size.into().0.to_vec()),
+                }
+            }
+            /// The step between windows (default 1).
+            pub fn strides(mut self, strides: impl Into<SpatialDims<$n>>) -> Self {
+                self.inner.strides = strides.into().0.to_vec();
+                self
+            }
+            /// `"valid"` (default) or `"same"`.
+            pub fn padding(mut self, padding: &str) -> Self {
+                self.inner.padding = padding.to_string();
+                self
+            }
+            /// The activation, by id or typed.
+            pub fn activation(mut self, activation: impl Into<ActivationArg>) -> Self {
+                self.inner.activation = activation.into();
+                self
+            }
+            /// Whether to add a bias (default `true`).
+            pub fn use_bias(mut self, use_bias: bool) -> Self {
+                self.inner.use_bias = use_bias;
+                self
+            }
+        }
+
+        impl LayerKind for $ty {
+            fn class_name(&self) -> &'static str {
+                self.inner.class_name()
+            }
+            fn default_name(&self) -> &'static str {
+                self.inner.default_name()
+            }
+            fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>> {
+                self.inner.build(label, input, device)
+            }
+            fn forward(&self, x: &Tensor, training: bool) -> Tensor {
+                self.inner.forward(x, training)
+            }
+            fn weights(&self) -> Vec<Weight> {
+                self.inner.weights()
+            }
+            fn params(&self) -> Vec<Tensor> {
+                self.inner.params()
+            }
+            fn config(&self) -> Value {
+                self.inner.config()
+            }
+        }
+    };
+}
+
+conv_layer!(
+    Conv1D,
+    1,
+    "Keras's `Conv1D`: input `(batch, steps, channels)` → `(batch, new_steps, filters)`."
+);
+conv_layer!(
+    Conv2D,
+    2,
+    "Keras's `Conv2D`: input `(batch, h, w, channels)` → `(batch, h', w', filters)`; kernel \
+     `(kh, kw, in, filters)`.\n\n```\nuse ferrokeras::prelude::*;\nlet m = Sequential::new().add(Input::new([32, 32, 3])).add(Conv2D::new(32, (3, 3)).activation(\"relu\"));\nassert_eq!(m.count_params(), 896);\n```"
+);
+conv_layer!(
+    Conv3D,
+    3,
+    "Keras's `Conv3D`: input `(batch, d, h, w, channels)` → `(batch, d', h', w', filters)`."
+);
+
+#[cfg(test)]
+mod tests {
+    use crate::prelude::*;
+
+    #[test]
+    fn vertical_edge_filter_on_5x5_image() {
+        // Swedish notebook: a 5×5 image, dark left half, bright right, and a vertical-edge filter.
+        let img = Tensor::from_slice(&[
+            0f32, 0., 10., 10., 10., 0., 0., 10., 10., 10., 0., 0., 10., 10., 10., 0., 0., 10.,
+            10., 10., 0., 0., 10., 10., 10.,
+        ])
+        .view([1, 5, 5, 1]);
+        let filt =
+            Tensor::from_slice(&[-1f32, 0., 1., -1., 0., 1., -1., 0., 1.]).view([3, 3, 1, 1]);
+        let conv: Layer = Conv2D::new(1, 3).into();
+        conv.build(&[5, 5, 1], Device::Cpu).unwrap();
+        conv.set_weights(&[filt, Tensor::zeros([1], (Kind::Float, Device::Cpu))])
+            .unwrap();
+        let y = conv.call(&img).unwrap();
+        assert_eq!(y.size(), vec![1, 3, 3, 1]);
+        let got = Vec::<f32>::try_from(y.view([-1])).unwrap();
+        assert_eq!(got, vec![30., 30., 0., 30., 30., 0., 30., 30., 0.]);
+    }
+
+    #[test]
+    fn keras_param_counts() {
+        let m = Sequential::new()
+            .add(Input::new([100, 100, 3]))
+            .add(Conv2D::new(32, (3, 3)).activation("relu"))
+            .add(MaxPooling2D::new((2, 2)))
+            .add(Conv2D::new(64, (3, 3)).activation("relu"));
+        let layers = m.layers();
+        m.build().unwrap();
+        assert_eq!(layers[0].count_params(), 896);
+        assert_eq!(layers[2].count_params(), 18_496);
+        assert_eq!(layers[2].output_shape(), Some(vec![47, 47, 64]));
+    }
+
+    #[test]
+    fn same_padding_and_strides() {
+        let x = Tensor::ones([2, 7, 7, 3], (Kind::Float, Device::Cpu));
+        let y = Conv2D::new(4, 3)
+            .padding("same")
+            .strides(2)
+            .call(&x)
+            .unwrap();
+        assert_eq!(y.size(), vec![2, 4, 4, 4]);
+        let y = Conv2D::new(4, 2).padding("same").call(&x).unwrap();
+        assert_eq!(y.size(), vec![2, 7, 7, 4]);
+        let y1 = Conv1D::new(5, 3)
+            .call(&Tensor::ones([2, 10, 4], (Kind::Float, Device::Cpu)))
+            .unwrap();
+        assert_eq!(y1.size(), vec![2, 8, 5]);
+        let y3 = Conv3D::new(2, 3)
+            .call(&Tensor::ones([1, 5, 6, 7, 1], (Kind::Float, Device::Cpu)))
+            .unwrap();
+        assert_eq!(y3.size(), vec![1, 3, 4, 5, 2]);
+    }
+
+    #[test]
+    fn conv1d_and_conv3d_by_hand() {
+        let conv: Layer = Conv1D::new(1, 2).into();
+        conv.build(&[4, 1], Device::Cpu).unwrap();
+        let k = Tensor::from_slice(&[1f32, -2.]).view([2, 1, 1]);
+        conv.set_weights(&[k, Tensor::from_slice(&[0.5f32])])
+            .unwrap();
+        let y = conv
+            .call(&Tensor::from_slice(&[1f32, 2., 3., 5.]).view([1, 4, 1]))
+            .unwrap();
+        // y[i] = x[i] - 2 x[i+1] + 0.5
+        assert_eq!(
+            Vec::<f32>::try_from(y.view([-1])).unwrap(),
+            vec![-2.5, -3.5, -6.5]
+        );
+        let c3: Layer = Conv3D::new(1, 2).use_bias(false).into();
+        c3.build(&[2, 2, 2, 1], Device::Cpu).unwrap();
+        c3.set_weights(&[Tensor::ones([2, 2, 2, 1, 1], (Kind::Float, Device::Cpu))])
+            .unwrap();
+        let x = Tensor::arange(8, (Kind::Float, Device::Cpu)).view([1, 2, 2, 2, 1]);
+        assert_eq!(c3.call(&x).unwrap().double_value(&[0, 0, 0, 0, 0]), 28.0);
+    }
+
+    #[test]
+    fn kernel_is_keras_layout() {
+        let conv: Layer = Conv2D::new(8, (3, 5)).into();
+        conv.build(&[10, 10, 2], Device::Cpu).unwrap();
+        assert_eq!(conv.kernel().unwrap().size(), vec![3, 5, 2, 8]);
+    }
+}

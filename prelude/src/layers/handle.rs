@@ -1,0 +1,444 @@
+//! The shared layer handle, the trait each layer kind implements, and the options every
+//! layer builder has (`name`, `input_shape`, `trainable`).
+
+use super::functional::KerasTensor;
+use crate::error::{keras_shape, Error, Result};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::rc::Rc;
+use tch::{Device, Tensor};
+
+/// One weight of a layer, in Keras layout.
+#[derive(Debug)]
+pub struct Weight {
+    /// Keras's name for it: `kernel`, `bias`, `gamma`, `moving_mean`, …
+    pub name: &'static str,
+    /// The value, in Keras layout (a view on the layer's storage: in-place writes reach it).
+    pub value: Tensor,
+    /// Whether the optimizer may change it (`false` for BatchNormalization's moving stats).
+    pub trainable: bool,
+}
+
+/// What a layer kind implements. Shapes exclude the batch axis.
+pub trait LayerKind {
+    /// Keras's class name, e.g. `Dense`.
+    fn class_name(&self) -> &'static str;
+    /// The prefix of automatic names, e.g. `dense` (then `dense_1`, …).
+    fn default_name(&self) -> &'static str;
+    /// Creates the weights for `input` if not yet created, checks the shape, and returns the
+    /// output shape. `label` (e.g. `Dense 'dense_1'`) is for error messages.
+    fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>>;
+    /// The forward pass on a batch; `training` switches Dropout and BatchNormalization.
+    fn forward(&self, x: &Tensor, training: bool) -> Tensor;
+    /// The weights in Keras order and layout (empty before build).
+    fn weights(&self) -> Vec<Weight> {
+        Vec::new()
+    }
+    /// The leaf tensors the optimizer updates (internal layout).
+    fn params(&self) -> Vec<Tensor> {
+        Vec::new()
+    }
+    /// The layer's configuration, for saving whole models.
+    fn config(&self) -> Value;
+    /// Called when the layer is frozen or unfrozen (nested models pass it on).
+    fn on_set_trainable(&mut self, _trainable: bool) {}
+    /// `(trainable, non-trainable)` counts, when the layer computes them itself (nested models).
+    fn own_param_counts(&self, _trainable: bool) -> Option<(i64, i64)> {
+        None
+    }
+}
+
+/// Options every layer builder has.
+#[derive(Debug, Clone, Default)]
+pub struct LayerOpts {
+    /// The layer's name (automatic when `None`: `dense`, `dense_1`, …).
+    pub name: Option<String>,
+    /// The shape of one input example, as Keras's `input_shape=`.
+    pub input_shape: Option<Vec<i64>>,
+    /// `false` freezes the layer's weights.
+    pub trainable: Option<bool>,
+}
+
+pub(crate) struct LayerState {
+    pub name: String,
+    pub kind: Box<dyn LayerKind>,
+    pub trainable: bool,
+    pub declared_input: Option<Vec<i64>>,
+    pub input_shape: Option<Vec<i64>>,
+    pub output_shape: Option<Vec<i64>>,
+    pub input_node: Option<KerasTensor>,
+    pub output_node: Option<KerasTensor>,
+}
+
+/// A layer in a model: a cheap handle; clones share the same weights.
+#[derive(Clone)]
+pub struct Layer(pub(crate) Rc<RefCell<LayerState>>);
+
+thread_local! {
+    static NAMES: RefCell<HashMap<String, usize>> = RefCell::new(HashMap::new());
+}
+
+/// A fresh automatic name: `dense`, then `dense_1`, `dense_2`, … as Keras numbers them.
+pub(crate) fn unique_name(prefix: &str) -> String {
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        let n = names.entry(prefix.to_string()).or_insert(0);
+        let name = if *n == 0 {
+            prefix.to_string()
+        } else {
+            format!("{prefix}_{n}")
+        };
+        *n += 1;
+        name
+    })
+}
+
+/// The error for an input of the wrong shape.
+pub(crate) fn layer_shape_err(label: &str, expected: impl Into<String>, input: &[i64]) -> Error {
+    let mut full = vec![-1];
+    full.extend_from_slice(input);
+    Error::Shape {
+        layer: label.to_string(),
+        expected: expected.into(),
+        got: keras_shape(&full),
+    }
+}
+
+impl Layer {
+    /// Wraps a layer kind into a handle, naming it.
+    pub fn new(kind: impl LayerKind + 'static, opts: LayerOpts) -> Layer {
+        let name = opts
+            .name
+            .unwrap_or_else(|| unique_name(kind.default_name()));
+        Layer(Rc::new(RefCell::new(LayerState {
+            name,
+            kind: Box::new(kind),
+            trainable: opts.trainable.unwrap_or(true),
+            declared_input: opts.input_shape,
+            input_shape: None,
+            output_shape: None,
+            input_node: None,
+            output_node: None,
+        })))
+    }
+
+    /// The layer's name (`dense_1`).
+    pub fn name(&self) -> String {
+        self.0.borrow().name.clone()
+    }
+
+    /// Keras's class name (`Dense`).
+    pub fn class_name(&self) -> &'static str {
+        self.0.borrow().kind.class_name()
+    }
+
+    /// `Dense 'dense_1'`, how errors name the layer.
+    pub fn label(&self) -> String {
+        let s = self.0.borrow();
+        format!("{} '{}'", s.kind.class_name(), s.name)
+    }
+
+    /// Whether two handles are the same layer.
+    pub fn same(&self, other: &Layer) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The `input_shape` given when the layer was created, if any.
+    pub fn declared_input_shape(&self) -> Option<Vec<i64>> {
+        self.0.borrow().declared_input.clone()
+    }
+
+    /// Whether the weights exist (after the first build or call).
+    pub fn built(&self) -> bool {
+        self.0.borrow().output_shape.is_some()
+    }
+
+    /// Builds the layer for `input` (one example's shape) and returns its output shape.
+    pub fn build(&self, input: &[i64], device: Device) -> Result<Vec<i64>> {
+        let label = self.label();
+        let mut s = self.0.borrow_mut();
+        let out = s.kind.build(&label, input, device)?;
+        if s.output_shape.is_none() {
+            s.input_shape = Some(input.to_vec());
+            s.output_shape = Some(out.clone());
+            let trainable = s.trainable;
+            // Nested models keep their own layers' flags.
+            if s.kind.own_param_counts(trainable).is_none() {
+                for p in s.kind.params() {
+                    let _ = p.set_requires_grad(trainable);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The input shape of one example, Keras-style `(None, …)`, once built.
+    pub fn input_shape(&self) -> Option<Vec<i64>> {
+        self.0.borrow().input_shape.clone()
+    }
+
+    /// The output shape of one example (without batch), once built.
+    pub fn output_shape(&self) -> Option<Vec<i64>> {
+        self.0.borrow().output_shape.clone()
+    }
+
+    /// The symbolic input of the layer's first call (Keras's `layer.input`).
+    pub fn input(&self) -> Result<KerasTensor> {
+        self.0.borrow().input_node.clone().ok_or_else(|| {
+            Error::NotReady(format!(
+                "layer '{}' has never been called, so it has no defined input",
+                self.name()
+            ))
+        })
+    }
+
+    /// The symbolic output of the layer's first call (Keras's `layer.output`), to build a
+    /// sub-model: `Model::new(&model.input()?, &model.layers()[0].output()?)`.
+    pub fn output(&self) -> Result<KerasTensor> {
+        self.0.borrow().output_node.clone().ok_or_else(|| {
+            Error::NotReady(format!(
+                "layer '{}' has never been called, so it has no defined output",
+                self.name()
+            ))
+        })
+    }
+
+    pub(crate) fn record_nodes(&self, input: &KerasTensor, output: &KerasTensor) {
+        let mut s = self.0.borrow_mut();
+        if s.output_node.is_none() {
+            s.input_node = Some(input.clone());
+            s.output_node = Some(output.clone());
+        }
+    }
+
+    /// Runs the layer on a batch without checks (the model checks shapes first).
+    pub(crate) fn forward(&self, x: &Tensor, training: bool) -> Tensor {
+        let s = self.0.borrow();
+        // As in Keras, a frozen BatchNormalization runs in inference mode (fine-tuning keeps
+        // its moving statistics).
+        let training = training && (s.trainable || s.kind.class_name() != "BatchNormalization");
+        s.kind.forward(x, training)
+    }
+
+    /// Calls the layer on a tensor (inference mode) or a symbolic [`KerasTensor`].
+    pub fn call<A: CallArg>(&self, x: &A) -> A::Output {
+        x.call_layer(self)
+    }
+
+    /// The weights in Keras order and layout, as views (shared storage).
+    pub fn weights(&self) -> Vec<Tensor> {
+        self.0
+            .borrow()
+            .kind
+            .weights()
+            .into_iter()
+            .map(|w| w.value)
+            .collect()
+    }
+
+    /// The weights with their names and trainability.
+    pub fn named_weights(&self) -> Vec<Weight> {
+        self.0.borrow().kind.weights()
+    }
+
+    /// Copies of the weights (Keras's `get_weights`).
+    pub fn get_weights(&self) -> Vec<Tensor> {
+        self.weights().iter().map(|w| w.detach().copy()).collect()
+    }
+
+    /// Overwrites the weights in place (Keras's `set_weights`), checking count and shapes.
+    pub fn set_weights(&self, values: &[Tensor]) -> Result<()> {
+        let weights = self.named_weights();
+        if weights.len() != values.len() {
+            return Err(Error::InvalidArgument(format!(
+                "layer '{}' has {} weights, got {}",
+                self.name(),
+                weights.len(),
+                values.len()
+            )));
+        }
+        for (w, v) in weights.iter().zip(values) {
+            if w.value.size() != v.size() {
+                return Err(Error::InvalidArgument(format!(
+                    "layer '{}' weight '{}' has shape {:?}, got {:?}",
+                    self.name(),
+                    w.name,
+                    w.value.size(),
+                    v.size()
+                )));
+            }
+        }
+        tch::no_grad(|| {
+            for (w, v) in weights.iter().zip(values) {
+                let mut dst = w.value.shallow_clone();
+                dst.copy_(&v.to_device(dst.device()).to_kind(dst.kind()));
+            }
+        });
+        Ok(())
+    }
+
+    fn weight_named(&self, name: &str) -> Result<Tensor> {
+        self.named_weights()
+            .into_iter()
+            .find(|w| w.name == name)
+            .map(|w| w.value)
+            .ok_or_else(|| {
+                Error::NotReady(format!(
+                    "layer '{}' has no {name} (it is not built yet or has no such weight)",
+                    self.name()
+                ))
+            })
+    }
+
+    /// The kernel in Keras layout: Dense `(in, out)`, Conv2D `(kh, kw, in, out)`.
+    pub fn kernel(&self) -> Result<Tensor> {
+        self.weight_named("kernel")
+    }
+
+    /// The bias vector.
+    pub fn bias(&self) -> Result<Tensor> {
+        self.weight_named("bias")
+    }
+
+    /// Whether fit may change this layer's weights.
+    pub fn trainable(&self) -> bool {
+        self.0.borrow().trainable
+    }
+
+    /// Freezes (`false`) or unfreezes the layer.
+    pub fn set_trainable(&self, trainable: bool) {
+        let mut s = self.0.borrow_mut();
+        s.trainable = trainable;
+        s.kind.on_set_trainable(trainable);
+        for p in s.kind.params() {
+            let _ = p.set_requires_grad(trainable);
+        }
+    }
+
+    /// The leaf tensors an optimizer updates.
+    pub(crate) fn params(&self) -> Vec<Tensor> {
+        self.0.borrow().kind.params()
+    }
+
+    /// The number of scalars in the weights.
+    pub fn count_params(&self) -> i64 {
+        self.weights().iter().map(|w| w.numel() as i64).sum()
+    }
+
+    /// `(trainable, non-trainable)` parameter counts, as `summary` reports them.
+    pub fn param_counts(&self) -> (i64, i64) {
+        let trainable = self.trainable();
+        if let Some(c) = self.0.borrow().kind.own_param_counts(trainable) {
+            return c;
+        }
+        let mut counts = (0, 0);
+        for w in self.named_weights() {
+            let n = w.value.numel() as i64;
+            if trainable && w.trainable {
+                counts.0 += n;
+            } else {
+                counts.1 += n;
+            }
+        }
+        counts
+    }
+
+    /// The configuration (class name, name, options), for saving whole models.
+    pub fn config(&self) -> Value {
+        let s = self.0.borrow();
+        serde_json::json!({
+            "class_name": s.kind.class_name(),
+            "name": s.name,
+            "trainable": s.trainable,
+            "input_shape": s.declared_input,
+            "config": s.kind.config(),
+        })
+    }
+}
+
+impl fmt::Debug for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0.borrow();
+        write!(
+            f,
+            "<{} name={}, built={}>",
+            s.kind.class_name(),
+            s.name,
+            s.output_shape.is_some()
+        )
+    }
+}
+
+impl crate::runtime::Render for Layer {
+    fn mime_bundle(&self) -> crate::runtime::MimeBundle {
+        crate::runtime::MimeBundle::text(format!("{self:?}"))
+    }
+}
+
+/// What [`Layer::call`] accepts: a real tensor (runs the layer) or a symbolic one (builds a
+/// functional graph).
+pub trait CallArg {
+    /// What the call returns.
+    type Output;
+    /// Calls `layer` on `self`.
+    fn call_layer(&self, layer: &Layer) -> Self::Output;
+}
+
+impl CallArg for Tensor {
+    type Output = Result<Tensor>;
+    fn call_layer(&self, layer: &Layer) -> Result<Tensor> {
+        let size = self.size();
+        if size.is_empty() {
+            return Err(layer_shape_err(
+                &layer.label(),
+                "a batch of examples",
+                &size,
+            ));
+        }
+        let device = self.device();
+        layer.build(&size[1..], device)?;
+        let x = if crate::data_adapter::is_integer(self) && layer.class_name() != "Embedding" {
+            self.to_kind(tch::Kind::Float)
+        } else {
+            self.shallow_clone()
+        };
+        Ok(layer.forward(&x, false))
+    }
+}
+
+/// Implements the builder plumbing every layer builder shares: `name`, `input_shape`,
+/// `trainable`, `Into<Layer>` and `call`.
+macro_rules! layer_builder {
+    ($ty:ident) => {
+        impl $ty {
+            /// Names the layer (automatic otherwise).
+            pub fn name(mut self, name: impl Into<String>) -> Self {
+                self.opts.name = Some(name.into());
+                self
+            }
+            /// The shape of one input example (Keras's `input_shape=`).
+            pub fn input_shape(mut self, shape: impl AsRef<[i64]>) -> Self {
+                self.opts.input_shape = Some(shape.as_ref().to_vec());
+                self
+            }
+            /// `false` creates the layer frozen.
+            pub fn trainable(mut self, trainable: bool) -> Self {
+                self.opts.trainable = Some(trainable);
+                self
+            }
+            /// Turns the builder into a layer and calls it (see [`Layer::call`]).
+            pub fn call<A: $crate::layers::CallArg>(self, x: &A) -> A::Output {
+                $crate::layers::Layer::from(self).call(x)
+            }
+        }
+        impl From<$ty> for $crate::layers::Layer {
+            fn from(mut b: $ty) -> $crate::layers::Layer {
+                let opts = std::mem::take(&mut b.opts);
+                $crate::layers::Layer::new(b, opts)
+            }
+        }
+    };
+}
+pub(crate) use layer_builder;

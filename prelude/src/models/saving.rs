@@ -1,0 +1,222 @@
+//! Saving and loading: weights and whole models (architecture JSON + weights) in one
+//! safetensors file, written atomically (temp file + rename).
+
+use super::model::Model;
+use super::sequential::Sequential;
+use crate::error::{Error, Result};
+use crate::layers::{build_layer_from_config, Input};
+use safetensors::tensor::{Dtype, TensorView};
+use std::collections::HashMap;
+use std::path::Path;
+use tch::{Device, Kind, Tensor};
+
+const ARCH_KEY: &str = "ferrokeras_architecture";
+
+fn weight_entries(model: &Model) -> Vec<(String, String, Tensor)> {
+    let mut out = Vec::new();
+    for (i, l) in model.layers().iter().enumerate() {
+        // Nested models repeat names (kernel, bias, …): later ones get `_1`, `_2`, …
+        let mut seen: HashMap<&'static str, usize> = HashMap::new();
+        for w in l.named_weights() {
+            let n = seen.entry(w.name).or_insert(0);
+            let key = if *n == 0 {
+                format!("layers.{i}.{}", w.name)
+            } else {
+                format!("layers.{i}.{}_{n}", w.name)
+            };
+            *n += 1;
+            out.push((key, l.name(), w.value));
+        }
+    }
+    out
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+fn save_file(model: &Model, path: &Path, meta: Option<HashMap<String, String>>) -> Result<()> {
+    model.build()?;
+    let entries = weight_entries(model);
+    let data: Vec<(String, Vec<u8>, Vec<usize>)> = entries
+        .iter()
+        .map(|(k, _, t)| {
+            let t = t
+                .detach()
+                .to_device(Device::Cpu)
+                .to_kind(Kind::Float)
+                .contiguous();
+            let shape: Vec<usize> = t.size().iter().map(|&d| d as usize).collect();
+            let mut bytes = vec![0u8; t.numel() * 4];
+            t.copy_data_u8(&mut bytes, t.numel());
+            (k.clone(), bytes, shape)
+        })
+        .collect();
+    let views = data
+        .iter()
+        .map(|(k, b, s)| {
+            TensorView::new(Dtype::F32, s.clone(), b)
+                .map(|v| (k.clone(), v))
+                .map_err(|e| Error::InvalidData(format!("safetensors: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let bytes = safetensors::serialize(views, meta)
+        .map_err(|e| Error::InvalidData(format!("safetensors: {e}")))?;
+    write_atomic(path, &bytes)
+}
+
+impl Model {
+    /// Saves the weights (safetensors), atomically.
+    pub fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
+        save_file(self, path.as_ref(), None)
+    }
+
+    /// Loads weights saved by `save_weights` or `save`; a file of another architecture is an
+    /// error naming the mismatching tensor.
+    pub fn load_weights(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        self.build()?;
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| Error::CorruptFile {
+            path: path.to_path_buf(),
+            expected: format!("a safetensors weights file ({e})"),
+        })?;
+        let mismatch = |detail: String| Error::WeightsMismatch {
+            path: path.to_path_buf(),
+            detail,
+        };
+        let entries = weight_entries(self);
+        let mut loaded = Vec::with_capacity(entries.len());
+        for (key, layer, t) in &entries {
+            let view = st.tensor(key).map_err(|_| {
+                mismatch(format!(
+                    "tensor '{key}' (layer '{layer}', shape {:?}) is missing from the file",
+                    t.size()
+                ))
+            })?;
+            let shape: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
+            if shape != t.size() || view.dtype() != Dtype::F32 {
+                return Err(mismatch(format!(
+                    "tensor '{key}' (layer '{layer}') has shape {shape:?} in the file, the model needs {:?}",
+                    t.size()
+                )));
+            }
+            let v = Tensor::from_data_size(view.data(), &shape, Kind::Float);
+            loaded.push(v);
+        }
+        if st.len() != entries.len() {
+            let known: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+            let extra: Vec<String> = st
+                .names()
+                .into_iter()
+                .filter(|n| !known.contains(n))
+                .map(str::to_string)
+                .collect();
+            return Err(mismatch(format!(
+                "the file has tensors the model lacks: {}",
+                extra.join(", ")
+            )));
+        }
+        tch::no_grad(|| {
+            for ((_, _, t), v) in entries.iter().zip(&loaded) {
+                let mut dst = t.shallow_clone();
+                dst.copy_(&v.to_device(dst.device()));
+            }
+        });
+        Ok(())
+    }
+
+    /// The architecture as JSON: class, name, input shape and each layer's config.
+    pub fn architecture(&self) -> serde_json::Value {
+        let _ = self.build();
+        let s = self.0.borrow();
+        serde_json::json!({
+            "class_name": if s.functional { "Functional" } else { "Sequential" },
+            "name": s.name,
+            "input_shape": s.input.as_ref().map(|i| i.shape()),
+            "layers": s.layers.iter().map(|l| l.config()).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Saves the whole model: architecture (JSON in the file's metadata) and weights.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.build()?;
+        let arch = self.architecture();
+        let mut meta = HashMap::new();
+        meta.insert(ARCH_KEY.to_string(), arch.to_string());
+        save_file(self, path.as_ref(), Some(meta))
+    }
+}
+
+/// Loads a model saved with `model.save(path)`: rebuilds the layers, then loads the weights.
+/// The model must be compiled again before training.
+pub fn load_model(path: impl AsRef<Path>) -> Result<Model> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let (_, meta) =
+        safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| Error::CorruptFile {
+            path: path.to_path_buf(),
+            expected: format!("a safetensors model file ({e})"),
+        })?;
+    let arch = meta
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get(ARCH_KEY))
+        .ok_or_else(|| Error::CorruptFile {
+            path: path.to_path_buf(),
+            expected: "a whole-model file (this one holds weights only; build the model and use load_weights)".into(),
+        })?;
+    let arch: serde_json::Value = serde_json::from_str(arch).map_err(|e| Error::CorruptFile {
+        path: path.to_path_buf(),
+        expected: format!("valid architecture JSON ({e})"),
+    })?;
+    let model = model_from_architecture(&arch).map_err(|e| Error::CorruptFile {
+        path: path.to_path_buf(),
+        expected: format!("a loadable architecture ({e})"),
+    })?;
+    model.build()?;
+    model.load_weights(path)?;
+    Ok(model)
+}
+
+/// Rebuilds a model (new weights) from [`Model::architecture`].
+pub(crate) fn model_from_architecture(arch: &serde_json::Value) -> Result<Model> {
+    let input: Vec<i64> = serde_json::from_value(arch["input_shape"].clone())
+        .map_err(|e| Error::InvalidArgument(format!("architecture input shape: {e}")))?;
+    let layers = arch["layers"]
+        .as_array()
+        .map(|ls| {
+            ls.iter()
+                .map(build_layer_from_config)
+                .collect::<Result<Vec<_>>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let model: Model = if arch["class_name"] == "Functional" {
+        let inputs = Input::new(&input);
+        let mut x = inputs.clone();
+        for l in &layers {
+            x = l.call(&x)?;
+        }
+        Model::new(&inputs, &x)?
+    } else {
+        let seq = Sequential::new().add(Input::new(&input));
+        for l in layers {
+            seq.add(l);
+        }
+        seq.model()
+    };
+    if let Some(name) = arch["name"].as_str() {
+        model.set_name(name);
+    }
+    Ok(model)
+}
