@@ -314,6 +314,7 @@ impl Model {
         verbose: u8,
         callbacks: &mut [Box<dyn Callback + '_>],
     ) -> Result<History> {
+        let epochs = capped_epochs(epochs);
         let plan = self.plan()?;
         let out_shape = self.output_shape()?;
         let metrics: Vec<Metric> = compiled
@@ -485,4 +486,16 @@ fn verbose2_line(bar_line: &str) -> String {
 fn bar_is_visible() -> bool {
     use std::io::IsTerminal;
     crate::runtime::in_notebook() || std::io::stderr().is_terminal()
+}
+
+/// Quick mode for tests and CI: `FERROKERAS_MAX_EPOCHS=n` caps every `fit` at `n` epochs, so a
+/// course notebook runs end to end unchanged (with `FERROKERAS_SAMPLE` capping the data).
+pub fn capped_epochs(epochs: usize) -> usize {
+    match std::env::var("FERROKERAS_MAX_EPOCHS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        Some(cap) if cap > 0 => epochs.min(cap),
+        _ => epochs,
+    }
 }
