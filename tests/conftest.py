@@ -53,3 +53,28 @@ def errors(nb):
 @pytest.fixture(scope="session")
 def notebooks_dir():
     return NOTEBOOKS
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes):
+    """(width, height) from a PNG's IHDR chunk; AssertionError if `data` is not a PNG."""
+    assert data[:8] == PNG_SIGNATURE, f"not a PNG: starts with {data[:8]!r}"
+    assert data[12:16] == b"IHDR", "PNG without an IHDR chunk first"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def decode_png(b64) -> bytes:
+    """The bytes of an `image/png` output (base64 text, possibly split into lines)."""
+    import base64
+
+    if isinstance(b64, list):
+        b64 = "".join(b64)
+    return base64.b64decode(b64)
+
+
+@pytest.fixture(scope="session")
+def plots_run():
+    """notebooks/01_plots.ipynb executed once per test session: (nb, iopub messages)."""
+    return run_notebook(NOTEBOOKS / "01_plots.ipynb")

@@ -1,5 +1,5 @@
 """notebooks/00_smoke.ipynb executed with nbclient against the installed ferrokeras kernel."""
-from conftest import NOTEBOOKS, errors, outputs, run_notebook
+from conftest import NOTEBOOKS, decode_png, errors, outputs, png_size, run_notebook
 
 
 def test_smoke_notebook_runs_and_displays():
@@ -16,3 +16,9 @@ def test_smoke_notebook_runs_and_displays():
     assert "update_display_data" in kinds
     bars = [out for _, out in outputs(nb, "display_data") if "text/plain" in out.get("data", {})]
     assert any(b["data"]["text/plain"].startswith("20/20 ━━━━━━━━━━━━━━━━━━━━") for b in bars)
+    # A figure as the last expression displays as a PNG of the figure's size.
+    picture = results[-1]["data"]
+    assert picture["text/plain"] == "<Figure size 300x300 with 1 Axes>"
+    png = decode_png(picture["image/png"])
+    assert png_size(png) == (300, 300)
+    assert len(png) > 1000

@@ -1,0 +1,91 @@
+"""notebooks/01_plots.ipynb executed with nbclient: every plot renderer of the prelude shows
+inline as a real PNG, and LivePlot redraws its figure in place (update_display_data)."""
+import re
+
+import pytest
+
+from conftest import decode_png, errors, png_size
+
+# The renderer each cell ends with (found in the cell's source) -> the least the PNG must be.
+RENDERERS = [
+    "plot_history(&history)",
+    "image_grid(&digits",
+    "prediction_grid(&photos",
+    "plot_feature_maps(&activation",
+    "plot_filters(&kernel)",
+    "compare_curves(&runs",
+    "plot_confusion_matrix(&y_true",
+    "scatter_by_class(&points",
+    "Figure::new(1200, 400).subplots(1, 3)",
+]
+
+
+def cell_with(nb, needle):
+    found = [c for c in nb.cells if c.cell_type == "code" and needle in c.source]
+    assert len(found) == 1, f"expected one cell containing {needle!r}, found {len(found)}"
+    return found[0]
+
+
+def test_plots_notebook_has_no_errors(plots_run):
+    nb, _ = plots_run
+    assert errors(nb) == []
+    streams = [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+               if o.output_type == "stream" and o.get("name") == "stderr"]
+    assert not any("error" in s.lower() for s in streams), streams
+
+
+@pytest.mark.parametrize("needle", RENDERERS)
+def test_renderer_output_is_a_png(plots_run, needle):
+    nb, _ = plots_run
+    cell = cell_with(nb, needle)
+    results = [o for o in cell.outputs if o.output_type in ("execute_result", "display_data")]
+    assert len(results) == 1, [o.output_type for o in cell.outputs]
+    data = results[0]["data"]
+    assert "image/png" in data, f"{needle}: no image/png, got {sorted(data)}: {str(data)[:300]}"
+    png = decode_png(data["image/png"])
+    width, height = png_size(png)
+    # The figure's text form names its size; the PNG must be exactly that big.
+    m = re.match(r"<Figure size (\d+)x(\d+) with (\d+) Axes>", data["text/plain"])
+    assert m, data["text/plain"][:200]
+    assert (width, height) == (int(m[1]), int(m[2]))
+    assert width >= 300 and height >= 200
+    # A real picture, not a blank canvas: PNG compresses a blank figure to a few hundred bytes.
+    assert len(png) > 5000, f"{needle}: PNG of only {len(png)} bytes"
+
+
+def test_subplot_counts_match_the_renderers(plots_run):
+    nb, _ = plots_run
+
+    def axes(needle):
+        cell = cell_with(nb, needle)
+        text = next(o for o in cell.outputs if o.output_type == "execute_result")["data"]["text/plain"]
+        return int(re.search(r"with (\d+) Axes", text)[1])
+
+    assert axes("plot_history(&history)") == 2  # loss and accuracy side by side
+    assert axes("image_grid(&digits") == 8
+    assert axes("prediction_grid(&photos") == 8
+    assert axes("plot_feature_maps(&activation") == 16
+    assert axes("Figure::new(1200, 400).subplots(1, 3)") == 3
+
+
+def test_liveplot_redraws_in_place(plots_run):
+    nb, messages = plots_run
+    cell = cell_with(nb, "LivePlot::new()")
+    shown = [o for o in cell.outputs if o.output_type == "display_data"]
+    assert len(shown) == 1, "LivePlot must keep one display, redrawn in place"
+    assert "image/png" in shown[0]["data"]
+    result = next(o for o in cell.outputs if o.output_type == "execute_result")
+    assert result["data"]["text/plain"] == "4"  # drawn after each of the 4 epochs
+
+    first = [m for m in messages if m["msg_type"] == "display_data"
+             and "<Figure size 500x400" in m["content"]["data"].get("text/plain", "")]
+    assert first, "LivePlot's first display_data was not seen on iopub"
+    display_id = first[-1]["content"].get("transient", {}).get("display_id")
+    assert display_id, "LivePlot's display has no display_id, so it cannot be updated"
+    updates = [m for m in messages if m["msg_type"] == "update_display_data"
+               and m["content"].get("transient", {}).get("display_id") == display_id]
+    assert len(updates) == 3, f"{len(updates)} updates of the live plot, expected 3"
+    for u in updates:
+        assert png_size(decode_png(u["content"]["data"]["image/png"])) == (500, 400)
+    # Each redraw has one more epoch: the pictures differ.
+    assert len({decode_png(u["content"]["data"]["image/png"]) for u in updates}) == 3
