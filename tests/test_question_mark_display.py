@@ -1,17 +1,12 @@
-"""Known kernel bug: the first cell of a session that uses `?` shows its final value with
-`Debug` (a huge `Figure { width: …, axes: [...] }` dump) instead of the value's rich display
-(`evcxr_display`: the figure as image/png). Later cells with `?` display correctly.
-
-Marked xfail(strict): when the kernel is fixed this test passes, pytest reports XPASS as a
-failure, and the marker should be removed."""
+"""Regression: the first cell of a session that uses `?` must show its final value with its
+rich display (the figure as image/png), not evcxr's `Debug` fallback. evcxr enables `?` only
+after a first cell fails to compile without it; the kernel now uses `?` once at start-up."""
 import nbformat
-import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import run_notebook
 
 
-@pytest.mark.xfail(strict=True, reason="kernel: first `?` cell of a session falls back to Debug display")
 def test_first_question_mark_cell_displays_its_figure(tmp_path):
     nb = new_notebook(cells=[
         new_code_cell("let digits = Tensor::zeros([2, 28, 28], (Kind::Float, Device::Cpu));"),

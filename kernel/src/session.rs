@@ -99,7 +99,11 @@ struct Executor {
 }
 
 /// The code run at start and after every restart of the cell process.
-const INIT_CODE: &str = "use ferrokeras::prelude::*;\nferrokeras::runtime::kernel_init();";
+///
+/// The `?` line matters: evcxr enables `?` in cells only after a cell first fails to compile
+/// for lack of it, and the retry of that first cell loses its rich display (it falls back to
+/// `Debug`). Using `?` once here means every user cell can `?` and still show its value.
+const INIT_CODE: &str = "use ferrokeras::prelude::*;\nferrokeras::runtime::kernel_init();\nOk::<(), ferrokeras::Error>(())?;";
 
 impl Executor {
     fn run(
