@@ -320,7 +320,7 @@ impl Executor {
                     evalue: message.clone(),
                     traceback: vec![
                         format!("thread panicked: {message}"),
-                        "Variables this cell used may be gone; all others are kept.".into(),
+                        "Variables this cell defined or moved are gone; all others are kept.".into(),
                     ],
                 }
             }

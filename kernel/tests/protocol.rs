@@ -239,3 +239,43 @@ async fn displays_can_be_updated_in_place() {
         Some("<b>2</b>")
     );
 }
+
+#[tokio::test]
+async fn interrupt_stops_fit_after_a_batch_keeping_history_weights_and_variables() {
+    let mut k = TestKernel::start().await;
+    let setup = k
+        .execute(
+            "let x = Tensor::randn([2048, 16], (Kind::Float, Device::Cpu));\n\
+             let y = x.sum_dim_intlist([1i64].as_slice(), true, Kind::Float);\n\
+             let model = Sequential::new()\n\
+                 .add(Input::new([16]))\n\
+                 .add(Dense::new(32).activation(\"relu\"))\n\
+                 .add(Dense::new(1));\n\
+             model.compile(\"adam\", \"mse\", [\"mae\"])?;",
+        )
+        .await;
+    assert!(setup.ok(), "{setup:?}");
+    let id = k
+        .send_execute(
+            "let history = model.fit(&x, &y, Fit { epochs: 100000, verbose: 0, ..Default::default() })?;\n\
+             history.epochs()",
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let asked = Instant::now();
+    k.interrupt().await;
+    let run = k.collect(&id, Duration::from_secs(60)).await;
+    assert!(run.ok(), "fit returns normally after an interrupt: {run:?}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "fit stopped within a batch, not by the grace-period kill: {:?}",
+        asked.elapsed()
+    );
+    let epochs: usize = run.result_text().unwrap().parse().unwrap();
+    assert!((1..100000).contains(&epochs), "history so far: {epochs} epochs");
+    // The trained weights and every variable survive: the model predicts better than chance.
+    let check = k
+        .execute("let mse = (model.predict(&x)? - &y).square().mean(Kind::Float).double_value(&[]);\nmse < y.var(true).double_value(&[])")
+        .await;
+    assert_eq!(check.result_text().as_deref(), Some("true"), "{check:?}");
+}
