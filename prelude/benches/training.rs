@@ -1,7 +1,9 @@
 //! Training throughput: ferrokeras `fit` against the same model written directly with `tch`
 //! in the same run, on synthetic data of the seed notebooks' shapes.
 //!
-//! `cargo bench -p ferrokeras --bench training` prints samples/s for each and the ratio.
+//! `cargo bench -p ferrokeras --bench training` prints samples/s for each and the ratio: the
+//! best wall-clock round, and samples per CPU-second of the training thread (steady on a
+//! loaded machine).
 //! Set `FERROKERAS_BENCH_SECONDS` to change the time per model (default 6). Metrics are off in
 //! both loops so they do the same work.
 
@@ -16,36 +18,78 @@ fn seconds() -> f64 {
         .unwrap_or(6.0)
 }
 
+/// CPU time of the calling thread in seconds (user + system, from `/proc/thread-self/stat`),
+/// or `None` where that is not available. With one intra-op thread libtorch runs every op on
+/// the calling thread, so this counts the work done whatever else loads the machine.
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After the command name: state is field 3, utime 14 and stime 15 (1-based, whole line).
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// One loop's figures: best wall-clock samples/s over the rounds, and samples per CPU-second
+/// over all rounds.
+#[derive(Default, Clone, Copy)]
+struct Figures {
+    wall: f64,
+    samples: f64,
+    cpu: f64,
+}
+
+impl Figures {
+    fn per_cpu_second(&self) -> Option<f64> {
+        (self.cpu > 0.0).then(|| self.samples / self.cpu)
+    }
+}
+
 /// Measures two training loops over `n` samples each, alternating short rounds (the machine is
-/// shared, so load comes and goes) for about `seconds()` in all after one warm-up run each, and
-/// returns the best samples/s of each.
-fn compare(n: i64, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
+/// shared, so load comes and goes) for about `seconds()` in all after one warm-up run each.
+fn compare(n: i64, mut a: impl FnMut(), mut b: impl FnMut()) -> (Figures, Figures) {
     a();
     b();
-    let rounds = 4;
+    let rounds = 16;
     let per = seconds() / (2 * rounds) as f64;
-    let mut best = (0.0f64, 0.0f64);
-    let time = |f: &mut dyn FnMut()| {
+    let mut figs = (Figures::default(), Figures::default());
+    let time = |f: &mut dyn FnMut(), fig: &mut Figures| {
+        let cpu0 = thread_cpu_seconds();
         let start = Instant::now();
         let mut done = 0;
         while start.elapsed().as_secs_f64() < per || done == 0 {
             f();
             done += 1;
         }
-        (n * done) as f64 / start.elapsed().as_secs_f64()
+        let wall = start.elapsed().as_secs_f64();
+        fig.wall = fig.wall.max((n * done) as f64 / wall);
+        fig.samples += (n * done) as f64;
+        if let (Some(c0), Some(c1)) = (cpu0, thread_cpu_seconds()) {
+            fig.cpu += c1 - c0;
+        }
     };
     for _ in 0..rounds {
-        best.0 = best.0.max(time(&mut a));
-        best.1 = best.1.max(time(&mut b));
+        time(&mut a, &mut figs.0);
+        time(&mut b, &mut figs.1);
     }
-    best
+    figs
 }
 
-fn report(name: &str, fk: f64, direct: f64) {
+fn report(name: &str, (fk, direct): (Figures, Figures)) {
     println!(
-        "{name:<34} ferrokeras {fk:>10.0} samples/s   direct tch {direct:>10.0} samples/s   ratio {:.3}",
-        fk / direct
+        "{name:<40} wall (best round): ferrokeras {:>8.0}  tch {:>8.0}  ratio {:.3}",
+        fk.wall,
+        direct.wall,
+        fk.wall / direct.wall
     );
+    if let (Some(a), Some(b)) = (fk.per_cpu_second(), direct.per_cpu_second()) {
+        println!(
+            "{:<40} per CPU-second:    ferrokeras {a:>8.0}  tch {b:>8.0}  ratio {:.3}",
+            "",
+            a / b
+        );
+    }
 }
 
 fn fit_opts(batch_size: usize) -> Fit<'static> {
@@ -104,18 +148,18 @@ fn mnist_mlp(device: Device) {
     .build(&vs, 1e-3)
     .unwrap();
     let fwd = |xb: &Tensor| xb.flatten(1, -1).apply(&l1).relu().apply(&l2);
-    let (fk, direct) = compare(
+    let figs = compare(
         n,
         || {
             model.fit(&x, &y, fit_opts(128)).unwrap();
         },
         || direct_epoch(&x, &y, 128, &mut opt, &fwd),
     );
-    report("MNIST MLP (Dense 512, batch 128)", fk, direct);
+    report("MNIST MLP (Dense 512, batch 128)", figs);
 }
 
 fn cifar_cnn(device: Device) {
-    let n = 32 * 40;
+    let n = 32 * 20;
     let x = Tensor::rand([n, 32, 32, 3], (Kind::Float, device));
     let x_nchw = x.permute([0, 3, 1, 2]).contiguous();
     let y = Tensor::randint(10, [n], (Kind::Int64, device));
@@ -160,14 +204,14 @@ fn cifar_cnn(device: Device) {
             .relu()
             .apply(&d2)
     };
-    let (fk, direct) = compare(
+    let figs = compare(
         n,
         || {
             model.fit(&x, &y, fit_opts(32)).unwrap();
         },
         || direct_epoch(&x_nchw, &y, 32, &mut opt, &fwd),
     );
-    report("CIFAR CNN (3 conv, batch 32)", fk, direct);
+    report("CIFAR CNN (3 conv, batch 32)", figs);
 }
 
 fn shakespeare_lstm(device: Device) {
@@ -202,14 +246,14 @@ fn shakespeare_lstm(device: Device) {
         let h = state.h();
         h.squeeze_dim(0).apply(&dense)
     };
-    let (fk, direct) = compare(
+    let figs = compare(
         n,
         || {
             model.fit(&x, &y, fit_opts(128)).unwrap();
         },
         || direct_epoch(&x, &y, 128, &mut opt, &fwd),
     );
-    report("Shakespeare LSTM (Emb 39→64, LSTM 128)", fk, direct);
+    report("Shakespeare LSTM (Emb 39→64, LSTM 128)", figs);
 }
 
 fn main() {
@@ -228,7 +272,7 @@ fn main() {
     tch::set_num_threads(threads);
     let device = current_device();
     println!(
-        "training throughput on {device:?} ({} intra-op threads), {:.0}s per model, best of 4 alternating rounds",
+        "training throughput on {device:?} ({} intra-op threads), {:.0}s per model, best of 16 alternating rounds",
         tch::get_num_threads(),
         seconds()
     );

@@ -73,7 +73,7 @@ impl LayerKind for Dense {
         };
         match &self.kernel {
             Some(k) => {
-                let expected = k.size()[0];
+                let expected = k.size()[1];
                 if last != expected {
                     return Err(layer_shape_err(
                         label,
@@ -89,7 +89,9 @@ impl LayerKind for Dense {
                         self.units
                     )));
                 }
-                self.kernel = Some(Initializer::GlorotUniform.make(&[last, self.units], device));
+                // Stored (units, in) as libtorch's linear wants; `kernel()` shows (in, units).
+                let k = Initializer::GlorotUniform.make(&[last, self.units], device);
+                self.kernel = Some(k.tr().contiguous());
                 if self.use_bias {
                     self.bias = Some(Initializer::Zeros.make(&[self.units], device));
                 }
@@ -101,19 +103,14 @@ impl LayerKind for Dense {
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
         let k = self.kernel.as_ref().expect("built");
-        let y = match (&self.bias, x.dim()) {
-            (Some(b), 2) => b.addmm(x, k),
-            (Some(b), _) => x.matmul(k) + b,
-            (None, _) => x.matmul(k),
-        };
-        self.act.apply(&y)
+        self.act.apply(&x.linear(k, self.bias.as_ref()))
     }
     fn weights(&self) -> Vec<Weight> {
         let mut w = Vec::new();
         if let Some(k) = &self.kernel {
             w.push(Weight {
                 name: "kernel",
-                value: k.shallow_clone(),
+                value: k.tr(),
                 trainable: true,
             });
         }

@@ -47,6 +47,10 @@ impl<T: Into<Layer>> SequentialItem for T {
         s.layers.push(layer);
         s.input = None;
         s.output = None;
+        // A bound optimizer does not know the new weights: bind again at the next fit.
+        if let Some(c) = s.compiled.as_mut() {
+            c.state = None;
+        }
     }
 }
 
@@ -92,6 +96,9 @@ impl Sequential {
         let mut s = self.0 .0.borrow_mut();
         s.input = None;
         s.output = None;
+        if let Some(c) = s.compiled.as_mut() {
+            c.state = None;
+        }
         s.layers.pop()
     }
 

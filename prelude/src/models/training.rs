@@ -379,9 +379,14 @@ impl Model {
             let mut logs = tally.logs("");
             if !stopped {
                 if let Some(v) = val {
-                    let vlogs =
-                        evaluate_source(&plan, &compiled.loss, &metrics, &names, v, batch_size)?;
-                    logs.extend(vlogs.into_iter().map(|(k, v)| (format!("val_{k}"), v)));
+                    match evaluate_source(&plan, &compiled.loss, &metrics, &names, v, batch_size) {
+                        Ok(vlogs) => {
+                            logs.extend(vlogs.into_iter().map(|(k, v)| (format!("val_{k}"), v)))
+                        }
+                        // Interrupted while validating: keep what was trained.
+                        Err(Error::Interrupted) => stopped = true,
+                        Err(e) => return Err(e),
+                    }
                 }
             }
             let line = bar.finish(&format_logs(&logs));
