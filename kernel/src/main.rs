@@ -96,7 +96,27 @@ fn prepare_session(root: Option<PathBuf>) -> Result<(session_dir::Slot, session:
     );
     add_rust_std_to_library_path();
     let config = session_config(slot.dir.clone());
+    write_evcxr_config(&slot.dir, config.offline)?;
     Ok((slot, config))
+}
+
+/// evcxr's settings for this session, in our own config file: pointing `EVCXR_CONFIG_DIR` at it
+/// keeps a user's personal evcxr configuration (extra deps, prelude) out of the kernel.
+///
+/// Dependencies stay statically linked into each cell (evcxr's default): evcxr 0.22's
+/// shared-library mode fails with this toolchain ("only metadata stub found for `dylib`
+/// dependency `core`"). So each cell carries its own copy of the prelude's statics; the prelude
+/// keeps the little state that must outlive a cell in the process (`runtime::shared`).
+fn write_evcxr_config(slot_dir: &Path, offline: bool) -> Result<()> {
+    let dir = slot_dir.with_extension("evcxr");
+    std::fs::create_dir_all(&dir)?;
+    let toml = format!("[evcxr]\noffline_mode = {offline}\n");
+    let path = dir.join("evcxr.toml");
+    let tmp = dir.join("evcxr.toml.tmp");
+    std::fs::write(&tmp, toml)?;
+    std::fs::rename(&tmp, &path)?;
+    std::env::set_var("EVCXR_CONFIG_DIR", &dir);
+    Ok(())
 }
 
 /// Cells are compiled with `-C prefer-dynamic`, so the cell process must find the toolchain's

@@ -320,7 +320,8 @@ impl Executor {
                     evalue: message.clone(),
                     traceback: vec![
                         format!("thread panicked: {message}"),
-                        "Variables this cell defined or moved are gone; all others are kept.".into(),
+                        "Variables this cell defined or moved are gone; all others are kept."
+                            .into(),
                     ],
                 }
             }

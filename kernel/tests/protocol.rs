@@ -272,7 +272,10 @@ async fn interrupt_stops_fit_after_a_batch_keeping_history_weights_and_variables
         asked.elapsed()
     );
     let epochs: usize = run.result_text().unwrap().parse().unwrap();
-    assert!((1..100000).contains(&epochs), "history so far: {epochs} epochs");
+    assert!(
+        (1..100000).contains(&epochs),
+        "history so far: {epochs} epochs"
+    );
     // The trained weights and every variable survive: the model predicts better than chance.
     let check = k
         .execute("let mse = (model.predict(&x)? - &y).square().mean(Kind::Float).double_value(&[]);\nmse < y.var(true).double_value(&[])")

@@ -31,16 +31,8 @@ pub(crate) struct Node {
 #[derive(Clone)]
 pub struct KerasTensor(pub(crate) Rc<Node>);
 
-thread_local! {
-    static NEXT_ID: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
 fn next_id() -> usize {
-    NEXT_ID.with(|c| {
-        let id = c.get();
-        c.set(id + 1);
-        id
-    })
+    crate::runtime::shared::next_count("symbolic-tensor-id") as usize
 }
 
 /// Keras's `Input`: the start of a functional model, or the first item of a `Sequential`.

@@ -5,7 +5,6 @@ use super::functional::KerasTensor;
 use crate::error::{keras_shape, Error, Result};
 use serde_json::Value;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 use tch::{Device, Tensor};
@@ -76,23 +75,15 @@ pub(crate) struct LayerState {
 #[derive(Clone)]
 pub struct Layer(pub(crate) Rc<RefCell<LayerState>>);
 
-thread_local! {
-    static NAMES: RefCell<HashMap<String, usize>> = RefCell::new(HashMap::new());
-}
-
-/// A fresh automatic name: `dense`, then `dense_1`, `dense_2`, … as Keras numbers them.
+/// A fresh automatic name: `dense`, then `dense_1`, `dense_2`, … as Keras numbers them. The
+/// counters last for the whole notebook session (`runtime::shared`), not just one cell.
 pub(crate) fn unique_name(prefix: &str) -> String {
-    NAMES.with(|names| {
-        let mut names = names.borrow_mut();
-        let n = names.entry(prefix.to_string()).or_insert(0);
-        let name = if *n == 0 {
-            prefix.to_string()
-        } else {
-            format!("{prefix}_{n}")
-        };
-        *n += 1;
-        name
-    })
+    let n = crate::runtime::shared::next_count(&format!("name:{prefix}"));
+    if n == 0 {
+        prefix.to_string()
+    } else {
+        format!("{prefix}_{n}")
+    }
 }
 
 /// The error for an input of the wrong shape.

@@ -15,7 +15,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The prefix of a display line on stdout.
 pub const DISPLAY_LINE_PREFIX: &str = "FERROKERAS_DISPLAY ";
@@ -153,8 +152,9 @@ impl DisplayHandle {
 }
 
 fn next_display_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    // The counter is process-wide (see `runtime::shared`): each cell has its own copy of the
+    // prelude, and a per-copy counter gave two cells the same id.
+    let n = super::shared::next_count("display-id");
     format!("ferrokeras-{}-{n}", std::process::id())
 }
 

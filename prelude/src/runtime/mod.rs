@@ -17,6 +17,7 @@ pub mod display;
 pub mod interrupt;
 pub mod panic;
 pub mod progress;
+pub mod shared;
 pub mod tensor_display;
 
 pub use display::{display, in_notebook, DisplayHandle, EvcxrDisplay, MimeBundle, Render};
