@@ -35,5 +35,5 @@ pub use self::pooling::{
 };
 pub use self::recurrent::LSTM;
 
-pub(crate) use self::handle::unique_name;
+pub(crate) use self::handle::{layer_builder, layer_shape_err, unique_name};
 pub(crate) use self::registry::build_layer_from_config;

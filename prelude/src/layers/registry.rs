@@ -57,6 +57,7 @@ pub(crate) fn build_layer_from_config(v: &Value) -> Result<Layer> {
         };
     }
     use super::*;
+    use crate::preprocessing::random_layers;
     let layer = match class {
         "Dense" => Layer::new(
             core::Dense::from_parts(field!("units"), field!("activation"), field!("use_bias")),
@@ -89,6 +90,9 @@ pub(crate) fn build_layer_from_config(v: &Value) -> Result<Layer> {
             LSTM::new(field!("units")).return_sequences(field!("return_sequences")),
             opts,
         ),
+        "RandomFlip" => Layer::new(random_layers::RandomFlip::from_config(c)?, opts),
+        "RandomRotation" => Layer::new(random_layers::RandomRotation::from_config(c)?, opts),
+        "RandomZoom" => Layer::new(random_layers::RandomZoom::from_config(c)?, opts),
         "Sequential" | "Functional" => {
             let model = crate::models::model_from_architecture(c)?;
             let layer = Layer::from(model);
