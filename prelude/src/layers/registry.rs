@@ -60,10 +60,13 @@ pub(crate) fn build_layer_from_config(v: &Value) -> Result<Layer> {
     use crate::preprocessing::random_layers;
     let layer = match class {
         "Dense" => Layer::new(
-            core::Dense::from_parts(field!("units"), field!("activation"), field!("use_bias")),
+            dense::Dense::from_parts(field!("units"), field!("activation"), field!("use_bias")),
             opts,
         ),
-        "Activation" => Layer::new(core::Activation::from_parts(field!("activation")), opts),
+        "Activation" => Layer::new(
+            activation::Activation::from_parts(field!("activation")),
+            opts,
+        ),
         "Flatten" => Layer::new(Flatten::new(), opts),
         "Dropout" => Layer::new(Dropout::new(field!("rate")), opts),
         "Rescaling" => Layer::new(Rescaling::new(field!("scale"), field!("offset")), opts),
@@ -71,9 +74,11 @@ pub(crate) fn build_layer_from_config(v: &Value) -> Result<Layer> {
             LeakyReLU::new().negative_slope(field!("negative_slope")),
             opts,
         ),
-        "Conv1D" | "Conv2D" | "Conv3D" => Layer::new(conv::ConvN::from_config(class, c)?, opts),
+        "Conv1D" | "Conv2D" | "Conv3D" => {
+            Layer::new(conv_common::ConvN::from_config(class, c)?, opts)
+        }
         "MaxPooling1D" | "MaxPooling2D" | "MaxPooling3D" | "AveragePooling2D" => {
-            Layer::new(pooling::PoolN::from_config(class, c)?, opts)
+            Layer::new(pooling_common::PoolN::from_config(class, c)?, opts)
         }
         "GlobalAveragePooling2D" => Layer::new(GlobalAveragePooling2D::new(), opts),
         "BatchNormalization" => Layer::new(
