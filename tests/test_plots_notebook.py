@@ -68,15 +68,25 @@ def test_subplot_counts_match_the_renderers(plots_run):
     assert axes("Figure::new(1200, 400).subplots(1, 3)") == 3
 
 
+def cell_messages(messages, needle):
+    """The iopub messages of the one cell whose code contains `needle` (grouped by the
+    execute request they answer, found through its execute_input message)."""
+    requests = [m["parent_header"].get("msg_id") for m in messages
+                if m["msg_type"] == "execute_input" and needle in m["content"].get("code", "")]
+    assert len(requests) == 1, f"expected one executed cell containing {needle!r}, found {len(requests)}"
+    return [m for m in messages if m["parent_header"].get("msg_id") == requests[0]]
+
+
 def test_liveplot_redraws_in_place(plots_run):
     nb, messages = plots_run
-    cell = cell_with(nb, "LivePlot::new()")
+    cell = cell_with(nb, "live.on_epoch_end(&running)")
     shown = [o for o in cell.outputs if o.output_type == "display_data"]
     assert len(shown) == 1, "LivePlot must keep one display, redrawn in place"
     assert "image/png" in shown[0]["data"]
     result = next(o for o in cell.outputs if o.output_type == "execute_result")
     assert result["data"]["text/plain"] == "4"  # drawn after each of the 4 epochs
 
+    messages = cell_messages(messages, "live.on_epoch_end(&running)")
     first = [m for m in messages if m["msg_type"] == "display_data"
              and "<Figure size 500x400" in m["content"]["data"].get("text/plain", "")]
     assert first, "LivePlot's first display_data was not seen on iopub"
@@ -89,3 +99,30 @@ def test_liveplot_redraws_in_place(plots_run):
         assert png_size(decode_png(u["content"]["data"]["image/png"])) == (500, 400)
     # Each redraw has one more epoch: the pictures differ.
     assert len({decode_png(u["content"]["data"]["image/png"]) for u in updates}) == 3
+
+
+def test_liveplot_in_fit_redraws_during_training(plots_run):
+    """`fit` with a LivePlot callback: one figure shown after the first epoch and updated in
+    place (update_display_data with image/png) after each later one, beside the progress bar."""
+    nb, messages = plots_run
+    needle = "callbacks: vec![Box::new(LivePlot::new())]"
+    cell = cell_with(nb, needle)
+    result = next(o for o in cell.outputs if o.output_type == "execute_result")
+    assert result["data"]["text/plain"] == "3"  # 3 epochs trained
+    messages = cell_messages(messages, needle)
+    plots = [m for m in messages if m["msg_type"] == "display_data"
+             and "image/png" in m["content"]["data"]]
+    assert len(plots) == 1, f"{len(plots)} live plot displays, expected one redrawn in place"
+    display_id = plots[0]["content"].get("transient", {}).get("display_id")
+    assert display_id, "the live plot's display has no display_id, so it cannot be updated"
+    updates = [m for m in messages if m["msg_type"] == "update_display_data"
+               and m["content"].get("transient", {}).get("display_id") == display_id]
+    assert len(updates) == 2, f"{len(updates)} updates of the live plot, expected 2 (epochs 2, 3)"
+    # loss and accuracy side by side, 500x400 each
+    for m in plots + updates:
+        assert png_size(decode_png(m["content"]["data"]["image/png"])) == (1000, 400)
+    # The progress bar is a separate display, updated too, not replaced by the plot.
+    bar_ids = {m["content"].get("transient", {}).get("display_id") for m in messages
+               if m["msg_type"] in ("display_data", "update_display_data")
+               and "image/png" not in m["content"]["data"]}
+    assert bar_ids and display_id not in bar_ids

@@ -177,8 +177,8 @@ fn main() {
             b as f64 / d.as_secs_f64()
         );
     }
-    let flip = RandomFlip::new("horizontal", Some(0)).unwrap();
-    let rot = RandomRotation::new(0.1, Some(0)).unwrap();
+    let flip = RandomFlip::new("horizontal").seed(0);
+    let rot = RandomRotation::new(0.1).seed(0);
     let x = Tensor::rand([32, 160, 160, 3], (Kind::Float, Device::Cpu));
     let (d, _) = time(10, || {
         rot.forward(&flip.forward(&x, true).unwrap(), true).unwrap()

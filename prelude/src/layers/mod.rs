@@ -14,26 +14,45 @@
 //! assert_eq!(dense.count_params(), 15);
 //! ```
 
-mod conv;
-mod core;
+mod activation;
+mod average_pooling2d;
+mod batch_normalization;
+mod conv1d;
+mod conv2d;
+mod conv3d;
+mod conv_common;
+mod dense;
+mod dropout;
 mod embedding;
+mod flatten;
 mod functional;
+mod global_average_pooling2d;
 mod handle;
-mod normalization;
-mod pooling;
-mod recurrent;
+mod leaky_relu;
+mod lstm;
+mod max_pooling;
+mod pooling_common;
 mod registry;
+mod rescaling;
 
-pub use self::conv::{Conv1D, Conv2D, Conv3D, SpatialDims};
-pub use self::core::{Activation, Dense, Dropout, Flatten, LeakyReLU, Rescaling};
+pub use self::activation::Activation;
+pub use self::average_pooling2d::AveragePooling2D;
+pub use self::batch_normalization::BatchNormalization;
+pub use self::conv1d::Conv1D;
+pub use self::conv2d::Conv2D;
+pub use self::conv3d::Conv3D;
+pub use self::conv_common::SpatialDims;
+pub use self::dense::Dense;
+pub use self::dropout::Dropout;
 pub use self::embedding::Embedding;
+pub use self::flatten::Flatten;
 pub use self::functional::{Input, KerasTensor};
+pub use self::global_average_pooling2d::GlobalAveragePooling2D;
 pub use self::handle::{CallArg, Layer, LayerKind, LayerOpts, Weight};
-pub use self::normalization::BatchNormalization;
-pub use self::pooling::{
-    AveragePooling2D, GlobalAveragePooling2D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
-};
-pub use self::recurrent::LSTM;
+pub use self::leaky_relu::LeakyReLU;
+pub use self::lstm::LSTM;
+pub use self::max_pooling::{MaxPooling1D, MaxPooling2D, MaxPooling3D};
+pub use self::rescaling::Rescaling;
 
-pub(crate) use self::handle::unique_name;
+pub(crate) use self::handle::{layer_builder, layer_shape_err, unique_name};
 pub(crate) use self::registry::build_layer_from_config;

@@ -57,12 +57,16 @@ pub(crate) fn build_layer_from_config(v: &Value) -> Result<Layer> {
         };
     }
     use super::*;
+    use crate::preprocessing::random_layers;
     let layer = match class {
         "Dense" => Layer::new(
-            core::Dense::from_parts(field!("units"), field!("activation"), field!("use_bias")),
+            dense::Dense::from_parts(field!("units"), field!("activation"), field!("use_bias")),
             opts,
         ),
-        "Activation" => Layer::new(core::Activation::from_parts(field!("activation")), opts),
+        "Activation" => Layer::new(
+            activation::Activation::from_parts(field!("activation")),
+            opts,
+        ),
         "Flatten" => Layer::new(Flatten::new(), opts),
         "Dropout" => Layer::new(Dropout::new(field!("rate")), opts),
         "Rescaling" => Layer::new(Rescaling::new(field!("scale"), field!("offset")), opts),
@@ -70,9 +74,11 @@ pub(crate) fn build_layer_from_config(v: &Value) -> Result<Layer> {
             LeakyReLU::new().negative_slope(field!("negative_slope")),
             opts,
         ),
-        "Conv1D" | "Conv2D" | "Conv3D" => Layer::new(conv::ConvN::from_config(class, c)?, opts),
+        "Conv1D" | "Conv2D" | "Conv3D" => {
+            Layer::new(conv_common::ConvN::from_config(class, c)?, opts)
+        }
         "MaxPooling1D" | "MaxPooling2D" | "MaxPooling3D" | "AveragePooling2D" => {
-            Layer::new(pooling::PoolN::from_config(class, c)?, opts)
+            Layer::new(pooling_common::PoolN::from_config(class, c)?, opts)
         }
         "GlobalAveragePooling2D" => Layer::new(GlobalAveragePooling2D::new(), opts),
         "BatchNormalization" => Layer::new(
@@ -89,6 +95,9 @@ pub(crate) fn build_layer_from_config(v: &Value) -> Result<Layer> {
             LSTM::new(field!("units")).return_sequences(field!("return_sequences")),
             opts,
         ),
+        "RandomFlip" => Layer::new(random_layers::RandomFlip::from_config(c)?, opts),
+        "RandomRotation" => Layer::new(random_layers::RandomRotation::from_config(c)?, opts),
+        "RandomZoom" => Layer::new(random_layers::RandomZoom::from_config(c)?, opts),
         "Sequential" | "Functional" => {
             let model = crate::models::model_from_architecture(c)?;
             let layer = Layer::from(model);

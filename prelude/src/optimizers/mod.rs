@@ -11,123 +11,20 @@
 //! assert_eq!(Adam::default().learning_rate, 0.001);
 //! ```
 
+mod adagrad;
+mod adam;
+mod adamw;
+mod rmsprop;
+mod sgd;
+
+pub use adagrad::Adagrad;
+pub use adam::Adam;
+pub use adamw::AdamW;
+pub use rmsprop::RMSprop;
+pub use sgd::SGD;
+
 use crate::error::{Error, Result};
 use tch::{COptimizer, Tensor};
-
-/// Keras's `SGD`: learning rate 0.01, no momentum.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SGD {
-    /// Step size.
-    pub learning_rate: f64,
-    /// Momentum (0 = plain SGD).
-    pub momentum: f64,
-    /// Nesterov momentum.
-    pub nesterov: bool,
-}
-impl Default for SGD {
-    fn default() -> Self {
-        SGD {
-            learning_rate: 0.01,
-            momentum: 0.0,
-            nesterov: false,
-        }
-    }
-}
-
-/// Keras's `Adam`: learning rate 0.001, betas 0.9/0.999, epsilon 1e-7.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Adam {
-    /// Step size.
-    pub learning_rate: f64,
-    /// Decay of the first moment.
-    pub beta_1: f64,
-    /// Decay of the second moment.
-    pub beta_2: f64,
-    /// Numerical stability term.
-    pub epsilon: f64,
-}
-impl Default for Adam {
-    fn default() -> Self {
-        Adam {
-            learning_rate: 0.001,
-            beta_1: 0.9,
-            beta_2: 0.999,
-            epsilon: 1e-7,
-        }
-    }
-}
-
-/// Keras's `AdamW`: Adam with decoupled weight decay 0.004.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AdamW {
-    /// Step size.
-    pub learning_rate: f64,
-    /// Decoupled weight decay.
-    pub weight_decay: f64,
-    /// Decay of the first moment.
-    pub beta_1: f64,
-    /// Decay of the second moment.
-    pub beta_2: f64,
-    /// Numerical stability term.
-    pub epsilon: f64,
-}
-impl Default for AdamW {
-    fn default() -> Self {
-        AdamW {
-            learning_rate: 0.001,
-            weight_decay: 0.004,
-            beta_1: 0.9,
-            beta_2: 0.999,
-            epsilon: 1e-7,
-        }
-    }
-}
-
-/// Keras's `RMSprop`: learning rate 0.001, rho 0.9, epsilon 1e-7.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RMSprop {
-    /// Step size.
-    pub learning_rate: f64,
-    /// Decay of the squared-gradient average.
-    pub rho: f64,
-    /// Momentum.
-    pub momentum: f64,
-    /// Numerical stability term.
-    pub epsilon: f64,
-    /// Centered variant.
-    pub centered: bool,
-}
-impl Default for RMSprop {
-    fn default() -> Self {
-        RMSprop {
-            learning_rate: 0.001,
-            rho: 0.9,
-            momentum: 0.0,
-            epsilon: 1e-7,
-            centered: false,
-        }
-    }
-}
-
-/// Keras's `Adagrad`: learning rate 0.001, initial accumulator 0.1, epsilon 1e-7.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Adagrad {
-    /// Step size.
-    pub learning_rate: f64,
-    /// Starting value of the squared-gradient sums.
-    pub initial_accumulator_value: f64,
-    /// Numerical stability term.
-    pub epsilon: f64,
-}
-impl Default for Adagrad {
-    fn default() -> Self {
-        Adagrad {
-            learning_rate: 0.001,
-            initial_accumulator_value: 0.1,
-            epsilon: 1e-7,
-        }
-    }
-}
 
 /// A resolved optimizer configuration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -240,37 +137,15 @@ impl OptimizerSpec {
     /// Binds the optimizer to `params`.
     pub(crate) fn bind(&self, params: &[Tensor]) -> Result<OptimizerState> {
         let mut opt = match *self {
-            OptimizerSpec::SGD(o) => {
-                COptimizer::sgd(o.learning_rate, o.momentum, 0.0, 0.0, o.nesterov)?
-            }
-            OptimizerSpec::Adam(o) => {
-                COptimizer::adam(o.learning_rate, o.beta_1, o.beta_2, 0.0, o.epsilon, false)?
-            }
-            OptimizerSpec::AdamW(o) => COptimizer::adamw(
-                o.learning_rate,
-                o.beta_1,
-                o.beta_2,
-                o.weight_decay,
-                o.epsilon,
-                false,
-            )?,
-            OptimizerSpec::RMSprop(o) => COptimizer::rms_prop(
-                o.learning_rate,
-                o.rho,
-                o.epsilon,
-                0.0,
-                o.momentum,
-                o.centered,
-            )?,
+            OptimizerSpec::SGD(o) => o.coptimizer()?,
+            OptimizerSpec::Adam(o) => o.coptimizer()?,
+            OptimizerSpec::AdamW(o) => o.coptimizer()?,
+            OptimizerSpec::RMSprop(o) => o.coptimizer()?,
             OptimizerSpec::Adagrad(cfg) => {
-                let accum = params
-                    .iter()
-                    .map(|p| p.detach().zeros_like().fill_(cfg.initial_accumulator_value))
-                    .collect();
                 return Ok(OptimizerState::Adagrad {
                     cfg,
                     params: params.iter().map(Tensor::shallow_clone).collect(),
-                    accum,
+                    accum: cfg.accumulators(params),
                 });
             }
         };
@@ -297,17 +172,7 @@ impl OptimizerState {
     pub(crate) fn step(&mut self) -> Result<()> {
         match self {
             OptimizerState::Torch(o) => o.step()?,
-            OptimizerState::Adagrad { cfg, params, accum } => tch::no_grad(|| {
-                for (p, a) in params.iter_mut().zip(accum.iter_mut()) {
-                    let g = p.grad();
-                    if !g.defined() || !p.requires_grad() {
-                        continue;
-                    }
-                    let _ = a.addcmul_(&g, &g);
-                    let upd = &g / (&*a + cfg.epsilon).sqrt() * cfg.learning_rate;
-                    let _ = p.g_sub_(&upd);
-                }
-            }),
+            OptimizerState::Adagrad { cfg, params, accum } => cfg.step(params, accum),
         }
         Ok(())
     }

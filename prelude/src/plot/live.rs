@@ -3,7 +3,9 @@
 
 use super::figure::Figure;
 use super::history::{plot_history_with, HistoryPlot};
-use crate::callbacks::History;
+use crate::callbacks::{Callback, History};
+use crate::error::Result;
+use crate::models::Model;
 use crate::runtime::{display, in_notebook, DisplayHandle};
 
 /// Live loss/metric curves: the first update shows the [`plot_history`](super::plot_history)
@@ -11,6 +13,24 @@ use crate::runtime::{display, in_notebook, DisplayHandle};
 ///
 /// Outside the notebook (terminal, tests) it draws nothing, so training output stays clean;
 /// [`LivePlot::figure`] gives the figure either way.
+///
+/// It is a `fit` [`Callback`]: the curves redraw after every epoch, beside the progress bar.
+///
+/// ```
+/// use ferrokeras::prelude::*;
+/// # fn main() -> ferrokeras::Result<()> {
+/// let x = Tensor::rand([16, 2], (Kind::Float, Device::Cpu));
+/// let y = x.sum_dim_intlist(1, true, Kind::Float);
+/// let model = Sequential::new().add(Input::new([2])).add(Dense::new(1));
+/// model.compile("sgd", "mse", ())?;
+/// let history = model.fit(&x, &y, Fit { epochs: 2, verbose: 0, ..Default::default() }
+///     .callback(LivePlot::new()))?;
+/// assert_eq!(history["loss"].len(), 2);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Or by hand, with a history built elsewhere:
 ///
 /// ```
 /// use ferrokeras::callbacks::History;
@@ -80,5 +100,41 @@ impl LivePlot {
     /// The notebook display being updated, once shown.
     pub fn handle(&self) -> Option<&DisplayHandle> {
         self.handle.as_ref()
+    }
+}
+
+/// `fit(…, Fit { callbacks: vec![Box::new(LivePlot::new())], .. })`: redraws after each epoch
+/// with the history of this `fit` so far.
+impl Callback for LivePlot {
+    fn on_history(&mut self, history: &History, _model: &Model) -> Result<()> {
+        self.update(history);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    #[test]
+    fn fit_calls_the_live_plot_after_each_epoch() {
+        crate::backend::set_random_seed(0);
+        let x = Tensor::rand([12, 3], (Kind::Float, Device::Cpu));
+        let y = x.sum_dim_intlist(1, true, Kind::Float);
+        let model = Sequential::new().add(Input::new([3])).add(Dense::new(1));
+        model.compile("sgd", "mse", ()).unwrap();
+        let live = Rc::new(RefCell::new(LivePlot::new().always()));
+        let fit = Fit {
+            epochs: 3,
+            verbose: 0,
+            ..Default::default()
+        }
+        .callback(live.clone());
+        model.fit(&x, &y, fit).unwrap();
+        assert_eq!(live.borrow().redraws(), 3);
+        assert!(live.borrow().handle().is_some());
     }
 }

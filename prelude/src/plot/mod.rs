@@ -8,8 +8,9 @@
 //!
 //! Ready-made pictures, one call each: [`plot_history`], [`image_grid`],
 //! [`prediction_grid`], [`plot_feature_maps`], [`activation_panel`], [`plot_filters`],
-//! [`compare_curves`], [`plot_confusion_matrix`], [`scatter_by_class`]; and [`LivePlot`] redraws
-//! the training curves in place after every epoch.
+//! [`compare_curves`], [`plot_confusion_matrix`], [`scatter_by_class`]; from a model,
+//! [`plot_activations`], [`plot_activation_panel`] and [`plot_layer_filters`]; and [`LivePlot`]
+//! (a `fit` callback) redraws the training curves in place after every epoch.
 
 mod activations;
 mod axes;
@@ -24,6 +25,7 @@ mod grids;
 mod history;
 mod image_data;
 mod live;
+mod model_plots;
 mod raster;
 
 pub use activations::{activation_panel, plot_feature_maps, plot_filters};
@@ -36,3 +38,4 @@ pub use grids::{image_grid, prediction_grid};
 pub use history::{compare_curves, plot_history, plot_history_with, HistoryPlot};
 pub use image_data::PlotImage;
 pub use live::LivePlot;
+pub use model_plots::{plot_activation_panel, plot_activations, plot_layer_filters};

@@ -1,8 +1,8 @@
-//! Pooling layers, channels-last: `MaxPooling1D/2D/3D`, `AveragePooling2D`,
-//! `GlobalAveragePooling2D`.
+//! What the windowed pooling layers (`MaxPooling1D/2D/3D`, `AveragePooling2D`) share,
+//! channels-last.
 
-use super::conv::{to_channels_first, to_channels_last, SpatialDims};
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts};
+use super::conv_common::{to_channels_first, to_channels_last};
+use super::handle::{layer_shape_err, LayerKind};
 use super::registry::Padding;
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
@@ -13,13 +13,13 @@ pub(crate) struct PoolN {
     class: &'static str,
     max: bool,
     pool: Vec<i64>,
-    strides: Option<Vec<i64>>,
-    padding: String,
+    pub(super) strides: Option<Vec<i64>>,
+    pub(super) padding: String,
     pad: Padding,
 }
 
 impl PoolN {
-    fn new(class: &'static str, max: bool, pool: Vec<i64>) -> Self {
+    pub(super) fn new(class: &'static str, max: bool, pool: Vec<i64>) -> Self {
         PoolN {
             class,
             max,
@@ -153,7 +153,7 @@ impl LayerKind for PoolN {
         json!({"pool_size": self.pool, "strides": self.strides, "padding": self.padding})
     }
 }
-
+/// Declares one windowed pooling layer over [`PoolN`].
 macro_rules! pool_layer {
     ($ty:ident, $n:literal, $max:literal, $doc:literal) => {
         #[doc = $doc]
@@ -209,110 +209,4 @@ macro_rules! pool_layer {
         }
     };
 }
-
-pool_layer!(
-    MaxPooling1D,
-    1,
-    true,
-    "Keras's `MaxPooling1D`: `(batch, steps, channels)`."
-);
-pool_layer!(
-    MaxPooling2D,
-    2,
-    true,
-    "Keras's `MaxPooling2D`: `(batch, h, w, channels)` → `(batch, h / ph, w / pw, channels)`."
-);
-pool_layer!(
-    MaxPooling3D,
-    3,
-    true,
-    "Keras's `MaxPooling3D`: `(batch, d, h, w, channels)`."
-);
-pool_layer!(
-    AveragePooling2D,
-    2,
-    false,
-    "Keras's `AveragePooling2D`: the mean of each window, channels-last."
-);
-
-/// Keras's `GlobalAveragePooling2D`: `(batch, h, w, channels)` → `(batch, channels)`.
-#[derive(Default)]
-pub struct GlobalAveragePooling2D {
-    pub(crate) opts: LayerOpts,
-}
-layer_builder!(GlobalAveragePooling2D);
-
-impl GlobalAveragePooling2D {
-    /// A global average pooling layer.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
-impl LayerKind for GlobalAveragePooling2D {
-    fn class_name(&self) -> &'static str {
-        "GlobalAveragePooling2D"
-    }
-    fn default_name(&self) -> &'static str {
-        "global_average_pooling2d"
-    }
-    fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
-        if input.len() != 3 {
-            return Err(layer_shape_err(
-                label,
-                "4 dimensions (batch, h, w, channels)",
-                input,
-            ));
-        }
-        Ok(vec![input[2]])
-    }
-    fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
-        x.mean_dim([1i64, 2].as_slice(), false, x.kind())
-    }
-    fn config(&self) -> Value {
-        json!({})
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::prelude::*;
-
-    #[test]
-    fn max_pool_4x4_to_2x2() {
-        let x = Tensor::from_slice(&[
-            1f32, 3., 2., 1., 4., 6., 5., 0., 7., 2., 9., 8., 1., 0., 3., 4.,
-        ])
-        .view([1, 4, 4, 1]);
-        let y = MaxPooling2D::new((2, 2)).call(&x).unwrap();
-        assert_eq!(y.size(), vec![1, 2, 2, 1]);
-        assert_eq!(
-            Vec::<f32>::try_from(y.view([-1])).unwrap(),
-            vec![6., 5., 7., 9.]
-        );
-        let a = AveragePooling2D::new(2).call(&x).unwrap();
-        assert_eq!(
-            Vec::<f32>::try_from(a.view([-1])).unwrap(),
-            vec![3.5, 2., 2.5, 6.]
-        );
-        let g = GlobalAveragePooling2D::new().call(&x).unwrap();
-        assert_eq!(g.size(), vec![1, 1]);
-        assert!((g.double_value(&[0, 0]) - 56.0 / 16.0).abs() < 1e-6);
-    }
-
-    #[test]
-    fn same_padding_pools_keep_ceil_size() {
-        let x = Tensor::arange(25, (Kind::Float, Device::Cpu)).view([1, 5, 5, 1]);
-        let y = MaxPooling2D::new(2).padding("same").call(&x).unwrap();
-        assert_eq!(y.size(), vec![1, 3, 3, 1]);
-        assert_eq!(y.double_value(&[0, 2, 2, 0]), 24.0);
-        let y1 = MaxPooling1D::new(2)
-            .call(&Tensor::ones([2, 9, 3], (Kind::Float, Device::Cpu)))
-            .unwrap();
-        assert_eq!(y1.size(), vec![2, 4, 3]);
-        let y3 = MaxPooling3D::new(2)
-            .call(&Tensor::ones([1, 4, 4, 4, 2], (Kind::Float, Device::Cpu)))
-            .unwrap();
-        assert_eq!(y3.size(), vec![1, 2, 2, 2, 2]);
-    }
-}
+pub(super) use pool_layer;

@@ -1,10 +1,11 @@
-//! Convolution layers `Conv1D`, `Conv2D`, `Conv3D`, channels-last like Keras.
+//! What `Conv1D`, `Conv2D` and `Conv3D` share: the N-dimensional convolution, channels-last
+//! like Keras.
 //!
 //! Inputs are `(batch, spatial…, channels)`; kernels are exposed in Keras layout
 //! `(k…, in, out)`. Internally libtorch runs channels-first, so the layer permutes (views, no
 //! copies between stacked conv/pool layers).
 
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
+use super::handle::{layer_shape_err, LayerKind, Weight};
 use super::registry::Padding;
 use crate::activations::{ActivationArg, ActivationFn};
 use crate::error::{Error, Result};
@@ -57,19 +58,19 @@ pub(crate) struct ConvN {
     class: &'static str,
     filters: i64,
     kernel_size: Vec<i64>,
-    strides: Vec<i64>,
-    padding: String,
+    pub(super) strides: Vec<i64>,
+    pub(super) padding: String,
     pad: Padding,
-    activation: ActivationArg,
+    pub(super) activation: ActivationArg,
     act: ActivationFn,
-    use_bias: bool,
+    pub(super) use_bias: bool,
     /// Channels-first weight `(out, in, k…)`.
     weight: Option<Tensor>,
     bias: Option<Tensor>,
 }
 
 impl ConvN {
-    fn new(class: &'static str, filters: i64, kernel: Vec<i64>) -> Self {
+    pub(super) fn new(class: &'static str, filters: i64, kernel: Vec<i64>) -> Self {
         let n = kernel.len();
         ConvN {
             class,
@@ -280,7 +281,7 @@ impl LayerKind for ConvN {
                "padding": self.padding, "activation": act, "use_bias": self.use_bias})
     }
 }
-
+/// Declares one of `Conv1D/2D/3D` over [`ConvN`].
 macro_rules! conv_layer {
     ($ty:ident, $n:literal, $doc:literal) => {
         #[doc = $doc]
@@ -345,61 +346,11 @@ macro_rules! conv_layer {
         }
     };
 }
-
-conv_layer!(
-    Conv1D,
-    1,
-    "Keras's `Conv1D`: input `(batch, steps, channels)` → `(batch, new_steps, filters)`."
-);
-conv_layer!(
-    Conv2D,
-    2,
-    "Keras's `Conv2D`: input `(batch, h, w, channels)` → `(batch, h', w', filters)`; kernel \
-     `(kh, kw, in, filters)`.\n\n```\nuse ferrokeras::prelude::*;\nlet m = Sequential::new().add(Input::new([32, 32, 3])).add(Conv2D::new(32, (3, 3)).activation(\"relu\"));\nassert_eq!(m.count_params(), 896);\n```"
-);
-conv_layer!(
-    Conv3D,
-    3,
-    "Keras's `Conv3D`: input `(batch, d, h, w, channels)` → `(batch, d', h', w', filters)`."
-);
+pub(super) use conv_layer;
 
 #[cfg(test)]
 mod tests {
     use crate::prelude::*;
-
-    #[test]
-    fn vertical_edge_filter_on_5x5_image() {
-        // Swedish notebook: a 5×5 image, dark left half, bright right, and a vertical-edge filter.
-        let img = Tensor::from_slice(&[
-            0f32, 0., 10., 10., 10., 0., 0., 10., 10., 10., 0., 0., 10., 10., 10., 0., 0., 10.,
-            10., 10., 0., 0., 10., 10., 10.,
-        ])
-        .view([1, 5, 5, 1]);
-        let filt =
-            Tensor::from_slice(&[-1f32, 0., 1., -1., 0., 1., -1., 0., 1.]).view([3, 3, 1, 1]);
-        let conv: Layer = Conv2D::new(1, 3).into();
-        conv.build(&[5, 5, 1], Device::Cpu).unwrap();
-        conv.set_weights(&[filt, Tensor::zeros([1], (Kind::Float, Device::Cpu))])
-            .unwrap();
-        let y = conv.call(&img).unwrap();
-        assert_eq!(y.size(), vec![1, 3, 3, 1]);
-        let got = Vec::<f32>::try_from(y.view([-1])).unwrap();
-        assert_eq!(got, vec![30., 30., 0., 30., 30., 0., 30., 30., 0.]);
-    }
-
-    #[test]
-    fn keras_param_counts() {
-        let m = Sequential::new()
-            .add(Input::new([100, 100, 3]))
-            .add(Conv2D::new(32, (3, 3)).activation("relu"))
-            .add(MaxPooling2D::new((2, 2)))
-            .add(Conv2D::new(64, (3, 3)).activation("relu"));
-        let layers = m.layers();
-        m.build().unwrap();
-        assert_eq!(layers[0].count_params(), 896);
-        assert_eq!(layers[2].count_params(), 18_496);
-        assert_eq!(layers[2].output_shape(), Some(vec![47, 47, 64]));
-    }
 
     #[test]
     fn same_padding_and_strides() {
@@ -443,12 +394,5 @@ mod tests {
             .unwrap();
         let x = Tensor::arange(8, (Kind::Float, Device::Cpu)).view([1, 2, 2, 2, 1]);
         assert_eq!(c3.call(&x).unwrap().double_value(&[0, 0, 0, 0, 0]), 28.0);
-    }
-
-    #[test]
-    fn kernel_is_keras_layout() {
-        let conv: Layer = Conv2D::new(8, (3, 5)).into();
-        conv.build(&[10, 10, 2], Device::Cpu).unwrap();
-        assert_eq!(conv.kernel().unwrap().size(), vec![3, 5, 2, 8]);
     }
 }

@@ -1,6 +1,6 @@
 //! Keras's `BatchNormalization`, over the last (channels) axis.
 
-use super::conv::{to_channels_first, to_channels_last};
+use super::conv_common::{to_channels_first, to_channels_last};
 use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
 use crate::error::Result;
 use crate::initializers::Initializer;

@@ -1,0 +1,55 @@
+//! Keras's `Rescaling` layer.
+
+use super::handle::{layer_builder, LayerKind, LayerOpts};
+use crate::error::Result;
+use serde_json::{json, Value};
+use tch::{Device, Tensor};
+
+/// Keras's `Rescaling`: `x * scale + offset` (e.g. `Rescaling::new(1.0 / 255.0, 0.0)`).
+pub struct Rescaling {
+    pub(crate) opts: LayerOpts,
+    scale: f64,
+    offset: f64,
+}
+layer_builder!(Rescaling);
+
+impl Rescaling {
+    /// A rescaling layer.
+    pub fn new(scale: f64, offset: f64) -> Self {
+        Rescaling {
+            opts: LayerOpts::default(),
+            scale,
+            offset,
+        }
+    }
+}
+
+impl LayerKind for Rescaling {
+    fn class_name(&self) -> &'static str {
+        "Rescaling"
+    }
+    fn default_name(&self) -> &'static str {
+        "rescaling"
+    }
+    fn build(&mut self, _label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
+        Ok(input.to_vec())
+    }
+    fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
+        x * self.scale + self.offset
+    }
+    fn config(&self) -> Value {
+        json!({"scale": self.scale, "offset": self.offset})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::prelude::*;
+
+    #[test]
+    fn rescaling_is_x_scale_plus_offset() {
+        let x = Tensor::arange(24, (Kind::Float, Device::Cpu)).view([2, 3, 4]);
+        let r = Rescaling::new(0.5, 1.0).call(&x).unwrap();
+        assert_eq!(r.double_value(&[1, 2, 3]), 23.0 * 0.5 + 1.0);
+    }
+}
