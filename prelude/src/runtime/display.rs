@@ -152,10 +152,21 @@ impl DisplayHandle {
     }
 }
 
+/// A Jupyter display id, unique in the kernel process. Each notebook cell links its own copy
+/// of this crate (so its own `COUNTER`, starting at 0), hence the per-copy nonce taken from
+/// the clock at the copy's first display: without it a progress bar in one cell would reuse
+/// an earlier cell's id, and `update_display_data` would overwrite that cell's output.
 fn next_display_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static NONCE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let nonce = *NONCE.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        nanos ^ (&COUNTER as *const AtomicU64 as u64)
+    });
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("ferrokeras-{}-{n}", std::process::id())
+    format!("ferrokeras-{}-{nonce:x}-{n}", std::process::id())
 }
 
 /// Shows `value` now, while the cell is still running, and returns a handle to update it.
@@ -215,5 +226,19 @@ mod tests {
     #[test]
     fn display_ids_are_unique() {
         assert_ne!(next_display_id(), next_display_id());
+    }
+
+    #[test]
+    fn display_ids_carry_a_per_copy_nonce() {
+        // `ferrokeras-<pid>-<nonce>-<n>`: the nonce is the same within one copy of the crate
+        // and distinguishes copies linked into different cells.
+        let (a, b) = (next_display_id(), next_display_id());
+        let parts = |id: &str| id.split('-').map(str::to_string).collect::<Vec<_>>();
+        let (pa, pb) = (parts(&a), parts(&b));
+        assert_eq!(pa.len(), 4, "{a}");
+        assert_eq!(pa[1], std::process::id().to_string());
+        assert_eq!(pa[2], pb[2]);
+        assert!(u64::from_str_radix(&pa[2], 16).is_ok_and(|n| n != 0), "{a}");
+        assert_ne!(pa[3], pb[3]);
     }
 }
