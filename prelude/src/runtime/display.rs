@@ -154,8 +154,19 @@ impl DisplayHandle {
 
 fn next_display_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("ferrokeras-{}-{n}", std::process::id())
+    display_id(COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The id of the `n`-th display of one copy of the counter. Every notebook cell is compiled
+/// into its own library with its own copy of the prelude's statics, so the counter starts at
+/// 0 again in each cell; the clock keeps the ids of different cells apart. (Two cells with the
+/// same id would make a later cell's display replace an earlier cell's output, e.g. a second
+/// `fit`'s progress bar overwriting the first one's.)
+fn display_id(n: u64) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("ferrokeras-{}-{nanos:x}-{n}", std::process::id())
 }
 
 /// Shows `value` now, while the cell is still running, and returns a handle to update it.
@@ -215,5 +226,16 @@ mod tests {
     #[test]
     fn display_ids_are_unique() {
         assert_ne!(next_display_id(), next_display_id());
+    }
+
+    #[test]
+    fn restarted_counters_give_new_ids() {
+        // Two cells' copies of the counter both start at 0: their ids must still differ.
+        let first = display_id(0);
+        std::thread::sleep(std::time::Duration::from_micros(10));
+        let second = display_id(0);
+        assert_ne!(first, second);
+        assert!(first.starts_with(&format!("ferrokeras-{}-", std::process::id())));
+        assert!(first.ends_with("-0"));
     }
 }
