@@ -1,0 +1,150 @@
+"""notebooks/12_da_cnn_cifar10.ipynb (Danish: CNNs on CIFAR-10, augmentation, cats_vs_dogs) run end
+to end with nbclient in quick mode, offline, on small synthetic files in the real formats:
+CIFAR-10's binary batches (1 label byte + 3,072 pixel bytes per record) and a TFDS-style
+folder-per-class copy of cats_vs_dogs (PNG files of different sizes)."""
+import os
+import random
+import re
+import struct
+import time
+import zlib
+
+import pytest
+
+from conftest import REPO, decode_png, errors, outputs, png_size, run_notebook
+
+NOTEBOOK = REPO / "notebooks" / "12_da_cnn_cifar10.ipynb"
+RECORDS_PER_BATCH = 60
+SAMPLE = 120  # examples per split: two training batches, the test batch's first 60 records
+
+
+def cifar_batch(path, n, rng):
+    """n CIFAR-10 records whose colour depends on the label, so the classes can be learnt."""
+    out = bytearray()
+    for _ in range(n):
+        label = rng.randrange(10)
+        out.append(label)
+        for channel in range(3):
+            base = (label * 25 + channel * 70) % 256
+            out.extend(min(255, max(0, base + rng.randrange(-30, 31))) for _ in range(32 * 32))
+    path.write_bytes(bytes(out))
+
+
+def write_png(path, width, height, rgb):
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + rgb[y * width * 3:(y + 1) * width * 3] for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+                     + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def da_run(tmp_path_factory):
+    rng = random.Random(7)
+    data = tmp_path_factory.mktemp("da_data")
+    bins = data / "cifar10" / "cifar-10-batches-bin"
+    bins.mkdir(parents=True)
+    for i in range(1, 6):
+        cifar_batch(bins / f"data_batch_{i}.bin", RECORDS_PER_BATCH, rng)
+    cifar_batch(bins / "test_batch.bin", RECORDS_PER_BATCH, rng)
+    for label, (cls, colour) in enumerate([("cat", (200, 120, 40)), ("dog", (60, 90, 200))]):
+        folder = data / "cats_vs_dogs" / "train" / cls
+        folder.mkdir(parents=True)
+        for k in range(10):
+            w, h = 40 + 7 * k, 30 + 5 * k  # every image a different size, as in the real data
+            pixels = bytes(min(255, max(0, c + rng.randrange(-20, 21))) for _ in range(w * h) for c in colour)
+            write_png(folder / f"{cls}.{k}.png", w, h, pixels)
+    saved = {k: os.environ.get(k) for k in
+             ("FERROKERAS_SAMPLE", "FERROKERAS_MAX_EPOCHS", "FERROKERAS_OFFLINE", "FERROKERAS_DATA_DIR")}
+    os.environ.update(FERROKERAS_SAMPLE=str(SAMPLE), FERROKERAS_MAX_EPOCHS="1",
+                      FERROKERAS_OFFLINE="1", FERROKERAS_DATA_DIR=str(data))
+    try:
+        start = time.time()
+        nb, messages = run_notebook(NOTEBOOK)
+        print(f"\n{NOTEBOOK.name} ran in {time.time() - start:.0f} s (quick mode)")
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return nb, messages
+
+
+def cell_with(nb, needle):
+    found = [c for c in nb.cells if c.cell_type == "code" and needle in c.source]
+    assert len(found) == 1, f"expected one cell containing {needle!r}, found {len(found)}"
+    return found[0]
+
+
+def text_of(cell):
+    parts = []
+    for o in cell.outputs:
+        if o.output_type == "stream":
+            parts.append(o.text)
+        elif "data" in o:
+            parts.append(o["data"].get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def pngs(cell):
+    return [decode_png(o["data"]["image/png"]) for o in cell.outputs
+            if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {})]
+
+
+def total_params(cell):
+    m = re.search(r"Total params: ([\d,]+)", text_of(cell))
+    assert m, text_of(cell)
+    return int(m[1].replace(",", ""))
+
+
+def test_runs_without_errors(da_run):
+    nb, _ = da_run
+    assert errors(nb) == []
+    stderr = [o.text for _, o in outputs(nb, "stream") if o.name == "stderr"]
+    assert stderr == [], stderr
+
+
+def test_summaries_match_keras(da_run):
+    nb, _ = da_run
+    summaries = [c for c in nb.cells if c.cell_type == "code" and c.source == "model.summary()"]
+    assert len(summaries) == 2
+    # Keras: conv base 896 + 18,496 + 36,928; then Flatten (1,024) -> Dense 64 (65,600) -> Dense 10 (650).
+    assert total_params(summaries[0]) == 56_320
+    assert total_params(summaries[1]) == 122_570
+    assert "(None, 4, 4, 64)" in text_of(summaries[0])
+    # The from-scratch base that stands in for MobileNetV2: 448 + 4,640 + 18,496 + 73,856.
+    base = cell_with(nb, "base_model.summary()")
+    assert total_params(base) == 97_440
+    assert "(None, 5, 5, 128)" in text_of(base)
+
+
+def test_fit_with_validation_and_evaluate(da_run):
+    nb, _ = da_run
+    fit = text_of(cell_with(nb, "let history = model.fit("))
+    assert re.search(r"4/4 ━+ .*accuracy: [0-9.]+ - loss: [0-9.]+ - val_accuracy: [0-9.]+ - val_loss: [0-9.]+", fit), fit
+    ev = text_of(cell_with(nb, "model.evaluate_with(&test_images, &test_labels, 32, 2)"))
+    assert re.search(r"accuracy: [0-9.]+ - loss: [0-9.]+", ev), ev
+
+
+def test_pictures(da_run):
+    nb, _ = da_run
+    [first] = pngs(cell_with(nb, "let IMG_INDEX = 1;"))
+    assert png_size(first) == (480, 480)
+    augmented = cell_with(nb, "let datagen = ImageDataGenerator {")
+    [png] = pngs(augmented)
+    assert png_size(png) == (1500, 300) and len(png) > 5000
+    assert "<Figure size 1500x300 with 5 Axes>" in text_of(augmented)
+    cats_dogs = cell_with(nb, "train.take(2).iter()")
+    [png] = pngs(cats_dogs)
+    assert png_size(png) == (800, 400)
+    assert "<Figure size 800x400 with 2 Axes>" in text_of(cats_dogs)
+
+
+def test_cats_vs_dogs_splits(da_run):
+    nb, _ = da_run
+    # 20 files: 80 % / 10 % / 10 %.
+    assert text_of(cell_with(nb, "let raw_train = tfds_load(")).strip() == "16 træning, 2 validering, 2 test"
