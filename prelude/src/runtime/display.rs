@@ -155,7 +155,20 @@ impl DisplayHandle {
 fn next_display_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("ferrokeras-{}-{n}", std::process::id())
+    display_id(std::process::id(), nanos_now(), n)
+}
+
+/// Every notebook cell links its own copy of the prelude, so `COUNTER` starts again at 0 in
+/// each cell; the time keeps the ids of different cells apart (otherwise a progress bar in a
+/// later cell would update, and overwrite, a display with the same id in an earlier one).
+fn display_id(pid: u32, nanos: u128, n: u64) -> String {
+    format!("ferrokeras-{pid}-{nanos:x}-{n}")
+}
+
+fn nanos_now() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
 }
 
 /// Shows `value` now, while the cell is still running, and returns a handle to update it.
@@ -215,5 +228,19 @@ mod tests {
     #[test]
     fn display_ids_are_unique() {
         assert_ne!(next_display_id(), next_display_id());
+    }
+
+    #[test]
+    fn a_restarted_counter_does_not_repeat_an_id() {
+        // Two cells' copies of the prelude both start counting at 0.
+        assert_eq!(display_id(7, 0x10, 0), "ferrokeras-7-10-0");
+        assert_ne!(display_id(7, 0x10, 0), display_id(7, 0x11, 0));
+        let (a, b) = (next_display_id(), next_display_id());
+        let time = |id: &str| {
+            id.split('-')
+                .nth(2)
+                .map(|t| u128::from_str_radix(t, 16).unwrap())
+        };
+        assert!(time(&a).unwrap() > 0 && time(&b) >= time(&a), "{a} {b}");
     }
 }
