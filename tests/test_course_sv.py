@@ -238,4 +238,6 @@ def test_style_transfer_stand_in(executed):
 def test_every_plot_cell_shows_a_png(executed):
     shown = [cell for cell, out in outputs(executed)
              if out.output_type in ("execute_result", "display_data") and "image/png" in out.get("data", {})]
-    assert len(shown) >= 14
+    # history, RPS examples, RPS predictions, photo, beans examples, sign examples, sign
+    # predictions, cats, content/style, stylised result, own picture
+    assert len(shown) >= 11
