@@ -1,0 +1,243 @@
+"""notebooks/11_sv_fran_eget_natverk_till_keras.ipynb (the Swedish course notebook, seed 000)
+run end to end in quick mode against the installed ferrokeras kernel.
+
+The data directory holds symlinks to the real files in the shared dataset directory (UCI car
+evaluation, tiny Shakespeare) and small synthetic files in the real formats for what is not
+there: TFDS-style folder-per-class PNGs (rock_paper_scissors, beans, cats_vs_dogs), the
+Sign Language MNIST CSVs (label + 784 pixel columns) and the two style-transfer pictures.
+"""
+import os
+import pathlib
+import random
+import re
+import struct
+import time
+import zlib
+
+import pytest
+
+from conftest import NOTEBOOKS, REPO, errors, outputs, run_notebook
+
+NOTEBOOK = NOTEBOOKS / "11_sv_fran_eget_natverk_till_keras.ipynb"
+SAMPLE = 60  # spread over car.data's 1728 rows this keeps every feature value and class
+
+
+def shared_datasets():
+    p = os.environ.get("FERROKERAS_SHARED_DATASETS")
+    return pathlib.Path(p) if p else (REPO / ".." / "shared" / "datasets").resolve()
+
+
+def png_bytes(pixels, width, height):
+    """An 8-bit RGB PNG from a flat list of (r, g, b) tuples, row by row."""
+    raw = b"".join(
+        b"\x00" + bytes(v for px in pixels[y * width:(y + 1) * width] for v in px)
+        for y in range(height)
+    )
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def picture(rng, klass, size):
+    """A noisy picture whose dominant colour and stripe direction depend on the class."""
+    w, h = size
+    base = [(200, 60, 60), (60, 200, 60), (60, 60, 200)][klass % 3]
+    px = []
+    for y in range(h):
+        for x in range(w):
+            stripe = ((x if klass % 2 else y) // 4) % 2
+            px.append(tuple(max(0, min(255, c - 50 * stripe + rng.randint(-30, 30))) for c in base))
+    return png_bytes(px, w, h)
+
+
+def image_folders(root, name, splits, classes, per_class, rng, sizes):
+    for split, n in zip(splits, per_class):
+        for k, cls in enumerate(classes):
+            d = root / name / split / cls
+            d.mkdir(parents=True)
+            for i in range(n):
+                (d / f"{cls}_{i:03d}.png").write_bytes(picture(rng, k, rng.choice(sizes)))
+
+
+def sign_csv(path, n, rng):
+    labels = [l for l in range(25) if l != 9]
+    lines = ["label," + ",".join(f"pixel{i}" for i in range(1, 785))]
+    for r in range(n):
+        label = labels[r % len(labels)]
+        pix = [
+            min(255, (40 + 8 * label + (x * (label + 3)) % 90 + rng.randint(0, 40)))
+            for x in range(784)
+        ]
+        lines.append(f"{label}," + ",".join(map(str, pix)))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def make_data_dir(root: pathlib.Path):
+    shared = shared_datasets()
+    for name in ("car_evaluation", "tiny_shakespeare"):
+        if not (shared / name).is_dir():
+            pytest.skip(f"shared dataset {shared / name} is missing")
+        (root / name).symlink_to(shared / name)
+    rng = random.Random(0)
+    image_folders(root, "rock_paper_scissors", ["train", "test"], ["rock", "paper", "scissors"],
+                  [8, 4], rng, [(32, 32)])
+    image_folders(root, "beans", ["train", "validation", "test"],
+                  ["angular_leaf_spot", "bean_rust", "healthy"], [6, 3, 3], rng, [(40, 40)])
+    image_folders(root, "cats_vs_dogs", ["train"], ["cat", "dog"], [20], rng,
+                  [(36, 30), (30, 40), (32, 32)])
+    sl = root / "sign_language_mnist"
+    sl.mkdir()
+    sign_csv(sl / "sign_mnist_train.csv", 48, rng)
+    sign_csv(sl / "sign_mnist_test.csv", 24, rng)
+    st = root / "style_transfer"
+    st.mkdir()
+    # PNG bytes under the course's .jpg names: images are decoded by content.
+    (st / "apple.jpg").write_bytes(picture(rng, 0, (48, 40)))
+    (st / "vangogh.jpg").write_bytes(picture(rng, 2, (40, 48)))
+
+
+def text_of(cell):
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif out.output_type in ("execute_result", "display_data"):
+            parts.append(out.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
+
+
+def cell_with(nb, needle):
+    for cell in nb.cells:
+        if cell.cell_type == "code" and needle in cell.source:
+            return cell
+    raise AssertionError(f"no code cell contains {needle!r}")
+
+
+def total_params(cell):
+    m = re.search(r"Total params: ([\d,]+)", text_of(cell))
+    assert m, text_of(cell)
+    return int(m.group(1).replace(",", ""))
+
+
+def pngs(cell):
+    return [
+        out for out in cell.get("outputs", [])
+        if out.output_type in ("execute_result", "display_data") and "image/png" in out.get("data", {})
+    ]
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    data = tmp_path_factory.mktemp("sv_data")
+    make_data_dir(data)
+    saved = {k: os.environ.get(k) for k in
+             ("FERROKERAS_SAMPLE", "FERROKERAS_MAX_EPOCHS", "FERROKERAS_OFFLINE", "FERROKERAS_DATA_DIR")}
+    os.environ.update({
+        "FERROKERAS_SAMPLE": str(SAMPLE),
+        "FERROKERAS_MAX_EPOCHS": "1",
+        "FERROKERAS_OFFLINE": "1",
+        "FERROKERAS_DATA_DIR": str(data),
+    })
+    try:
+        start = time.time()
+        nb, _ = run_notebook(NOTEBOOK)
+        print(f"\n{NOTEBOOK.name}: quick mode ran in {time.time() - start:.0f} s")
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return nb
+
+
+def test_runs_without_errors(executed):
+    assert errors(executed) == []
+
+
+def test_car_evaluation(executed):
+    features = text_of(cell_with(executed, "get_dummies"))
+    assert "Features: 21 (one-hot encoded)" in features
+    assert "Klasser: [\"acc\", \"good\", \"unacc\", \"vgood\"]" in features
+    # Dense(16) on 21 features + Dense(4): 21*16+16 + 16*4+4 = 420, as Keras reports.
+    assert total_params(cell_with(executed, "let model_cars")) == 420
+    assert re.search(r"^Test Accuracy: \d+\.\d%$", text_of(cell_with(executed, "y_train_one_hot")), re.M)
+    comparison = text_of(cell_with(executed, "let model_modern"))
+    assert re.search(r"^Sigmoid \+ SGD \+ MSE:  \d+\.\d%$", comparison, re.M)
+    assert re.search(r"^ReLU \+ Adam \+ sparse_categorical_crossentropy:    \d+\.\d%$", comparison, re.M)
+    assert pngs(cell_with(executed, "Keras ger oss träningshistorik"))
+
+
+def test_conv_pool_flatten_examples(executed):
+    conv = text_of(cell_with(executed, "conv_linjar"))
+    assert "│  -4  -6  -6 │\n│   0  -4  -6 │\n│   2  -2  -4 │" in conv
+    assert "│   0   0   0 │\n│   0   0   0 │\n│   2   0   0 │" in conv
+    assert "3×3×1 + 1 = 10" in conv
+    block = text_of(cell_with(executed, "let forsta_blocket"))
+    assert "(None, 98, 98, 32)" in block and "896" in block
+    assert "(None, 47, 47, 64)" in block and "18,496" in block
+    pool = text_of(cell_with(executed, "let pooled"))
+    assert "│   3   2 │\n│   6   4 │" in pool
+    assert "[1.0, 2.0, 3.0, 4.0]" in pool
+
+
+def test_rock_paper_scissors(executed):
+    # Keras: 896 + 18,496 + 36,928 + 409,664 + 195 for 100x100x3 inputs.
+    assert total_params(cell_with(executed, "let model_rps")) == 466_179
+    assert re.search(r"Test Accuracy: \d+\.\d%", text_of(cell_with(executed, "model_rps.compile")))
+    assert pngs(cell_with(executed, "test_ds.take(1)"))
+    webcam = cell_with(executed, "min_gest.jpg")
+    assert "Sannolikheter:" in text_of(webcam) and pngs(webcam)
+
+
+def test_beans_and_sign_language(executed):
+    assert re.search(r"Test Accuracy: \d+\.\d%", text_of(cell_with(executed, "let model_beans")))
+    loaded = text_of(cell_with(executed, "load_sign_language_mnist"))
+    assert f"Träningsbilder: {48}" in loaded and "Klasser: 24 bokstäver" in loaded
+    assert re.search(r"Test Accuracy: \d+\.\d%", text_of(cell_with(executed, "let model_sign")))
+    assert pngs(cell_with(executed, "Tensor::randperm"))
+
+
+def test_transfer_learning(executed):
+    base = text_of(cell_with(executed, "fn mobilenet_like"))
+    assert "Output shape: (None, 5, 5, 1280)" in base
+    assert re.search(r"Accuracy: \d+\.\d%!", text_of(cell_with(executed, "Med bara 2 epoker")))
+    tuned = text_of(cell_with(executed, "tina de sista 20"))
+    assert "Träningsbara lager: 20" in tuned
+    assert re.search(r"Accuracy efter fine-tuning: \d+\.\d%", tuned)
+
+
+def test_shakespeare_lstm(executed):
+    summary = text_of(cell_with(executed, "let model_text"))
+    # LSTM(128) on 64-wide embeddings: 4 * (64*128 + 128*128 + 128) = 98,816 (the notebook's sum).
+    assert "98,816" in summary
+    vocab = int(re.search(r"Unika tecken: (\d+)", text_of(cell_with(executed, "CharVocab::new"))).group(1))
+    assert f"{vocab * 64:,}" in summary  # Embedding: vocab_size x 64, no bias
+    generated = text_of(cell_with(executed, "fn generate"))
+    assert "Shakespeare-bot skriver:" in generated
+    text = generated.split("=" * 50)[-1].strip()
+    assert text.startswith("to be or not to be") and len(text) == len("to be or not to be") + 400
+    temps = text_of(cell_with(executed, "=== Temperature 0.2"))
+    assert temps.count("the king") >= 3
+
+
+def test_style_transfer_stand_in(executed):
+    assert pngs(cell_with(executed, "fn load_img_max"))
+    result = cell_with(executed, "fn stylize")
+    assert "steg   3/3" in text_of(result) and pngs(result)
+    assert pngs(cell_with(executed, "min_bild.jpg"))
+
+
+def test_every_plot_cell_shows_a_png(executed):
+    shown = [cell for cell, out in outputs(executed)
+             if out.output_type in ("execute_result", "display_data") and "image/png" in out.get("data", {})]
+    # history, RPS examples, RPS predictions, photo, beans examples, sign examples, sign
+    # predictions, cats, content/style, stylised result, own picture
+    assert len(shown) >= 11
