@@ -50,6 +50,15 @@ def errors(nb):
     ]
 
 
+@pytest.fixture(autouse=True)
+def _restore_environment():
+    """Quick-mode variables a test sets (the kernel it starts inherits them) end with it."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def notebooks_dir():
     return NOTEBOOKS

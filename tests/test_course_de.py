@@ -4,6 +4,7 @@ shared, so the training split is written from the first real test digits), no er
 summaries' parameter counts equal Keras's, accuracies are printed and the layer-by-layer
 inspection matches the hand computation."""
 import gzip
+import contextlib
 import os
 import pathlib
 import re
@@ -13,7 +14,8 @@ import pytest
 
 from conftest import NOTEBOOKS, errors, outputs, run_notebook
 
-SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS", "/work/shared/datasets"))
+SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS",
+                                    pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"))
 SAMPLE = 256
 
 
@@ -57,11 +59,20 @@ def prepare_data_dir(root: pathlib.Path, n_train: int = 2000) -> pathlib.Path:
     return root
 
 
+@contextlib.contextmanager
 def quick_mode(data_dir: pathlib.Path, sample: int = SAMPLE):
+    """Quick-mode variables for the kernels started inside the block (they inherit the
+    environment); the previous environment comes back afterwards."""
+    saved = dict(os.environ)
     os.environ["FERROKERAS_SAMPLE"] = str(sample)
     os.environ["FERROKERAS_MAX_EPOCHS"] = "1"
     os.environ["FERROKERAS_OFFLINE"] = "1"
     os.environ["FERROKERAS_DATA_DIR"] = str(data_dir)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def texts(cell):
@@ -89,8 +100,8 @@ def total_params(cell, which="Total"):
 
 @pytest.fixture(scope="module")
 def de_run(tmp_path_factory):
-    quick_mode(prepare_data_dir(tmp_path_factory.mktemp("data")))
-    return run_notebook(NOTEBOOKS / "14_de_keras_ueberblick.ipynb")
+    with quick_mode(prepare_data_dir(tmp_path_factory.mktemp("data"))):
+        return run_notebook(NOTEBOOKS / "14_de_keras_ueberblick.ipynb")
 
 
 def test_runs_without_errors(de_run):

@@ -1,7 +1,7 @@
 """notebooks/15_en_da_dlwp_kapitel2.ipynb (Deep Learning with Python, chapter 2) run end to end
 with nbclient in quick mode, offline.
 
-The data dir holds symlinks to the real MNIST files in /work/shared/datasets (t10k images and
+The data dir holds symlinks to the real MNIST files in ../shared/datasets (t10k images and
 labels, train labels) and no training images, so the notebook's `load_mnist` takes its documented
 offline path: the prelude's split loader on the real t10k digits, 80 % to train on, 20 % to test on.
 """

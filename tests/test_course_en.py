@@ -12,8 +12,8 @@ from test_course_de import cell_with, prepare_data_dir, quick_mode, texts, total
 
 @pytest.fixture(scope="module")
 def en_run(tmp_path_factory):
-    quick_mode(prepare_data_dir(tmp_path_factory.mktemp("data")))
-    return run_notebook(NOTEBOOKS / "13_en_keras_intro.ipynb")
+    with quick_mode(prepare_data_dir(tmp_path_factory.mktemp("data"))):
+        return run_notebook(NOTEBOOKS / "13_en_keras_intro.ipynb")
 
 
 def test_runs_without_errors(en_run):
