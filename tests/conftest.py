@@ -1,5 +1,6 @@
 """Shared fixtures for the end-to-end tests: run a notebook with nbclient against the
 installed `ferrokeras` kernelspec and hand back the executed notebook."""
+import contextlib
 import os
 import pathlib
 
@@ -32,6 +33,28 @@ def run_notebook(path: pathlib.Path, timeout: int = 900):
     client.process_message = spy
     client.execute()
     return nb, messages
+
+
+@contextlib.contextmanager
+def quick_mode(data_dir, sample):
+    """Quick mode for the kernels started inside the block (they inherit the environment):
+    at most `sample` examples per split, one epoch per fit, no downloads, data from `data_dir`.
+    The previous environment comes back afterwards."""
+    saved = dict(os.environ)
+    os.environ.update(FERROKERAS_SAMPLE=str(sample), FERROKERAS_MAX_EPOCHS="1",
+                      FERROKERAS_OFFLINE="1", FERROKERAS_DATA_DIR=str(data_dir))
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def cell_with(nb, needle):
+    """The one code cell whose source contains `needle`."""
+    found = [c for c in nb.cells if c.cell_type == "code" and needle in c.source]
+    assert len(found) == 1, f"expected one cell containing {needle!r}, found {len(found)}"
+    return found[0]
 
 
 def outputs(nb, kind=None):

@@ -2,7 +2,6 @@
 to end with nbclient in quick mode, offline, on small synthetic files in the real formats:
 CIFAR-10's binary batches (1 label byte + 3,072 pixel bytes per record) and a TFDS-style
 folder-per-class copy of cats_vs_dogs (PNG files of different sizes)."""
-import os
 import random
 import re
 import struct
@@ -11,7 +10,7 @@ import zlib
 
 import pytest
 
-from conftest import REPO, decode_png, errors, outputs, png_size, run_notebook
+from conftest import REPO, cell_with, decode_png, errors, outputs, png_size, quick_mode, run_notebook
 
 NOTEBOOK = REPO / "notebooks" / "12_da_cnn_cifar10.ipynb"
 RECORDS_PER_BATCH = 60
@@ -57,27 +56,11 @@ def da_run(tmp_path_factory):
             w, h = 40 + 7 * k, 30 + 5 * k  # every image a different size, as in the real data
             pixels = bytes(min(255, max(0, c + rng.randrange(-20, 21))) for _ in range(w * h) for c in colour)
             write_png(folder / f"{cls}.{k}.png", w, h, pixels)
-    saved = {k: os.environ.get(k) for k in
-             ("FERROKERAS_SAMPLE", "FERROKERAS_MAX_EPOCHS", "FERROKERAS_OFFLINE", "FERROKERAS_DATA_DIR")}
-    os.environ.update(FERROKERAS_SAMPLE=str(SAMPLE), FERROKERAS_MAX_EPOCHS="1",
-                      FERROKERAS_OFFLINE="1", FERROKERAS_DATA_DIR=str(data))
-    try:
+    with quick_mode(data, SAMPLE):
         start = time.time()
         nb, messages = run_notebook(NOTEBOOK)
         print(f"\n{NOTEBOOK.name} ran in {time.time() - start:.0f} s (quick mode)")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return nb, messages
-
-
-def cell_with(nb, needle):
-    found = [c for c in nb.cells if c.cell_type == "code" and needle in c.source]
-    assert len(found) == 1, f"expected one cell containing {needle!r}, found {len(found)}"
-    return found[0]
 
 
 def text_of(cell):

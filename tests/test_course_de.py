@@ -4,7 +4,6 @@ shared, so the training split is written from the first real test digits), no er
 summaries' parameter counts equal Keras's, accuracies are printed and the layer-by-layer
 inspection matches the hand computation."""
 import gzip
-import contextlib
 import os
 import pathlib
 import re
@@ -12,7 +11,7 @@ import struct
 
 import pytest
 
-from conftest import NOTEBOOKS, errors, outputs, run_notebook
+from conftest import NOTEBOOKS, cell_with, errors, outputs, quick_mode, run_notebook
 
 SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS",
                                     pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"))
@@ -59,22 +58,6 @@ def prepare_data_dir(root: pathlib.Path, n_train: int = 2000) -> pathlib.Path:
     return root
 
 
-@contextlib.contextmanager
-def quick_mode(data_dir: pathlib.Path, sample: int = SAMPLE):
-    """Quick-mode variables for the kernels started inside the block (they inherit the
-    environment); the previous environment comes back afterwards."""
-    saved = dict(os.environ)
-    os.environ["FERROKERAS_SAMPLE"] = str(sample)
-    os.environ["FERROKERAS_MAX_EPOCHS"] = "1"
-    os.environ["FERROKERAS_OFFLINE"] = "1"
-    os.environ["FERROKERAS_DATA_DIR"] = str(data_dir)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def texts(cell):
     """Everything a cell showed as text: streams and text/plain of results and displays."""
     out = []
@@ -86,12 +69,6 @@ def texts(cell):
     return "\n".join(out)
 
 
-def cell_with(nb, needle):
-    found = [c for c in nb.cells if c.cell_type == "code" and needle in c.source]
-    assert len(found) == 1, f"expected one cell containing {needle!r}, found {len(found)}"
-    return found[0]
-
-
 def total_params(cell, which="Total"):
     m = re.search(which + r" params: ([\d,]+)", texts(cell))
     assert m, texts(cell)[:500]
@@ -100,7 +77,7 @@ def total_params(cell, which="Total"):
 
 @pytest.fixture(scope="module")
 def de_run(tmp_path_factory):
-    with quick_mode(prepare_data_dir(tmp_path_factory.mktemp("data"))):
+    with quick_mode(prepare_data_dir(tmp_path_factory.mktemp("data")), SAMPLE):
         return run_notebook(NOTEBOOKS / "14_de_keras_ueberblick.ipynb")
 
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import REPO, decode_png, errors, outputs, png_size, run_notebook
+from conftest import REPO, cell_with, decode_png, errors, outputs, png_size, quick_mode, run_notebook
 
 NOTEBOOK = REPO / "notebooks" / "15_en_da_dlwp_kapitel2.ipynb"
 SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
@@ -28,27 +28,11 @@ def dlwp_run(tmp_path_factory):
     (data / "mnist").mkdir()
     for f in MNIST_FILES:
         (data / "mnist" / f).symlink_to(SHARED / "mnist" / f)
-    saved = {k: os.environ.get(k) for k in
-             ("FERROKERAS_SAMPLE", "FERROKERAS_MAX_EPOCHS", "FERROKERAS_OFFLINE", "FERROKERAS_DATA_DIR")}
-    os.environ.update(FERROKERAS_SAMPLE=str(SAMPLE), FERROKERAS_MAX_EPOCHS="1",
-                      FERROKERAS_OFFLINE="1", FERROKERAS_DATA_DIR=str(data))
-    try:
+    with quick_mode(data, SAMPLE):
         start = time.time()
         nb, messages = run_notebook(NOTEBOOK)
         print(f"\n{NOTEBOOK.name} ran in {time.time() - start:.0f} s (quick mode)")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return nb, messages
-
-
-def cell_with(nb, needle):
-    found = [c for c in nb.cells if c.cell_type == "code" and needle in c.source]
-    assert len(found) == 1, f"expected one cell containing {needle!r}, found {len(found)}"
-    return found[0]
 
 
 def by_id(nb, cell_id):

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from conftest import NOTEBOOKS, decode_png, errors, outputs, png_size, run_notebook
-from test_course_de import cell_with, prepare_data_dir, quick_mode, texts, total_params
+from conftest import NOTEBOOKS, cell_with, decode_png, errors, outputs, png_size, quick_mode, run_notebook
+from test_course_de import SAMPLE, prepare_data_dir, texts, total_params
 
 
 @pytest.fixture(scope="module")
 def en_run(tmp_path_factory):
-    with quick_mode(prepare_data_dir(tmp_path_factory.mktemp("data"))):
+    with quick_mode(prepare_data_dir(tmp_path_factory.mktemp("data")), SAMPLE):
         return run_notebook(NOTEBOOKS / "13_en_keras_intro.ipynb")
 
 

@@ -16,7 +16,7 @@ import zlib
 
 import pytest
 
-from conftest import NOTEBOOKS, REPO, errors, outputs, run_notebook
+from conftest import NOTEBOOKS, REPO, errors, outputs, quick_mode, run_notebook
 
 NOTEBOOK = NOTEBOOKS / "11_sv_fran_eget_natverk_till_keras.ipynb"
 SAMPLE = 60  # spread over car.data's 1728 rows this keeps every feature value and class
@@ -137,24 +137,10 @@ def pngs(cell):
 def executed(tmp_path_factory):
     data = tmp_path_factory.mktemp("sv_data")
     make_data_dir(data)
-    saved = {k: os.environ.get(k) for k in
-             ("FERROKERAS_SAMPLE", "FERROKERAS_MAX_EPOCHS", "FERROKERAS_OFFLINE", "FERROKERAS_DATA_DIR")}
-    os.environ.update({
-        "FERROKERAS_SAMPLE": str(SAMPLE),
-        "FERROKERAS_MAX_EPOCHS": "1",
-        "FERROKERAS_OFFLINE": "1",
-        "FERROKERAS_DATA_DIR": str(data),
-    })
-    try:
+    with quick_mode(data, SAMPLE):
         start = time.time()
         nb, _ = run_notebook(NOTEBOOK)
         print(f"\n{NOTEBOOK.name}: quick mode ran in {time.time() - start:.0f} s")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return nb
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import decode_png, errors, png_size
+from conftest import cell_with, decode_png, errors, png_size
 
 # The renderer each cell ends with (found in the cell's source) -> the least the PNG must be.
 RENDERERS = [
@@ -18,12 +18,6 @@ RENDERERS = [
     "scatter_by_class(&points",
     "Figure::new(1200, 400).subplots(1, 3)",
 ]
-
-
-def cell_with(nb, needle):
-    found = [c for c in nb.cells if c.cell_type == "code" and needle in c.source]
-    assert len(found) == 1, f"expected one cell containing {needle!r}, found {len(found)}"
-    return found[0]
 
 
 def test_plots_notebook_has_no_errors(plots_run):
