@@ -125,6 +125,15 @@ pub enum ActivationArg {
 }
 
 impl ActivationArg {
+    /// The id as written in a saved model's config: the typed activation's id, or the string
+    /// as given.
+    pub fn config_id(&self) -> String {
+        match self {
+            ActivationArg::Typed(a) => a.id().to_string(),
+            ActivationArg::Id(s) => s.clone(),
+        }
+    }
+
     /// Resolves the argument, erroring on an unknown id.
     pub fn resolve(&self) -> Result<ActivationFn> {
         match self {

@@ -49,10 +49,7 @@ impl LayerKind for Activation {
         self.act.apply(x)
     }
     fn config(&self) -> Value {
-        let act = match &self.activation {
-            ActivationArg::Typed(a) => a.id().to_string(),
-            ActivationArg::Id(s) => s.clone(),
-        };
+        let act = self.activation.config_id();
         json!({"activation": act})
     }
 }

@@ -273,10 +273,7 @@ impl LayerKind for ConvN {
             .collect()
     }
     fn config(&self) -> Value {
-        let act = match &self.activation {
-            ActivationArg::Typed(a) => a.id().to_string(),
-            ActivationArg::Id(s) => s.clone(),
-        };
+        let act = self.activation.config_id();
         json!({"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
                "padding": self.padding, "activation": act, "use_bias": self.use_bias})
     }

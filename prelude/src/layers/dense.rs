@@ -131,10 +131,7 @@ impl LayerKind for Dense {
             .collect()
     }
     fn config(&self) -> Value {
-        let act = match &self.activation {
-            ActivationArg::Typed(a) => a.id().to_string(),
-            ActivationArg::Id(s) => s.clone(),
-        };
+        let act = self.activation.config_id();
         json!({"units": self.units, "activation": act, "use_bias": self.use_bias})
     }
 }
