@@ -358,12 +358,19 @@ pub fn kernel_info() -> KernelInfoReply {
     }
 }
 
+/// The toolchain's version, asked of `rustc` once: kernel_info is requested by every client
+/// that connects (and repeatedly while it waits for the kernel).
 fn rustc_version() -> String {
-    std::process::Command::new("rustc")
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.split_whitespace().nth(1).map(str::to_string))
-        .unwrap_or_else(|| "unknown".into())
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            std::process::Command::new("rustc")
+                .arg("--version")
+                .output()
+                .ok()
+                .and_then(|o| String::from_utf8(o.stdout).ok())
+                .and_then(|s| s.split_whitespace().nth(1).map(str::to_string))
+                .unwrap_or_else(|| "unknown".into())
+        })
+        .clone()
 }
