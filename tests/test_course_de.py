@@ -109,6 +109,12 @@ def test_accuracies_and_losses_are_printed(de_run):
     assert re.search(r"accuracy: [01]\.\d{4} - loss: \d+\.\d{4}", iris), iris
     cal = texts(next(c for c in nb.cells if c.cell_type == "code" and c.source.strip() == "model.evaluate(&x, &y)?"))
     assert re.search(r"loss: \d+\.\d{4}", cal), cal
+    # MSE relative to predicting the mean (below 1.0 in full mode; quick mode trains too little
+    # to say). The cell's own evaluate line gives the MSE, so MSE / ratio is Var(y): about 1.33
+    # for California's median house values (in $100,000s).
+    ratio = texts(cell_with(nb, "MSE / Var(y)"))
+    m = re.search(r"loss: (\d+\.\d{4})\s+MSE / Var\(y\) = (\d+\.\d{3})", ratio)
+    assert m and 0.9 < float(m[1]) / float(m[2]) < 1.8, ratio
     digits = texts(cell_with(nb, "sparse_categorical_accuracy"))
     m = re.search(r"\[(\d+\.\d+), (\d+\.\d+)\]", digits)
     assert m and 0.0 <= float(m[2]) <= 1.0, digits

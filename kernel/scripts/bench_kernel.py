@@ -16,9 +16,8 @@ import time
 
 from jupyter_client.manager import KernelManager
 
-# `let x = 1 + 1; x` (untyped) currently fails to compile in the kernel: evcxr cannot infer
-# the type to keep the variable (see docs/performance.md); the typed form is measured.
-TRIVIAL = "let x: i32 = 1 + 1; x"
+# The trivial cell, exactly as a student types it.
+TRIVIAL = "let x = 1 + 1; x"
 PRELUDE = "let t = Tensor::from_slice(&[1.0f32, 2.0, 3.0]); t.sum(Kind::Float)"
 PY_TRIVIAL = "x = 1 + 1; x"
 

@@ -68,16 +68,18 @@ fn ferrokeras_home() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("ferrokeras"))
 }
 
-/// Where the prelude crate is: `FERROKERAS_PRELUDE_DIR`, else next to this kernel's sources.
+/// Where the prelude crate is (`FERROKERAS_PRELUDE_DIR`, else next to this kernel's sources),
+/// and beside it the repository's lock file and the prelude's shared-library crate.
 fn session_config(session_dir: PathBuf) -> session::SessionConfig {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let prelude_dir = std::env::var_os("FERROKERAS_PRELUDE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo.join("prelude"));
     let prelude_dir = prelude_dir.canonicalize().unwrap_or(prelude_dir);
+    let repo = prelude_dir.parent().map_or(repo, Path::to_path_buf);
     session::SessionConfig {
-        lockfile: Some(prelude_dir.join("../Cargo.lock")),
-        prelude_dir,
+        lockfile: Some(repo.join("Cargo.lock")),
+        prelude_dylib_dir: repo.join("kernel/prelude-dylib"),
         session_dir,
         offline: std::env::var("FERROKERAS_ONLINE").map_or(true, |v| v != "1"),
     }
@@ -103,10 +105,10 @@ fn prepare_session(root: Option<PathBuf>) -> Result<(session_dir::Slot, session:
 /// evcxr's settings for this session, in our own config file: pointing `EVCXR_CONFIG_DIR` at it
 /// keeps a user's personal evcxr configuration (extra deps, prelude) out of the kernel.
 ///
-/// Dependencies stay statically linked into each cell (evcxr's default): evcxr 0.22's
-/// shared-library mode fails with this toolchain ("only metadata stub found for `dylib`
-/// dependency `core`"). So each cell carries its own copy of the prelude's statics; the prelude
-/// keeps the little state that must outlive a cell in the process (`runtime::shared`).
+/// evcxr's own shared-library mode stays off (evcxr 0.22's fails with this toolchain: "only
+/// metadata stub found for `dylib` dependency `core`"); instead the session depends on the
+/// prelude through `kernel/prelude-dylib`, one shared library that cargo builds and every cell
+/// links against, so a cell's link is small and all cells share the prelude's statics.
 fn write_evcxr_config(slot_dir: &Path, offline: bool) -> Result<()> {
     let dir = slot_dir.with_extension("evcxr");
     std::fs::create_dir_all(&dir)?;

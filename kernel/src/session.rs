@@ -16,8 +16,8 @@ use std::time::Duration;
 /// Where the session finds the prelude and what it links.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
-    /// The `prelude/` crate directory.
-    pub prelude_dir: PathBuf,
+    /// The `kernel/prelude-dylib/` crate: the prelude as one shared library that cells link.
+    pub prelude_dylib_dir: PathBuf,
     /// A Cargo.lock to seed the session crate with, so offline resolution picks the versions
     /// that set-up fetched.
     pub lockfile: Option<PathBuf>,
@@ -158,8 +158,8 @@ impl Executor {
             init.push_str(":offline 1\n");
         }
         init.push_str(&format!(
-            ":dep ferrokeras = {{ path = \"{}\" }}\n{INIT_CODE}",
-            config.prelude_dir.display()
+            ":dep ferrokeras = {{ path = \"{}\", package = \"ferrokeras-dylib\" }}\n{INIT_CODE}",
+            config.prelude_dylib_dir.display()
         ));
         ctx.execute(&init)
             .map_err(|e| format!("loading the prelude failed: {e}"))?;
@@ -259,7 +259,14 @@ impl Executor {
         let cell = self.next_cell;
         self.next_cell += 1;
         self.interrupter.cell_started(cell);
+        let timing = Timing::new();
         let result = self.ctx.execute(code);
+        if let Ok(outputs) = &result {
+            for phase in &outputs.phases {
+                timing.detail(&phase.name, phase.duration);
+            }
+        }
+        timing.phase("cell evaluated");
         let was_interrupted = self.interrupter.flag_is_set();
         let killed = self.interrupter.cell_finished();
         self.flush_output();
@@ -354,6 +361,11 @@ impl Timing {
         Self {
             start: std::time::Instant::now(),
             enabled: std::env::var("FERROKERAS_TIMING").is_ok_and(|v| v == "1"),
+        }
+    }
+    fn detail(&self, what: &str, took: Duration) {
+        if self.enabled {
+            eprintln!("ferrokeras timing:   {:>6.3}s   {what}", took.as_secs_f64());
         }
     }
     fn phase(&self, what: &str) {

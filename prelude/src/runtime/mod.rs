@@ -16,6 +16,7 @@
 pub mod display;
 pub mod interrupt;
 pub mod panic;
+mod plain_display;
 pub mod progress;
 pub mod shared;
 pub mod tensor_display;
