@@ -34,17 +34,22 @@ def _write_idx(path, magic, dims, payload):
         f.write(payload)
 
 
+def link_shared(root: pathlib.Path):
+    """Symlinks in `root` to the real shared datasets that are used as they are."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ["iris", "california_housing", "car_evaluation", "tiny_shakespeare"]:
+        link = root / name
+        if not link.exists():
+            link.symlink_to(SHARED / name)
+
+
 def prepare_data_dir(root: pathlib.Path, n_train: int = 2000) -> pathlib.Path:
     """A FERROKERAS_DATA_DIR: symlinks to the real shared files, plus MNIST training files
     (absent from the shared data) made from the first `n_train` real test digits in the real
     IDX gzip format."""
     if not SHARED.is_dir():
         pytest.skip(f"shared datasets not found at {SHARED}")
-    root.mkdir(parents=True, exist_ok=True)
-    for name in ["iris", "california_housing", "car_evaluation", "tiny_shakespeare"]:
-        link = root / name
-        if not link.exists():
-            link.symlink_to(SHARED / name)
+    link_shared(root)
     mnist = root / "mnist"
     mnist.mkdir(exist_ok=True)
     for f in ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]:

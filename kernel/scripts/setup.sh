@@ -40,6 +40,11 @@ if ! cmp -s "$REQS" "$STAMP"; then
 fi
 test -f "$LIBTORCH/lib/libtorch_cpu.so" || { echo "libtorch not found in $LIBTORCH" >&2; exit 1; }
 
+step "crates (cargo fetch: everything the kernel, the prelude and the tests use)"
+# Sessions compile cells offline (a classroom may have no network), so every crate the prelude
+# needs must be in cargo's cache before the first kernel start, not only the kernel's own.
+cargo fetch --locked
+
 step "kernel (cargo build --release)"
 cargo build --release --locked -p ferrokeras-kernel
 KERNEL="$CARGO_TARGET_DIR/release/ferrokeras-kernel"

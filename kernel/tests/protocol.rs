@@ -41,8 +41,17 @@ async fn execute_streams_result_and_counts() {
     assert_eq!(run.statuses.first().map(String::as_str), Some("busy"));
     assert_eq!(run.statuses.last().map(String::as_str), Some("idle"));
     let first = run.reply.unwrap().execution_count.value();
-    let second = k.execute("let x = 5;").await;
+    // The trivial cell, untyped: the integer's type is inferred, the value is shown
+    // and kept.
+    let second = k.execute("let x = 1 + 1; x").await;
+    assert!(second.ok(), "{second:?}");
+    assert_eq!(second.result_text().as_deref(), Some("2"));
     assert_eq!(second.reply.unwrap().execution_count.value(), first + 1);
+    let kept = k.execute("x * 10").await;
+    assert_eq!(kept.result_text().as_deref(), Some("20"));
+    // A cell ending in `()` shows no result, as `None` does in Python.
+    let unit = k.execute("let y = 3;\n()").await;
+    assert!(unit.ok() && unit.results.is_empty(), "{unit:?}");
     // The prelude is loaded: no `:dep`, no `use`.
     let t = k.execute("Tensor::from_slice(&[1.0f32, 2.0, 3.0])").await;
     assert!(t.ok(), "{t:?}");

@@ -1,13 +1,14 @@
 //! Small values that must outlive a cell: display-id and layer-name counters, the seed stream,
 //! the forced device.
 //!
-//! In the kernel each cell is compiled into its own library with its own copy of the prelude
-//! (evcxr links dependencies statically), so a `static` or `thread_local!` starts afresh in
-//! every cell: two cells would hand out the same display id (the second cell's output would
-//! replace the first's) and `set_random_seed` would not reach the next cell. What all copies do
-//! share is the process, so in the notebook these values live in the process environment, under
-//! `FERROKERAS_STATE_<key>`. Outside the kernel (programs, tests) a thread-local map keeps tests
-//! that run in parallel threads independent.
+//! In the notebook these values live in the process environment, under
+//! `FERROKERAS_STATE_<key>`, so every cell sees them whichever copy of the prelude it runs. The
+//! kernel links all cells against one shared prelude library (`kernel/prelude-dylib`), where a
+//! `static` would do; but a cell linked statically (evcxr's default, and how the kernel ran
+//! before) carries a fresh copy of every `static`, so two cells would hand out the same display
+//! id and `set_random_seed` would not reach the next cell. The environment is right in both.
+//! Outside the kernel (programs, tests) a thread-local map keeps tests that run in parallel
+//! threads independent.
 //!
 //! Cells run one at a time on one thread, and only cell code writes these values.
 
