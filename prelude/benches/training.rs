@@ -92,14 +92,36 @@ fn report(name: &str, (fk, direct): (Figures, Figures)) {
     }
 }
 
-fn fit_opts(batch_size: usize) -> Fit<'static> {
-    Fit {
+/// Times one epoch of `model.fit` on `(x, y)` in batches of `batch` against `direct`, the tch
+/// loop over the same data, and prints the figures as `name`.
+fn fit_against_direct(
+    name: &str,
+    model: &Model,
+    (x, y): (&Tensor, &Tensor),
+    batch: usize,
+    direct: impl FnMut(),
+) {
+    let opts = || Fit {
         epochs: 1,
-        batch_size,
+        batch_size: batch,
         shuffle: false,
         verbose: 0,
         ..Default::default()
+    };
+    let fit = || {
+        model.fit(x, y, opts()).unwrap();
+    };
+    report(name, compare(x.size()[0], fit, direct));
+}
+
+/// Keras's Adam defaults (`learning_rate` 1e-3, `epsilon` 1e-7) for the tch models.
+fn keras_adam(vs: &nn::VarStore) -> nn::Optimizer {
+    nn::Adam {
+        eps: 1e-7,
+        ..Default::default()
     }
+    .build(vs, 1e-3)
+    .unwrap()
 }
 
 /// Direct tch training loop over `(x, y)` in order, as a tch user writes it.
@@ -148,14 +170,13 @@ fn mnist_mlp(device: Device) {
     .build(&vs, 1e-3)
     .unwrap();
     let fwd = |xb: &Tensor| xb.flatten(1, -1).apply(&l1).relu().apply(&l2);
-    let figs = compare(
-        n,
-        || {
-            model.fit(&x, &y, fit_opts(128)).unwrap();
-        },
+    fit_against_direct(
+        "MNIST MLP (Dense 512, batch 128)",
+        &model,
+        (&x, &y),
+        128,
         || direct_epoch(&x, &y, 128, &mut opt, &fwd),
     );
-    report("MNIST MLP (Dense 512, batch 128)", figs);
 }
 
 fn cifar_cnn(device: Device) {
@@ -184,12 +205,7 @@ fn cifar_cnn(device: Device) {
     let c3 = nn::conv2d(&root / "c3", 64, 64, 3, Default::default());
     let d1 = nn::linear(&root / "d1", 1024, 64, Default::default());
     let d2 = nn::linear(&root / "d2", 64, 10, Default::default());
-    let mut opt = nn::Adam {
-        eps: 1e-7,
-        ..Default::default()
-    }
-    .build(&vs, 1e-3)
-    .unwrap();
+    let mut opt = keras_adam(&vs);
     let fwd = |xb: &Tensor| {
         xb.apply(&c1)
             .relu()
@@ -204,14 +220,9 @@ fn cifar_cnn(device: Device) {
             .relu()
             .apply(&d2)
     };
-    let figs = compare(
-        n,
-        || {
-            model.fit(&x, &y, fit_opts(32)).unwrap();
-        },
-        || direct_epoch(&x_nchw, &y, 32, &mut opt, &fwd),
-    );
-    report("CIFAR CNN (3 conv, batch 32)", figs);
+    fit_against_direct("CIFAR CNN (3 conv, batch 32)", &model, (&x, &y), 32, || {
+        direct_epoch(&x_nchw, &y, 32, &mut opt, &fwd)
+    });
 }
 
 fn shakespeare_lstm(device: Device) {
@@ -234,26 +245,17 @@ fn shakespeare_lstm(device: Device) {
     let emb = nn::embedding(&root / "emb", 39, 64, Default::default());
     let lstm = nn::lstm(&root / "lstm", 64, 128, Default::default());
     let dense = nn::linear(&root / "dense", 128, 39, Default::default());
-    let mut opt = nn::Adam {
-        eps: 1e-7,
-        ..Default::default()
-    }
-    .build(&vs, 1e-3)
-    .unwrap();
+    let mut opt = keras_adam(&vs);
     let fwd = |xb: &Tensor| {
         let e = xb.apply(&emb);
         let (_, state) = nn::RNN::seq(&lstm, &e);
         let h = state.h();
         h.squeeze_dim(0).apply(&dense)
     };
-    let figs = compare(
-        n,
-        || {
-            model.fit(&x, &y, fit_opts(128)).unwrap();
-        },
-        || direct_epoch(&x, &y, 128, &mut opt, &fwd),
-    );
-    report("Shakespeare LSTM (Emb 39→64, LSTM 128)", figs);
+    let name = "Shakespeare LSTM (Emb 39→64, LSTM 128)";
+    fit_against_direct(name, &model, (&x, &y), 128, || {
+        direct_epoch(&x, &y, 128, &mut opt, &fwd)
+    });
 }
 
 fn main() {

@@ -3,20 +3,12 @@
 //!
 //! The files are parsed here with a few lines each, independent of `ferrokeras::datasets`.
 
+mod common;
+
+use common::{datasets_dir, fit_quietly, quiet};
 use ferrokeras::prelude::*;
 use std::io::Read;
 use std::path::PathBuf;
-
-fn datasets_dir() -> PathBuf {
-    std::env::var_os("FERROKERAS_SHARED_DATASETS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/datasets"
-            ))
-        })
-}
 
 fn data_file(rel: &str) -> Option<PathBuf> {
     let p = datasets_dir().join(rel);
@@ -109,10 +101,8 @@ fn iris_reaches_93_percent() {
             &xtr,
             &ytr,
             Fit {
-                epochs: 100,
                 batch_size: 16,
-                verbose: 0,
-                ..Default::default()
+                ..quiet(100)
             },
         )
         .unwrap();
@@ -160,17 +150,7 @@ fn car_evaluation_relu_adam_reaches_90_percent() {
     model
         .compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
         .unwrap();
-    model
-        .fit(
-            &xtr,
-            &ytr,
-            Fit {
-                epochs: 100,
-                verbose: 0,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    fit_quietly(&model, &xtr, &ytr, 100);
     let acc = model.evaluate_with(&xte, &yte, 32, 0).unwrap()["accuracy"];
     println!("car evaluation test accuracy {acc:.4}");
     assert!(acc >= 0.90, "car accuracy {acc}");
@@ -271,11 +251,9 @@ fn california_housing_beats_the_mean() {
             &xtr,
             &ytr,
             Fit {
-                epochs: 15,
                 batch_size: 64,
                 validation_split: 0.25,
-                verbose: 0,
-                ..Default::default()
+                ..quiet(15)
             },
         )
         .unwrap();

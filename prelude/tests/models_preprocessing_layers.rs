@@ -1,6 +1,9 @@
 //! Keras's augmentation layers inside models: active in `fit`, the identity in `predict` and
 //! `evaluate`, no parameters, saved and loaded with the model.
 
+mod common;
+
+use common::{fit_quietly, quiet};
 use ferrokeras::prelude::*;
 
 /// One asymmetric 1×4 grey image, a horizontal ramp: its mirror is different.
@@ -60,10 +63,8 @@ fn fit_sees_flipped_images_predict_and_evaluate_do_not() {
             &x,
             &y,
             Fit {
-                epochs: 2,
                 batch_size: 16,
-                verbose: 0,
-                ..Default::default()
+                ..quiet(2)
             },
         )
         .unwrap();
@@ -120,17 +121,7 @@ fn a_model_with_augmentation_layers_saves_and_loads() {
         .unwrap();
     let x = Tensor::rand([10, 6, 6, 1], (Kind::Float, Device::Cpu));
     let y = Tensor::from_slice(&[0i64, 1, 2, 0, 1, 2, 0, 1, 2, 0]);
-    model
-        .fit(
-            &x,
-            &y,
-            Fit {
-                epochs: 1,
-                verbose: 0,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    fit_quietly(&model, &x, &y, 1);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("aug.safetensors");
     model.save(&path).unwrap();

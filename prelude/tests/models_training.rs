@@ -1,5 +1,8 @@
 //! Training behaviour: callbacks, saving, freezing, sharing, sub-models, search, errors.
 
+mod common;
+
+use common::{fit_quietly, quiet, same};
 use ferrokeras::callbacks::EpochLogs;
 use ferrokeras::prelude::*;
 use std::cell::RefCell;
@@ -28,10 +31,6 @@ fn small_model() -> Sequential {
         .add(Input::new([4]))
         .add(Dense::new(8).activation("relu"))
         .add(Dense::new(1).activation("sigmoid"))
-}
-
-fn same(a: &[Tensor], b: &[Tensor]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equal(y))
 }
 
 /// Counts the epochs it has seen through `on_history`.
@@ -72,13 +71,9 @@ fn early_stopping_stops_and_restores_best_weights() {
         .fit(
             &x,
             &y,
-            Fit {
-                epochs: 20,
-                verbose: 0,
-                ..Default::default()
-            }
-            .callback(Recorder(seen.clone()))
-            .callback(es.clone()),
+            quiet(20)
+                .callback(Recorder(seen.clone()))
+                .callback(es.clone()),
         )
         .unwrap();
     assert_eq!(history.epochs(), 3);
@@ -110,10 +105,8 @@ fn model_checkpoint_keeps_the_best_file() {
             &x,
             &y,
             Fit {
-                epochs: 4,
-                verbose: 0,
                 validation_split: 0.25,
-                ..Default::default()
+                ..quiet(4)
             }
             .callback(Recorder(seen.clone()))
             .callback(ckpt),
@@ -143,17 +136,7 @@ fn save_load_round_trips_and_mismatch_is_named() {
     model
         .compile("sgd", "binary_crossentropy", ["accuracy"])
         .unwrap();
-    model
-        .fit(
-            &x,
-            &y,
-            Fit {
-                epochs: 2,
-                verbose: 0,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    fit_quietly(&model, &x, &y, 2);
     let before = model.predict(&x).unwrap();
 
     let whole = dir.path().join("model.safetensors");
@@ -200,17 +183,7 @@ fn frozen_layers_do_not_change_during_fit() {
         .unwrap();
     let frozen_before = first.get_weights();
     let head_before = model.get_layer(1).unwrap().get_weights();
-    model
-        .fit(
-            &x,
-            &y,
-            Fit {
-                epochs: 3,
-                verbose: 0,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    fit_quietly(&model, &x, &y, 3);
     assert!(same(&first.get_weights(), &frozen_before));
     assert!(!same(
         &model.get_layer(1).unwrap().get_weights(),
@@ -218,17 +191,7 @@ fn frozen_layers_do_not_change_during_fit() {
     ));
     // Unfreezing (fine-tuning) lets it train again.
     model.set_trainable(true);
-    model
-        .fit(
-            &x,
-            &y,
-            Fit {
-                epochs: 1,
-                verbose: 0,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    fit_quietly(&model, &x, &y, 1);
     assert!(!same(&first.get_weights(), &frozen_before));
 }
 
@@ -245,17 +208,7 @@ fn shared_layers_change_together() {
         .unwrap();
     let encoder = Sequential::new().add(autoencoder.layers()[0].clone());
     let code_before = encoder.predict(&x).unwrap();
-    autoencoder
-        .fit(
-            &x,
-            &x,
-            Fit {
-                epochs: 2,
-                verbose: 0,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    fit_quietly(&autoencoder, &x, &x, 2);
     let code_after = encoder.predict(&x).unwrap();
     assert_eq!(code_after.size(), vec![64, 8]);
     assert!(!code_after.equal(&code_before));
@@ -309,28 +262,8 @@ fn fit_continues_and_is_repeatable_with_a_seed() {
                 ["accuracy"],
             )
             .unwrap();
-        let h1 = model
-            .fit(
-                &x,
-                &y,
-                Fit {
-                    epochs: 3,
-                    verbose: 0,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        let h2 = model
-            .fit(
-                &x,
-                &y,
-                Fit {
-                    epochs: 3,
-                    verbose: 0,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        let h1 = fit_quietly(&model, &x, &y, 3);
+        let h2 = fit_quietly(&model, &x, &y, 3);
         (h1, h2)
     };
     let (a1, a2) = run();
@@ -340,16 +273,7 @@ fn fit_continues_and_is_repeatable_with_a_seed() {
     let model = small_model();
     model.compile("adam", "binary_crossentropy", ()).unwrap();
     model
-        .fit(
-            &x,
-            &y,
-            Fit {
-                epochs: 3,
-                verbose: 0,
-                ..Default::default()
-            }
-            .callback(HistoryLen(lens.clone())),
-        )
+        .fit(&x, &y, quiet(3).callback(HistoryLen(lens.clone())))
         .unwrap();
     assert_eq!(*lens.borrow(), vec![1, 2, 3]);
     assert_eq!(a2, b2);
@@ -409,10 +333,8 @@ fn validation_data_and_sources() {
             &x,
             &y,
             Fit {
-                epochs: 2,
-                verbose: 0,
                 validation_data: Some((&vx, &vy).into()),
-                ..Default::default()
+                ..quiet(2)
             },
         )
         .unwrap();

@@ -1,10 +1,9 @@
 //! Transfer learning: a frozen base model under a new head, then fine-tuning, then saving.
 
-use ferrokeras::prelude::*;
+mod common;
 
-fn same(a: &[Tensor], b: &[Tensor]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equal(y))
-}
+use common::{fit_quietly, same};
+use ferrokeras::prelude::*;
 
 #[test]
 fn frozen_base_model_under_a_new_head_then_fine_tuning() {
@@ -29,33 +28,13 @@ fn frozen_base_model_under_a_new_head_then_fine_tuning() {
         .compile("adam", "binary_crossentropy", ["accuracy"])
         .unwrap();
     let base_before = base.get_weights();
-    model
-        .fit(
-            &x,
-            &y,
-            Fit {
-                epochs: 2,
-                verbose: 0,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    fit_quietly(&model, &x, &y, 2);
     assert!(same(&base.get_weights(), &base_before));
     // Fine-tune: unfreeze the base except its first layer.
     base.set_trainable(true);
     base.layers()[0].set_trainable(false);
     assert_eq!(model.summary().non_trainable_params, 112);
-    model
-        .fit(
-            &x,
-            &y,
-            Fit {
-                epochs: 1,
-                verbose: 0,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    fit_quietly(&model, &x, &y, 1);
     let after = base.get_weights();
     assert!(after[0].equal(&base_before[0]) && !after[2].equal(&base_before[2]));
 

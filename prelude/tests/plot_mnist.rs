@@ -1,22 +1,14 @@
 //! Real data: the first MNIST test digits in an `image_grid`, as the course notebooks show
 //! them; the embedded images carry the digits' exact pixel values.
 
+mod common;
+
 use base64::Engine;
+use common::datasets_dir;
 use ferrokeras::plot::image_grid;
 use ferrokeras::tch::Tensor;
 use std::io::Read;
 use std::path::PathBuf;
-
-fn datasets() -> PathBuf {
-    std::env::var_os("FERROKERAS_SHARED_DATASETS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/datasets"
-            ))
-        })
-}
 
 /// The first `n` bytes after an IDX file's `header` bytes, from its gzip.
 fn read_idx(path: &PathBuf, header: usize, n: usize) -> Vec<u8> {
@@ -29,7 +21,7 @@ fn read_idx(path: &PathBuf, header: usize, n: usize) -> Vec<u8> {
 
 #[test]
 fn mnist_digits_in_an_image_grid() {
-    let dir = datasets().join("mnist");
+    let dir = datasets_dir().join("mnist");
     let images = dir.join("t10k-images-idx3-ubyte.gz");
     let labels = dir.join("t10k-labels-idx1-ubyte.gz");
     if !images.exists() || !labels.exists() {

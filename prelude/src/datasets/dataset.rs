@@ -140,18 +140,18 @@ impl Dataset {
         }))
     }
 
+    /// A stage after this one: `len` elements from `make`, keeping what this dataset says
+    /// about its examples, batching and class names; its pass count starts again at 0.
     pub(super) fn derive(
         &self,
         len: Option<usize>,
         make: impl Fn(u64) -> Result<ElementIter> + Send + Sync + 'static,
     ) -> Dataset {
         Dataset {
-            make: Arc::new(make),
-            len,
             examples: self.examples,
             batched: self.batched,
             class_names: self.class_names.clone(),
-            passes: Arc::new(AtomicU64::new(0)),
+            ..Dataset::from_fn(len, make)
         }
     }
 
@@ -310,6 +310,24 @@ mod tests {
             .collect()
     }
 
+    /// A map function that fails on the element whose `x` is `bad`.
+    fn fail_at(bad: i64) -> impl Fn(Tensor, Tensor) -> Result<(Tensor, Tensor)> + Copy {
+        move |x, y| {
+            if x.int64_value(&[]) == bad {
+                Err(Error::InvalidData(format!("element {bad}")))
+            } else {
+                Ok((x, y))
+            }
+        }
+    }
+
+    /// A pass over `d` yields `n` items, the last an error, and then stops.
+    fn assert_stops_after_error(d: &Dataset, n: usize) {
+        let items: Vec<_> = d.iter().collect();
+        assert_eq!(items.len(), n);
+        assert!(items[n - 1].is_err());
+    }
+
     #[test]
     fn take_skip_batch_lengths() {
         let d = ds(7);
@@ -351,19 +369,7 @@ mod tests {
         assert_eq!(xs(&par), xs(&seq));
         assert_eq!(xs(&par), (0..40).map(|i| 2 * i).collect::<Vec<_>>());
         assert_eq!(par.len(), Some(40));
-        let failing = d.map_parallel(
-            |x, y| {
-                if x.int64_value(&[]) == 5 {
-                    Err(Error::InvalidData("five".into()))
-                } else {
-                    Ok((x, y))
-                }
-            },
-            3,
-        );
-        let items: Vec<_> = failing.iter().collect();
-        assert_eq!(items.len(), 6);
-        assert!(items[5].is_err());
+        assert_stops_after_error(&d.map_parallel(fail_at(5), 3), 6);
     }
 
     #[test]
@@ -385,15 +391,6 @@ mod tests {
 
     #[test]
     fn map_errors_stop_the_pass() {
-        let d = ds(5).map(|x, y| {
-            if x.int64_value(&[]) == 2 {
-                Err(Error::InvalidData("bad".into()))
-            } else {
-                Ok((x, y))
-            }
-        });
-        let items: Vec<_> = d.iter().collect();
-        assert_eq!(items.len(), 3);
-        assert!(items[2].is_err());
+        assert_stops_after_error(&ds(5).map(fail_at(2)), 3);
     }
 }

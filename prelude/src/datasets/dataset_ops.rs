@@ -9,6 +9,18 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 use tch::Tensor;
 
+/// `f(x, y)` on one element, which must have targets.
+fn map_xy<F>(f: &F, b: Batch) -> Result<Batch>
+where
+    F: Fn(Tensor, Tensor) -> Result<(Tensor, Tensor)>,
+{
+    let y = b.y.ok_or_else(|| {
+        Error::InvalidData("map(|x, y| …) on a dataset without targets; use map_x".into())
+    })?;
+    let (x, y) = f(b.x, y)?;
+    Ok(Batch { x, y: Some(y) })
+}
+
 impl Dataset {
     /// Applies `f(x, y)` to every element (`ds.map(preprocess)`); runs lazily, on the
     /// prefetch thread when a [`prefetch`](Self::prefetch) follows.
@@ -20,16 +32,7 @@ impl Dataset {
         let up = self.make.clone();
         self.derive(self.len, move |pass| {
             let f = f.clone();
-            Ok(Box::new(up(pass)?.map(move |e| {
-                let b = e?;
-                let y = b.y.ok_or_else(|| {
-                    Error::InvalidData(
-                        "map(|x, y| …) on a dataset without targets; use map_x".into(),
-                    )
-                })?;
-                let (x, y) = f(b.x, y)?;
-                Ok(Batch { x, y: Some(y) })
-            })) as ElementIter)
+            Ok(Box::new(up(pass)?.map(move |e| map_xy(&*f, e?))) as ElementIter)
         })
     }
 
@@ -41,15 +44,7 @@ impl Dataset {
         F: Fn(Tensor, Tensor) -> Result<(Tensor, Tensor)> + Send + Sync + 'static,
     {
         let f = Arc::new(move |e: Result<Batch>| -> Option<Result<Batch>> {
-            Some(e.and_then(|b| {
-                let y = b.y.ok_or_else(|| {
-                    Error::InvalidData(
-                        "map(|x, y| …) on a dataset without targets; use map_x".into(),
-                    )
-                })?;
-                let (x, y) = f(b.x, y)?;
-                Ok(Batch { x, y: Some(y) })
-            }))
+            Some(e.and_then(|b| map_xy(&f, b)))
         });
         let up = self.make.clone();
         self.derive(self.len, move |pass| {

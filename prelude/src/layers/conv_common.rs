@@ -5,8 +5,8 @@
 //! `(k…, in, out)`. Internally libtorch runs channels-first, so the layer permutes (views, no
 //! copies between stacked conv/pool layers).
 
-use super::handle::{layer_shape_err, LayerKind, Weight};
-use super::registry::Padding;
+use super::handle::{created_params, layer_shape_err, LayerKind, Weight};
+use super::registry::{torch_pad_order, Padding};
 use crate::activations::{ActivationArg, ActivationFn};
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
@@ -200,22 +200,11 @@ impl LayerKind for ConvN {
         // Channels-last data becomes a contiguous channels-first copy (free when `x` is the
         // channels-last view of a previous conv/pool output), so libtorch runs its NCHW kernels.
         let mut xc = x.permute(to_channels_first(n).as_slice()).contiguous();
-        let size = xc.size();
-        let mut sym = Vec::with_capacity(n);
-        let mut asym = false;
-        let mut pads = Vec::with_capacity(2 * n);
-        for i in 0..n {
-            let (_, before, after) =
-                self.pad
-                    .out_len(size[2 + i], self.kernel_size[i], self.strides[i]);
-            sym.push(before);
-            asym |= before != after;
-            pads.push((before, after));
-        }
-        if asym {
-            // constant_pad_nd takes pairs from the last axis backwards.
-            let flat: Vec<i64> = pads.iter().rev().flat_map(|&(b, a)| [b, a]).collect();
-            xc = xc.constant_pad_nd(flat.as_slice());
+        let pads = self.pad.pads(&xc.size(), &self.kernel_size, &self.strides);
+        let mut sym: Vec<i64> = pads.iter().map(|&(before, _)| before).collect();
+        if pads.iter().any(|&(before, after)| before != after) {
+            // libtorch's convolutions pad evenly: pad unevenly first.
+            xc = xc.constant_pad_nd(torch_pad_order(&pads).as_slice());
             sym = vec![0; n];
         }
         let dil = vec![1; n];
@@ -248,29 +237,11 @@ impl LayerKind for ConvN {
         self.act.apply(&y).permute(to_channels_last(n).as_slice())
     }
     fn weights(&self) -> Vec<Weight> {
-        let mut v = Vec::new();
-        if let Some(w) = &self.weight {
-            v.push(Weight {
-                name: "kernel",
-                value: self.keras_kernel(w),
-                trainable: true,
-            });
-        }
-        if let Some(b) = &self.bias {
-            v.push(Weight {
-                name: "bias",
-                value: b.shallow_clone(),
-                trainable: true,
-            });
-        }
-        v
+        let kernel = self.weight.as_ref().map(|w| self.keras_kernel(w));
+        Weight::kernel_and_bias(kernel, self.bias.as_ref())
     }
     fn params(&self) -> Vec<Tensor> {
-        self.weight
-            .iter()
-            .chain(self.bias.iter())
-            .map(Tensor::shallow_clone)
-            .collect()
+        created_params([&self.weight, &self.bias])
     }
     fn config(&self) -> Value {
         let act = self.activation.config_id();
@@ -318,29 +289,7 @@ macro_rules! conv_layer {
             }
         }
 
-        impl LayerKind for $ty {
-            fn class_name(&self) -> &'static str {
-                self.inner.class_name()
-            }
-            fn default_name(&self) -> &'static str {
-                self.inner.default_name()
-            }
-            fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>> {
-                self.inner.build(label, input, device)
-            }
-            fn forward(&self, x: &Tensor, training: bool) -> Tensor {
-                self.inner.forward(x, training)
-            }
-            fn weights(&self) -> Vec<Weight> {
-                self.inner.weights()
-            }
-            fn params(&self) -> Vec<Tensor> {
-                self.inner.params()
-            }
-            fn config(&self) -> Value {
-                self.inner.config()
-            }
-        }
+        delegate_layer_kind!($ty);
     };
 }
 pub(super) use conv_layer;

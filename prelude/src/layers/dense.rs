@@ -1,6 +1,6 @@
 //! Keras's `Dense` layer.
 
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
+use super::handle::{created_params, layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
 use crate::activations::{ActivationArg, ActivationFn};
 use crate::error::Result;
 use crate::initializers::Initializer;
@@ -106,29 +106,11 @@ impl LayerKind for Dense {
         self.act.apply(&x.linear(k, self.bias.as_ref()))
     }
     fn weights(&self) -> Vec<Weight> {
-        let mut w = Vec::new();
-        if let Some(k) = &self.kernel {
-            w.push(Weight {
-                name: "kernel",
-                value: k.tr(),
-                trainable: true,
-            });
-        }
-        if let Some(b) = &self.bias {
-            w.push(Weight {
-                name: "bias",
-                value: b.shallow_clone(),
-                trainable: true,
-            });
-        }
-        w
+        // Stored (units, in): the transpose is Keras's (in, units).
+        Weight::kernel_and_bias(self.kernel.as_ref().map(Tensor::tr), self.bias.as_ref())
     }
     fn params(&self) -> Vec<Tensor> {
-        self.kernel
-            .iter()
-            .chain(self.bias.iter())
-            .map(Tensor::shallow_clone)
-            .collect()
+        created_params([&self.kernel, &self.bias])
     }
     fn config(&self) -> Value {
         let act = self.activation.config_id();

@@ -20,6 +20,33 @@ pub struct Weight {
     pub trainable: bool,
 }
 
+impl Weight {
+    /// The weights of a layer with a `kernel` (already in Keras layout) and an optional
+    /// `bias`, both trainable; none before the layer is built.
+    pub(crate) fn kernel_and_bias(kernel: Option<Tensor>, bias: Option<&Tensor>) -> Vec<Weight> {
+        let kernel = kernel.map(|value| Weight {
+            name: "kernel",
+            value,
+            trainable: true,
+        });
+        let bias = bias.map(|b| Weight {
+            name: "bias",
+            value: b.shallow_clone(),
+            trainable: true,
+        });
+        kernel.into_iter().chain(bias).collect()
+    }
+}
+
+/// Handles on the leaf tensors a layer has created so far, for its `params`.
+pub(crate) fn created_params<const N: usize>(tensors: [&Option<Tensor>; N]) -> Vec<Tensor> {
+    tensors
+        .into_iter()
+        .flatten()
+        .map(Tensor::shallow_clone)
+        .collect()
+}
+
 /// What a layer kind implements. Shapes exclude the batch axis.
 pub trait LayerKind {
     /// Keras's class name, e.g. `Dense`.
@@ -433,3 +460,34 @@ macro_rules! layer_builder {
     };
 }
 pub(crate) use layer_builder;
+
+/// Implements `LayerKind` for a layer builder by handing every call to its `inner` kind, the
+/// one implementation a family of layers shares (`ConvN`, `PoolN`).
+macro_rules! delegate_layer_kind {
+    ($ty:ident) => {
+        impl LayerKind for $ty {
+            fn class_name(&self) -> &'static str {
+                self.inner.class_name()
+            }
+            fn default_name(&self) -> &'static str {
+                self.inner.default_name()
+            }
+            fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>> {
+                self.inner.build(label, input, device)
+            }
+            fn forward(&self, x: &Tensor, training: bool) -> Tensor {
+                self.inner.forward(x, training)
+            }
+            fn weights(&self) -> Vec<Weight> {
+                self.inner.weights()
+            }
+            fn params(&self) -> Vec<Tensor> {
+                self.inner.params()
+            }
+            fn config(&self) -> Value {
+                self.inner.config()
+            }
+        }
+    };
+}
+pub(crate) use delegate_layer_kind;

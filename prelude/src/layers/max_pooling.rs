@@ -1,7 +1,7 @@
 //! Keras's `MaxPooling1D`, `MaxPooling2D` and `MaxPooling3D` layers.
 
 use super::conv_common::SpatialDims;
-use super::handle::{layer_builder, LayerKind, LayerOpts};
+use super::handle::{delegate_layer_kind, layer_builder, LayerKind, LayerOpts, Weight};
 use super::pooling_common::{pool_layer, PoolN};
 use crate::error::Result;
 use serde_json::Value;

@@ -3,7 +3,7 @@
 
 use super::conv_common::{to_channels_first, to_channels_last};
 use super::handle::{layer_shape_err, LayerKind};
-use super::registry::Padding;
+use super::registry::{torch_pad_order, Padding};
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
 use tch::{Device, Tensor};
@@ -99,18 +99,13 @@ impl LayerKind for PoolN {
         let n = self.pool.len();
         let strides = self.strides();
         let mut xc = x.permute(to_channels_first(n).as_slice());
-        let size = xc.size();
-        let mut pads = Vec::with_capacity(n);
-        for i in 0..n {
-            let (_, before, after) = self.pad.out_len(size[2 + i], self.pool[i], strides[i]);
-            pads.push((before, after));
-        }
+        let pads = self.pad.pads(&xc.size(), &self.pool, &strides);
         let any_pad = pads.iter().any(|&(b, a)| b + a > 0);
         let zero = vec![0; n];
         let one = vec![1; n];
         let y = if self.max {
             if any_pad {
-                let flat: Vec<i64> = pads.iter().rev().flat_map(|&(b, a)| [b, a]).collect();
+                let flat = torch_pad_order(&pads);
                 xc = xc.pad(flat.as_slice(), "constant", f64::NEG_INFINITY);
             }
             match n {
@@ -190,23 +185,7 @@ macro_rules! pool_layer {
             }
         }
 
-        impl LayerKind for $ty {
-            fn class_name(&self) -> &'static str {
-                self.inner.class_name()
-            }
-            fn default_name(&self) -> &'static str {
-                self.inner.default_name()
-            }
-            fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>> {
-                self.inner.build(label, input, device)
-            }
-            fn forward(&self, x: &Tensor, training: bool) -> Tensor {
-                self.inner.forward(x, training)
-            }
-            fn config(&self) -> Value {
-                self.inner.config()
-            }
-        }
+        delegate_layer_kind!($ty);
     };
 }
 pub(super) use pool_layer;

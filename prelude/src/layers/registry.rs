@@ -37,6 +37,23 @@ impl Padding {
             }
         }
     }
+
+    /// `(pad_before, pad_after)` for each spatial axis of a channels-first `size`
+    /// `(batch, channels, spatial…)` under windows of `kernel` moved by `strides`.
+    pub(crate) fn pads(&self, size: &[i64], kernel: &[i64], strides: &[i64]) -> Vec<(i64, i64)> {
+        (0..kernel.len())
+            .map(|i| {
+                let (_, before, after) = self.out_len(size[2 + i], kernel[i], strides[i]);
+                (before, after)
+            })
+            .collect()
+    }
+}
+
+/// Per-axis `(before, after)` pads in the order libtorch's `pad` and `constant_pad_nd` take
+/// them: pairs from the last axis backwards.
+pub(crate) fn torch_pad_order(pads: &[(i64, i64)]) -> Vec<i64> {
+    pads.iter().rev().flat_map(|&(b, a)| [b, a]).collect()
 }
 
 /// Rebuilds a layer from [`Layer::config`] (used by `load_model`).

@@ -207,15 +207,7 @@ impl Model {
             (_, _, Some(Validation::Source(s))) => Some(*s),
             _ => None,
         };
-        self.run_fit(
-            &train,
-            val,
-            opts.epochs,
-            opts.batch_size,
-            opts.shuffle,
-            opts.verbose,
-            opts.callbacks,
-        )
+        self.run_fit(&train, val, opts)
     }
 
     /// Trains on any [`BatchSource`] (e.g. a `Dataset`); `validation_split` is not available
@@ -236,15 +228,7 @@ impl Model {
             (_, Some(Validation::Source(s))) => Some(*s),
             _ => None,
         };
-        self.run_fit(
-            source,
-            val,
-            opts.epochs,
-            opts.batch_size,
-            opts.shuffle,
-            opts.verbose,
-            opts.callbacks,
-        )
+        self.run_fit(source, val, opts)
     }
 
     pub(crate) fn check_targets(&self, y: &Tensor) -> Result<()> {
@@ -266,17 +250,21 @@ impl Model {
         self.build_for(&first.x.size()[1..])
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// `fit` on `train` with `opts`, whose validation data the caller has turned into `val`.
     fn run_fit(
         &self,
         train: &dyn BatchSource,
         val: Option<&dyn BatchSource>,
-        epochs: usize,
-        batch_size: usize,
-        shuffle: bool,
-        verbose: u8,
-        mut callbacks: Vec<Box<dyn Callback + '_>>,
+        opts: Fit<'_>,
     ) -> Result<History> {
+        let Fit {
+            epochs,
+            batch_size,
+            shuffle,
+            verbose,
+            mut callbacks,
+            ..
+        } = opts;
         if batch_size == 0 {
             return Err(Error::InvalidArgument(
                 "batch_size must be at least 1".into(),
@@ -317,14 +305,7 @@ impl Model {
         let epochs = capped_epochs(epochs);
         let plan = self.plan()?;
         let out_shape = self.output_shape()?;
-        let metrics: Vec<Metric> = compiled
-            .metrics
-            .iter()
-            .map(|m| m.resolve(&compiled.loss, &out_shape))
-            .collect();
-        if compiled.state.is_none() {
-            compiled.state = Some(compiled.spec.bind(&self.params())?);
-        }
+        let metrics = self.training_metrics(compiled, &out_shape)?;
         let mut names = vec!["loss".to_string()];
         names.extend(metrics.iter().map(|m| m.name.clone()));
         self.0.borrow_mut().stop_training = false;
@@ -424,14 +405,7 @@ impl Model {
         let out_shape = self.output_shape()?;
         let mut compiled = self.take_compiled()?;
         let r = (|| {
-            let metrics: Vec<Metric> = compiled
-                .metrics
-                .iter()
-                .map(|m| m.resolve(&compiled.loss, &out_shape))
-                .collect();
-            if compiled.state.is_none() {
-                compiled.state = Some(compiled.spec.bind(&self.params())?);
-            }
+            let metrics = self.training_metrics(&mut compiled, &out_shape)?;
             let values = train_step(
                 &plan,
                 &mut compiled,
@@ -448,6 +422,20 @@ impl Model {
         })();
         self.0.borrow_mut().compiled = Some(compiled);
         r
+    }
+
+    /// The compiled metrics resolved for outputs of `out_shape`; binds the optimizer to the
+    /// weights on the first training call, so that later calls continue its state.
+    fn training_metrics(&self, compiled: &mut Compiled, out_shape: &[i64]) -> Result<Vec<Metric>> {
+        let metrics = compiled
+            .metrics
+            .iter()
+            .map(|m| m.resolve(&compiled.loss, out_shape))
+            .collect();
+        if compiled.state.is_none() {
+            compiled.state = Some(compiled.spec.bind(&self.params())?);
+        }
+        Ok(metrics)
     }
 }
 

@@ -266,14 +266,7 @@ impl Axes {
 
     /// A line through the points `(xs[i], ys[i])` (matplotlib's `plot(x, y)`).
     pub fn plot_xy(&mut self, xs: impl PlotSeries, ys: impl PlotSeries) -> &mut Line2D {
-        let (xs, ys) = (xs.to_f64(), ys.to_f64());
-        if xs.len() != ys.len() {
-            self.fail(format!(
-                "plot_xy: x has {} values but y has {}",
-                xs.len(),
-                ys.len()
-            ));
-        }
+        let (xs, ys) = self.xy_values("plot_xy", xs, ys);
         self.push_line(xs, ys)
     }
 
@@ -291,14 +284,7 @@ impl Axes {
 
     /// Points at `(xs[i], ys[i])`; colour them by class with `.classes(&labels)`.
     pub fn scatter(&mut self, xs: impl PlotSeries, ys: impl PlotSeries) -> &mut Scatter {
-        let (xs, ys) = (xs.to_f64(), ys.to_f64());
-        if xs.len() != ys.len() {
-            self.fail(format!(
-                "scatter: x has {} values but y has {}",
-                xs.len(),
-                ys.len()
-            ));
-        }
+        let (xs, ys) = self.xy_values("scatter", xs, ys);
         self.scatters.push(Scatter {
             xs,
             ys,
@@ -314,13 +300,9 @@ impl Axes {
     /// A bar per category: `labels[i]` under a bar of height `heights[i]`.
     pub fn bar<S: AsRef<str>>(&mut self, labels: &[S], heights: impl PlotSeries) -> &mut Bars {
         let heights = heights.to_f64();
-        if labels.len() != heights.len() {
-            self.fail(format!(
-                "bar: {} labels but {} heights",
-                labels.len(),
-                heights.len()
-            ));
-        }
+        self.check_lengths(labels.len(), heights.len(), |l, h| {
+            format!("bar: {l} labels but {h} heights")
+        });
         self.bars = Some(Bars {
             labels: labels.iter().map(|s| s.as_ref().to_string()).collect(),
             heights,
@@ -435,13 +417,9 @@ impl Axes {
         pos: &[f64],
         labels: &[S],
     ) -> Vec<(f64, String)> {
-        if pos.len() != labels.len() {
-            self.fail(format!(
-                "{what}: {} positions but {} labels",
-                pos.len(),
-                labels.len()
-            ));
-        }
+        self.check_lengths(pos.len(), labels.len(), |p, l| {
+            format!("{what}: {p} positions but {l} labels")
+        });
         pos.iter()
             .zip(labels)
             .map(|(p, l)| (*p, l.as_ref().to_string()))
@@ -459,6 +437,27 @@ impl Axes {
     /// The image shown by `imshow` / `matshow`, to change its colormap or range.
     pub fn image_mut(&mut self) -> Option<&mut AxesImage> {
         self.image.as_mut()
+    }
+
+    /// The values of the paired series `xs` and `ys` given to `what` (`plot_xy`, `scatter`).
+    fn xy_values(
+        &mut self,
+        what: &str,
+        xs: impl PlotSeries,
+        ys: impl PlotSeries,
+    ) -> (Vec<f64>, Vec<f64>) {
+        let (xs, ys) = (xs.to_f64(), ys.to_f64());
+        self.check_lengths(xs.len(), ys.len(), |x, y| {
+            format!("{what}: x has {x} values but y has {y}")
+        });
+        (xs, ys)
+    }
+
+    /// Records a misuse, said by `msg(a, b)`, when two lengths that must match do not.
+    fn check_lengths(&mut self, a: usize, b: usize, msg: impl FnOnce(usize, usize) -> String) {
+        if a != b {
+            self.fail(msg(a, b));
+        }
     }
 
     /// Records the first misuse; rendering the figure returns it as an error.

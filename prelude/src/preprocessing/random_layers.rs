@@ -19,17 +19,18 @@
 use super::augment::{affine_transform, TransformParams};
 use crate::error::{Error, Result};
 use crate::layers::{layer_builder, layer_shape_err, LayerKind, LayerOpts};
+use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::sync::Mutex;
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Tensor};
 
 const FILL_MODES: [&str; 3] = ["reflect", "nearest", "constant"];
 
 /// A random generator from `seed`, or from the global seed (`set_random_seed`) when `None`.
-fn rng_from(seed: Option<u64>) -> Mutex<rand::rngs::StdRng> {
+fn rng_from(seed: Option<u64>) -> Mutex<StdRng> {
     let seed = seed.unwrap_or_else(crate::backend::next_seed);
-    Mutex::new(rand::rngs::StdRng::seed_from_u64(seed))
+    Mutex::new(StdRng::seed_from_u64(seed))
 }
 
 fn batched(x: &Tensor, layer: &str) -> Result<(Tensor, bool)> {
@@ -78,13 +79,80 @@ fn build_image_layer(label: &str, input: &[i64]) -> Result<Vec<i64>> {
     Ok(input.to_vec())
 }
 
-/// In a model, the shapes were checked at build: a failure here cannot come from the input.
-fn forward_or_identity(r: Result<Tensor>, x: &Tensor) -> Tensor {
-    r.unwrap_or_else(|_| x.shallow_clone())
+/// Implements `LayerKind` for one of the layers, whose `check` tests its arguments at build
+/// and whose `forward` does the work; `$config` is the saved config of `$l`, the layer.
+macro_rules! random_layer_kind {
+    ($ty:ident, $default_name:literal, |$l:ident| $config:expr) => {
+        impl LayerKind for $ty {
+            fn class_name(&self) -> &'static str {
+                stringify!($ty)
+            }
+            fn default_name(&self) -> &'static str {
+                $default_name
+            }
+            fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
+                self.check()?;
+                build_image_layer(label, input)
+            }
+            fn forward(&self, x: &Tensor, training: bool) -> Tensor {
+                // In a model the arguments and shapes were checked at build: a failure here
+                // cannot come from the input.
+                $ty::forward(self, x, training).unwrap_or_else(|_| x.shallow_clone())
+            }
+            fn config(&self) -> Value {
+                let $l = self;
+                $config
+            }
+        }
+    };
 }
 
-fn get_seed(c: &Value) -> Option<u64> {
-    c["seed"].as_u64()
+/// The frame of every layer's `forward` once its arguments are checked: the identity out of
+/// training, else `augment` on the batch (one image is made a batch of one and back) with the
+/// layer's generator.
+fn in_training(
+    x: &Tensor,
+    train: bool,
+    layer: &str,
+    rng: &Mutex<StdRng>,
+    augment: impl FnOnce(&Tensor, &mut StdRng) -> Result<Tensor>,
+) -> Result<Tensor> {
+    if !train {
+        return Ok(x.shallow_clone());
+    }
+    let (xb, single) = batched(x, layer)?;
+    let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
+    let out = augment(&xb, &mut rng)?;
+    Ok(if single { out.squeeze_dim(0) } else { out })
+}
+
+/// A value drawn uniformly from `[lo, hi]`, or `lo` without a draw when the range is one
+/// point (so a fixed factor leaves the generator's sequence alone).
+fn draw(rng: &mut StdRng, (lo, hi): (f64, f64)) -> f64 {
+    if lo < hi {
+        rng.random_range(lo..=hi)
+    } else {
+        lo
+    }
+}
+
+/// One affine transform per image of the batch `xb`, each from its own `params(rng)`.
+fn random_affine(
+    xb: &Tensor,
+    rng: &mut StdRng,
+    fill_mode: &str,
+    mut params: impl FnMut(&mut StdRng) -> TransformParams,
+) -> Result<Tensor> {
+    let m: Vec<[f64; 6]> = (0..xb.size()[0]).map(|_| params(rng).matrix()).collect();
+    affine_transform(xb, &m, fill_mode)
+}
+
+/// `layer` with the seed its saved config holds, if any (`seed` is the layer's `.seed`).
+fn reseeded<L>(layer: L, c: &Value, seed: impl FnOnce(L, u64) -> L) -> L {
+    match c["seed"].as_u64() {
+        Some(s) => seed(layer, s),
+        None => layer,
+    }
 }
 
 fn get_pair(c: &Value, key: &str) -> Result<(f64, f64)> {
@@ -111,7 +179,7 @@ fn get_pair(c: &Value, key: &str) -> Result<(f64, f64)> {
 pub struct RandomFlip {
     mode: String,
     seed: Option<u64>,
-    rng: Mutex<rand::rngs::StdRng>,
+    rng: Mutex<StdRng>,
     pub(crate) opts: LayerOpts,
 }
 
@@ -149,56 +217,41 @@ impl RandomFlip {
         }
     }
 
+    fn check(&self) -> Result<()> {
+        self.axes().map(|_| ())
+    }
+
     /// Each image is mirrored with probability 0.5 per enabled axis when `train`.
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         let (horizontal, vertical) = self.axes()?;
-        if !train {
-            return Ok(x.shallow_clone());
-        }
-        let (xb, single) = batched(x, "RandomFlip")?;
-        let n = xb.size()[0];
-        let mut out = xb;
-        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
-        for (on, axis) in [(horizontal, 2i64), (vertical, 1)] {
-            if !on {
-                continue;
+        in_training(x, train, "RandomFlip", &self.rng, |xb, rng| {
+            let n = xb.size()[0];
+            let mut out = xb.shallow_clone();
+            for (on, axis) in [(horizontal, 2i64), (vertical, 1)] {
+                if !on {
+                    continue;
+                }
+                let mask: Vec<bool> = (0..n).map(|_| rng.random::<f64>() < 0.5).collect();
+                let mask = Tensor::from_slice(&mask)
+                    .to_device(out.device())
+                    .reshape([n, 1, 1, 1]);
+                out = out.flip([axis]).where_self(&mask, &out);
             }
-            let mask: Vec<bool> = (0..n).map(|_| rng.random::<f64>() < 0.5).collect();
-            let mask = Tensor::from_slice(&mask)
-                .to_device(out.device())
-                .reshape([n, 1, 1, 1]);
-            out = out.flip([axis]).where_self(&mask, &out);
-        }
-        Ok(if single { out.squeeze_dim(0) } else { out })
+            Ok(out)
+        })
     }
 
     pub(crate) fn from_config(c: &Value) -> Result<Self> {
-        let mut l = Self::new(c["mode"].as_str().unwrap_or("horizontal_and_vertical"));
-        if let Some(s) = get_seed(c) {
-            l = l.seed(s);
-        }
-        Ok(l)
+        let l = Self::new(c["mode"].as_str().unwrap_or("horizontal_and_vertical"));
+        Ok(reseeded(l, c, Self::seed))
     }
 }
 
-impl LayerKind for RandomFlip {
-    fn class_name(&self) -> &'static str {
-        "RandomFlip"
-    }
-    fn default_name(&self) -> &'static str {
-        "random_flip"
-    }
-    fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
-        self.axes()?;
-        build_image_layer(label, input)
-    }
-    fn forward(&self, x: &Tensor, training: bool) -> Tensor {
-        forward_or_identity(RandomFlip::forward(self, x, training), x)
-    }
-    fn config(&self) -> Value {
-        json!({ "mode": self.mode, "seed": self.seed })
-    }
-}
+random_layer_kind!(
+    RandomFlip,
+    "random_flip",
+    |l| json!({ "mode": l.mode, "seed": l.seed })
+);
 
 /// Rotates images by a random angle during training (`keras.layers.RandomRotation`).
 ///
@@ -221,7 +274,7 @@ pub struct RandomRotation {
     factor: (f64, f64),
     fill_mode: String,
     seed: Option<u64>,
-    rng: Mutex<rand::rngs::StdRng>,
+    rng: Mutex<StdRng>,
     pub(crate) opts: LayerOpts,
 }
 
@@ -265,58 +318,26 @@ impl RandomRotation {
     /// Rotates each image by its own random angle when `train`.
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         self.check()?;
-        if !train {
-            return Ok(x.shallow_clone());
-        }
-        let (xb, single) = batched(x, "RandomRotation")?;
-        let n = xb.size()[0];
-        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
-        let m: Vec<[f64; 6]> = (0..n)
-            .map(|_| {
-                let turn = if self.factor.0 < self.factor.1 {
-                    rng.random_range(self.factor.0..=self.factor.1)
-                } else {
-                    self.factor.0
-                };
-                TransformParams {
-                    theta: turn * 360.0,
-                    ..Default::default()
-                }
-                .matrix()
+        in_training(x, train, "RandomRotation", &self.rng, |xb, rng| {
+            random_affine(xb, rng, &self.fill_mode, |rng| TransformParams {
+                theta: draw(rng, self.factor) * 360.0,
+                ..Default::default()
             })
-            .collect();
-        let out = affine_transform(&xb, &m, &self.fill_mode)?;
-        Ok(if single { out.squeeze_dim(0) } else { out })
+        })
     }
 
     pub(crate) fn from_config(c: &Value) -> Result<Self> {
-        let mut l = Self::with_range(get_pair(c, "factor")?)
+        let l = Self::with_range(get_pair(c, "factor")?)
             .fill_mode(c["fill_mode"].as_str().unwrap_or("reflect"));
-        if let Some(s) = get_seed(c) {
-            l = l.seed(s);
-        }
-        Ok(l)
+        Ok(reseeded(l, c, Self::seed))
     }
 }
 
-impl LayerKind for RandomRotation {
-    fn class_name(&self) -> &'static str {
-        "RandomRotation"
-    }
-    fn default_name(&self) -> &'static str {
-        "random_rotation"
-    }
-    fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
-        self.check()?;
-        build_image_layer(label, input)
-    }
-    fn forward(&self, x: &Tensor, training: bool) -> Tensor {
-        forward_or_identity(RandomRotation::forward(self, x, training), x)
-    }
-    fn config(&self) -> Value {
-        json!({ "factor": self.factor, "fill_mode": self.fill_mode, "seed": self.seed })
-    }
-}
+random_layer_kind!(RandomRotation, "random_rotation", |l| json!({
+    "factor": l.factor,
+    "fill_mode": l.fill_mode,
+    "seed": l.seed,
+}));
 
 /// Zooms images in or out at random during training (`keras.layers.RandomZoom`).
 ///
@@ -340,7 +361,7 @@ pub struct RandomZoom {
     width: Option<(f64, f64)>,
     fill_mode: String,
     seed: Option<u64>,
-    rng: Mutex<rand::rngs::StdRng>,
+    rng: Mutex<StdRng>,
     pub(crate) opts: LayerOpts,
 }
 
@@ -402,33 +423,18 @@ impl RandomZoom {
     /// Zooms each image by its own random factor when `train`.
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         self.check()?;
-        if !train {
-            return Ok(x.shallow_clone());
-        }
-        let (xb, single) = batched(x, "RandomZoom")?;
-        let n = xb.size()[0];
-        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
-        let mut draw = |r: (f64, f64)| {
-            if r.0 < r.1 {
-                rng.random_range(r.0..=r.1)
-            } else {
-                r.0
-            }
-        };
-        let m: Vec<[f64; 6]> = (0..n)
-            .map(|_| {
-                let zh = 1.0 + draw(self.height);
-                let zw = self.width.map_or(zh, |w| 1.0 + draw(w));
+        // `affine_transform` gives `Kind::Float`, whatever the images' kind.
+        in_training(x, train, "RandomZoom", &self.rng, |xb, rng| {
+            random_affine(xb, rng, &self.fill_mode, |rng| {
+                let zh = 1.0 + draw(rng, self.height);
+                let zw = self.width.map_or(zh, |w| 1.0 + draw(rng, w));
                 TransformParams {
                     zx: zh,
                     zy: zw,
                     ..Default::default()
                 }
-                .matrix()
             })
-            .collect();
-        let out = affine_transform(&xb, &m, &self.fill_mode)?.to_kind(Kind::Float);
-        Ok(if single { out.squeeze_dim(0) } else { out })
+        })
     }
 
     pub(crate) fn from_config(c: &Value) -> Result<Self> {
@@ -437,38 +443,18 @@ impl RandomZoom {
         } else {
             Some(get_pair(c, "width_factor")?)
         };
-        let mut l = Self::with_ranges(get_pair(c, "height_factor")?, width)
+        let l = Self::with_ranges(get_pair(c, "height_factor")?, width)
             .fill_mode(c["fill_mode"].as_str().unwrap_or("reflect"));
-        if let Some(s) = get_seed(c) {
-            l = l.seed(s);
-        }
-        Ok(l)
+        Ok(reseeded(l, c, Self::seed))
     }
 }
 
-impl LayerKind for RandomZoom {
-    fn class_name(&self) -> &'static str {
-        "RandomZoom"
-    }
-    fn default_name(&self) -> &'static str {
-        "random_zoom"
-    }
-    fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
-        self.check()?;
-        build_image_layer(label, input)
-    }
-    fn forward(&self, x: &Tensor, training: bool) -> Tensor {
-        forward_or_identity(RandomZoom::forward(self, x, training), x)
-    }
-    fn config(&self) -> Value {
-        json!({
-            "height_factor": self.height,
-            "width_factor": self.width,
-            "fill_mode": self.fill_mode,
-            "seed": self.seed,
-        })
-    }
-}
+random_layer_kind!(RandomZoom, "random_zoom", |l| json!({
+    "height_factor": l.height,
+    "width_factor": l.width,
+    "fill_mode": l.fill_mode,
+    "seed": l.seed,
+}));
 
 #[cfg(test)]
 mod tests {

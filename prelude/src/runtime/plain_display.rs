@@ -104,6 +104,8 @@ mod tests {
     }
 
     /// Compiles only if each of these last-expression shapes has an `evcxr_display`.
+    // Written as evcxr writes them, `(expr).evcxr_display()`: for `()` that is `(())`.
+    #[allow(clippy::double_parens)]
     #[test]
     fn containers_and_strings_have_a_display() {
         (vec![1.0f32, 2.0]).evcxr_display();

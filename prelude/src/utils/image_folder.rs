@@ -1,7 +1,7 @@
 //! Keras's `image_dataset_from_directory`: a folder per class of JPEG/PNG files, read lazily
 //! into a batched [`Dataset`].
 
-use super::image_io::{decode, to_tensor};
+use super::image_io::{color_mode_channels, decode, to_tensor};
 use crate::data_adapter::Batch;
 use crate::datasets::Dataset;
 use crate::error::{Error, Result};
@@ -223,18 +223,7 @@ pub fn image_dataset_from_directory(
     let folder = ImageFolder::scan(directory, None)?;
     folder.warn();
     let o = &options;
-    let channels = match o.color_mode {
-        "rgb" => 3,
-        "grayscale" => 1,
-        "rgba" => 4,
-        other => {
-            return Err(Error::UnknownId {
-                kind: "color_mode",
-                got: other.into(),
-                valid: vec!["rgb", "grayscale", "rgba"],
-            })
-        }
-    };
+    let channels = color_mode_channels(o.color_mode)?;
     if !["int", "categorical", "binary", "none"].contains(&o.label_mode) {
         return Err(Error::UnknownId {
             kind: "label_mode",

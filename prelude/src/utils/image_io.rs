@@ -49,18 +49,7 @@ pub fn load_img(path: impl AsRef<Path>, target_size: Option<(i64, i64)>) -> Resu
 /// [`load_img`] with all options.
 pub fn load_img_with(path: impl AsRef<Path>, options: LoadImgOptions) -> Result<Tensor> {
     let path = path.as_ref();
-    let channels = match options.color_mode {
-        "rgb" => 3,
-        "grayscale" => 1,
-        "rgba" => 4,
-        other => {
-            return Err(Error::UnknownId {
-                kind: "color_mode",
-                got: other.to_string(),
-                valid: vec!["rgb", "grayscale", "rgba"],
-            })
-        }
-    };
+    let channels = color_mode_channels(options.color_mode)?;
     let filter = match options.interpolation {
         "nearest" => image::imageops::FilterType::Nearest,
         "bilinear" => image::imageops::FilterType::Triangle,
@@ -84,6 +73,20 @@ pub fn load_img_with(path: impl AsRef<Path>, options: LoadImgOptions) -> Result<
         }
     }
     Ok(to_tensor(&img, channels))
+}
+
+/// The channels of Keras's `color_mode`: `"rgb"` 3, `"grayscale"` 1, `"rgba"` 4.
+pub(crate) fn color_mode_channels(color_mode: &str) -> Result<i64> {
+    match color_mode {
+        "rgb" => Ok(3),
+        "grayscale" => Ok(1),
+        "rgba" => Ok(4),
+        other => Err(Error::UnknownId {
+            kind: "color_mode",
+            got: other.to_string(),
+            valid: vec!["rgb", "grayscale", "rgba"],
+        }),
+    }
 }
 
 /// Decodes JPEG or PNG bytes (an upload, a webcam frame) into `(height, width, 3)`
