@@ -1,7 +1,7 @@
 //! Keras's `Activation` layer.
 
 use super::handle::{layer_builder, LayerKind, LayerOpts};
-use crate::activations::{ActivationArg, ActivationFn};
+use crate::activations::{ActivationArg, ActivationFn, Logits};
 use crate::error::Result;
 use serde_json::{json, Value};
 use tch::{Device, Tensor};
@@ -47,6 +47,12 @@ impl LayerKind for Activation {
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
         self.act.apply(x)
+    }
+    fn forward_logits(&self, x: &Tensor, _training: bool) -> Option<Logits> {
+        self.act.gives_probabilities().then(|| Logits {
+            values: x.shallow_clone(),
+            activation: self.act,
+        })
     }
     fn config(&self) -> Value {
         let act = self.activation.config_id();

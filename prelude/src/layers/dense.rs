@@ -1,7 +1,7 @@
 //! Keras's `Dense` layer.
 
 use super::handle::{created_params, layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
-use crate::activations::{ActivationArg, ActivationFn};
+use crate::activations::{ActivationArg, ActivationFn, Logits};
 use crate::error::Result;
 use crate::initializers::Initializer;
 use serde_json::{json, Value};
@@ -58,6 +58,14 @@ impl Dense {
     }
 }
 
+impl Dense {
+    /// `x · kernel + bias`, before the activation.
+    fn pre_activation(&self, x: &Tensor) -> Tensor {
+        let k = self.kernel.as_ref().expect("built");
+        x.linear(k, self.bias.as_ref())
+    }
+}
+
 impl LayerKind for Dense {
     fn class_name(&self) -> &'static str {
         "Dense"
@@ -102,8 +110,13 @@ impl LayerKind for Dense {
         Ok(out)
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
-        let k = self.kernel.as_ref().expect("built");
-        self.act.apply(&x.linear(k, self.bias.as_ref()))
+        self.act.apply(&self.pre_activation(x))
+    }
+    fn forward_logits(&self, x: &Tensor, _training: bool) -> Option<Logits> {
+        self.act.gives_probabilities().then(|| Logits {
+            values: self.pre_activation(x),
+            activation: self.act,
+        })
     }
     fn weights(&self) -> Vec<Weight> {
         // Stored (units, in): the transpose is Keras's (in, units).
@@ -121,6 +134,25 @@ impl LayerKind for Dense {
 #[cfg(test)]
 mod tests {
     use crate::prelude::*;
+
+    /// A softmax Dense hands the loss its logits (x·W + b); its output is their softmax.
+    #[test]
+    fn softmax_dense_gives_its_logits() {
+        let d: Layer = Dense::new(2).activation("softmax").into();
+        d.build(&[3], Device::Cpu).unwrap();
+        let w = Tensor::from_slice(&[1.0f32, 0.0, 0.0, 1.0, 1.0, 1.0]).view([3, 2]);
+        d.set_weights(&[w, Tensor::from_slice(&[0.5f32, -0.5])])
+            .unwrap();
+        let x = Tensor::from_slice(&[1.0f32, 2.0, 3.0]).view([1, 3]);
+        let (out, logits) = d.forward_with_logits(&x, false);
+        let logits = logits.expect("softmax output has logits");
+        let want = Tensor::from_slice(&[4.5f32, 4.5]).view([1, 2]);
+        assert!(logits.values.allclose(&want, 1e-6, 1e-6, false));
+        assert!(out.allclose(&d.forward(&x, false), 1e-6, 1e-6, false));
+        let relu: Layer = Dense::new(2).activation("relu").into();
+        relu.build(&[3], Device::Cpu).unwrap();
+        assert!(relu.forward_with_logits(&x, false).1.is_none());
+    }
 
     #[test]
     fn dense_is_x_w_plus_b() {

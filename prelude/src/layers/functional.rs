@@ -2,6 +2,7 @@
 //! calling layers on them.
 
 use super::handle::{unique_name, CallArg, Layer};
+use crate::activations::Logits;
 use crate::error::{keras_shape, Result};
 use crate::runtime::{MimeBundle, Render};
 use std::collections::HashMap;
@@ -112,6 +113,20 @@ impl KerasTensor {
         };
         cache.insert(self.0.id, out.shallow_clone());
         out
+    }
+}
+
+impl KerasTensor {
+    /// [`KerasTensor::eval`] of a model's output, with the output layer's logits when it ends
+    /// in `softmax` or `sigmoid` (for the loss).
+    pub(crate) fn eval_with_logits(&self, x: &Tensor, training: bool) -> (Tensor, Option<Logits>) {
+        match (&self.0.layer, &self.0.input) {
+            (Some(layer), Some(src)) => {
+                let xin = src.eval(x, training, &mut HashMap::new());
+                layer.forward_with_logits(&xin, training)
+            }
+            _ => (self.eval(x, training, &mut HashMap::new()), None),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! layer builder has (`name`, `input_shape`, `trainable`).
 
 use super::functional::KerasTensor;
+use crate::activations::Logits;
 use crate::error::{keras_shape, Error, Result};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -58,6 +59,11 @@ pub trait LayerKind {
     fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>>;
     /// The forward pass on a batch; `training` switches Dropout and BatchNormalization.
     fn forward(&self, x: &Tensor, training: bool) -> Tensor;
+    /// For a layer that ends in `softmax` or `sigmoid`: its output before that activation, for
+    /// the loss (see [`Logits`]). Other layers return `None`.
+    fn forward_logits(&self, _x: &Tensor, _training: bool) -> Option<Logits> {
+        None
+    }
     /// The weights in Keras order and layout (empty before build).
     fn weights(&self) -> Vec<Weight> {
         Vec::new()
@@ -238,6 +244,20 @@ impl Layer {
         // its moving statistics).
         let training = training && (s.trainable || s.kind.class_name() != "BatchNormalization");
         s.kind.forward(x, training)
+    }
+
+    /// The forward pass, and the logits when the layer ends in `softmax` or `sigmoid` (the
+    /// output is then computed from them, so the two agree).
+    pub(crate) fn forward_with_logits(
+        &self,
+        x: &Tensor,
+        training: bool,
+    ) -> (Tensor, Option<Logits>) {
+        let logits = self.0.borrow().kind.forward_logits(x, training);
+        match logits {
+            Some(l) => (l.activation.apply(&l.values), Some(l)),
+            None => (self.forward(x, training), None),
+        }
     }
 
     /// Calls the layer on a tensor (inference mode) or a symbolic [`KerasTensor`].

@@ -9,6 +9,7 @@
 //! assert!((loss.compute(&pred, &truth).unwrap().double_value(&[]) - 2.5).abs() < 1e-6);
 //! ```
 
+use crate::activations::{ActivationFn, Logits};
 use crate::error::{keras_shape, Error, Result};
 use tch::{Kind, Tensor};
 
@@ -154,6 +155,34 @@ impl Loss {
         Ok(())
     }
 
+    /// [`Loss::compute`] for a model's output `pred`, using the output's logits when it came
+    /// from a softmax (categorical cross-entropies) or a sigmoid (binary), as Keras does.
+    pub(crate) fn compute_for_output(
+        &self,
+        pred: &Tensor,
+        logits: Option<&Logits>,
+        y: &Tensor,
+    ) -> Result<Tensor> {
+        use LossKind::*;
+        if let Some(l) = logits.filter(|_| !self.from_logits) {
+            let fused = matches!(
+                (self.kind, l.activation),
+                (
+                    CategoricalCrossentropy | SparseCategoricalCrossentropy,
+                    ActivationFn::Softmax
+                ) | (BinaryCrossentropy, ActivationFn::Sigmoid)
+            );
+            if fused {
+                let on_logits = Loss {
+                    from_logits: true,
+                    ..*self
+                };
+                return on_logits.compute(&l.values, y);
+            }
+        }
+        self.compute(pred, y)
+    }
+
     /// The mean loss over the batch (a scalar tensor, differentiable in `pred`).
     pub fn compute(&self, pred: &Tensor, y: &Tensor) -> Result<Tensor> {
         let kind = pred.kind();
@@ -280,6 +309,59 @@ typed_loss!(SparseCategoricalCrossentropy, SparseCategoricalCrossentropy);
 
 #[cfg(test)]
 mod tests {
+    use crate::activations::{ActivationFn, Logits};
+
+    /// A saturated softmax: on clipped probabilities the loss is stuck at -ln(1e-7) with no
+    /// gradient; with the logits (as Keras uses them) it is the true value and has a gradient.
+    #[test]
+    fn cross_entropy_uses_the_logits_of_a_softmax_output() {
+        let mut logits = Tensor::from_slice(&[100.0f32, 0.0])
+            .view([1, 2])
+            .set_requires_grad(true);
+        let probs = logits.softmax(-1, Kind::Float);
+        let labels = Tensor::from_slice(&[1i64]);
+        let loss = Loss::parse("sparse_categorical_crossentropy").unwrap();
+
+        let clipped = loss.compute(&probs, &labels).unwrap();
+        assert!((v(clipped.shallow_clone()) - 16.118).abs() < 1e-2);
+        clipped.backward();
+        assert_eq!(logits.grad().abs().sum(Kind::Float).double_value(&[]), 0.0);
+
+        logits.zero_grad();
+        let out = Logits {
+            values: logits.shallow_clone(),
+            activation: ActivationFn::Softmax,
+        };
+        let fused = loss
+            .compute_for_output(&probs, Some(&out), &labels)
+            .unwrap();
+        assert!((v(fused.shallow_clone()) - 100.0).abs() < 1e-3);
+        fused.backward();
+        // d/dlogits of -log softmax(z)[1] = softmax(z) - onehot(1) = [1, -1].
+        let g = Vec::<f32>::try_from(logits.grad().view([-1])).unwrap();
+        assert!(
+            (g[0] - 1.0).abs() < 1e-5 && (g[1] + 1.0).abs() < 1e-5,
+            "{g:?}"
+        );
+    }
+
+    /// Losses that are not cross-entropies of that activation ignore the logits.
+    #[test]
+    fn other_pairs_use_the_output() {
+        let pred = Tensor::from_slice(&[0.2f32, 0.8]).view([1, 2]);
+        let y = Tensor::from_slice(&[0.0f32, 1.0]).view([1, 2]);
+        let out = Logits {
+            values: pred.ones_like() * 5.0,
+            activation: ActivationFn::Sigmoid,
+        };
+        let mse = Loss::parse("mse").unwrap();
+        let want = v(mse.compute(&pred, &y).unwrap());
+        assert!((v(mse.compute_for_output(&pred, Some(&out), &y).unwrap()) - want).abs() < 1e-7);
+        let cce = Loss::parse("categorical_crossentropy").unwrap();
+        let want = v(cce.compute(&pred, &y).unwrap());
+        assert!((v(cce.compute_for_output(&pred, Some(&out), &y).unwrap()) - want).abs() < 1e-7);
+    }
+
     use super::*;
     use tch::Device;
 

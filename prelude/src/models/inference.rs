@@ -165,8 +165,8 @@ pub(crate) fn evaluate_source(
                 .ok_or_else(|| Error::InvalidData("evaluation batches need targets (y)".into()))?;
             let x = plan.prepare(&batch.x)?;
             let y = y.to_device(plan.device);
-            let pred = plan.forward(&x, false);
-            let mut values = vec![loss.compute(&pred, &y)?];
+            let (pred, logits) = plan.forward_with_logits(&x, false);
+            let mut values = vec![loss.compute_for_output(&pred, logits.as_ref(), &y)?];
             values.extend(metrics.iter().map(|m| m.compute(&pred, &y)));
             tally.add(&values, x.size()[0]);
             if interrupted() {

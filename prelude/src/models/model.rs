@@ -2,6 +2,7 @@
 //! the forward pass, weights and trainability.
 
 use super::training::Compiled;
+use crate::activations::Logits;
 use crate::error::{Error, Result};
 use crate::layers::{Input, KerasTensor, Layer};
 use std::cell::RefCell;
@@ -74,6 +75,26 @@ impl Plan {
                 }
                 h
             }
+        }
+    }
+
+    /// [`Plan::forward`], with the logits of an output that ends in `softmax` or `sigmoid`,
+    /// which cross-entropy losses use instead of the probabilities (see [`Logits`]).
+    pub(crate) fn forward_with_logits(
+        &self,
+        x: &Tensor,
+        training: bool,
+    ) -> (Tensor, Option<Logits>) {
+        match (&self.graph, self.layers.split_last()) {
+            (Some((_, output)), _) => output.eval_with_logits(x, training),
+            (None, Some((last, rest))) => {
+                let mut h = x.shallow_clone();
+                for l in rest {
+                    h = l.forward(&h, training);
+                }
+                last.forward_with_logits(&h, training)
+            }
+            (None, None) => (x.shallow_clone(), None),
         }
     }
 

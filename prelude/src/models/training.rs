@@ -448,8 +448,10 @@ fn train_step(
 ) -> Result<Vec<Tensor>> {
     let state = compiled.state.as_mut().expect("bound");
     state.zero_grad()?;
-    let pred = plan.forward(x, true);
-    let loss = compiled.loss.compute(&pred, y)?;
+    let (pred, logits) = plan.forward_with_logits(x, true);
+    let loss = compiled
+        .loss
+        .compute_for_output(&pred, logits.as_ref(), y)?;
     if loss.requires_grad() {
         loss.backward();
         state.step()?;
