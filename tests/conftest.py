@@ -3,6 +3,7 @@ installed `ferrokeras` kernelspec and hand back the executed notebook."""
 import contextlib
 import os
 import pathlib
+import re
 
 import nbformat
 import pytest
@@ -110,3 +111,22 @@ def decode_png(b64) -> bytes:
 def plots_run():
     """notebooks/01_plots.ipynb executed once per test session: (nb, iopub messages)."""
     return run_notebook(NOTEBOOKS / "01_plots.ipynb")
+
+
+def texts(cell):
+    """Everything a cell showed as text: streams and text/plain of results and displays."""
+    out = []
+    for o in cell.get("outputs", []):
+        if o.output_type == "stream":
+            out.append(o.text)
+        elif "data" in o:
+            out.append(o["data"].get("text/plain", ""))
+    return "\n".join(out)
+
+
+def total_params(cell, which="Total"):
+    """The `Total params` (or `Trainable`, …) count of a summary the cell showed."""
+    m = re.search(which + r" params: ([\d,]+)", texts(cell))
+    assert m, texts(cell)[:500]
+    return int(m[1].replace(",", ""))
+

@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from conftest import REPO, cell_with, decode_png, errors, outputs, png_size, quick_mode, run_notebook
+from conftest import REPO, cell_with, decode_png, errors, outputs, png_size, quick_mode, run_notebook, texts, total_params
 
 NOTEBOOK = REPO / "notebooks" / "12_da_cnn_cifar10.ipynb"
 RECORDS_PER_BATCH = 60
@@ -63,14 +63,6 @@ def da_run(tmp_path_factory):
     return nb, messages
 
 
-def text_of(cell):
-    parts = []
-    for o in cell.outputs:
-        if o.output_type == "stream":
-            parts.append(o.text)
-        elif "data" in o:
-            parts.append(o["data"].get("text/plain", ""))
-    return "\n".join(parts)
 
 
 def pngs(cell):
@@ -78,10 +70,6 @@ def pngs(cell):
             if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {})]
 
 
-def total_params(cell):
-    m = re.search(r"Total params: ([\d,]+)", text_of(cell))
-    assert m, text_of(cell)
-    return int(m[1].replace(",", ""))
 
 
 def test_runs_without_errors(da_run):
@@ -98,18 +86,18 @@ def test_summaries_match_keras(da_run):
     # Keras: conv base 896 + 18,496 + 36,928; then Flatten (1,024) -> Dense 64 (65,600) -> Dense 10 (650).
     assert total_params(summaries[0]) == 56_320
     assert total_params(summaries[1]) == 122_570
-    assert "(None, 4, 4, 64)" in text_of(summaries[0])
+    assert "(None, 4, 4, 64)" in texts(summaries[0])
     # The from-scratch base that stands in for MobileNetV2: 448 + 4,640 + 18,496 + 73,856.
     base = cell_with(nb, "base_model.summary()")
     assert total_params(base) == 97_440
-    assert "(None, 5, 5, 128)" in text_of(base)
+    assert "(None, 5, 5, 128)" in texts(base)
 
 
 def test_fit_with_validation_and_evaluate(da_run):
     nb, _ = da_run
-    fit = text_of(cell_with(nb, "let history = model.fit("))
+    fit = texts(cell_with(nb, "let history = model.fit("))
     assert re.search(r"4/4 ━+ .*accuracy: [0-9.]+ - loss: [0-9.]+ - val_accuracy: [0-9.]+ - val_loss: [0-9.]+", fit), fit
-    ev = text_of(cell_with(nb, "model.evaluate_with(&test_images, &test_labels, 32, 2)"))
+    ev = texts(cell_with(nb, "model.evaluate_with(&test_images, &test_labels, 32, 2)"))
     assert re.search(r"accuracy: [0-9.]+ - loss: [0-9.]+", ev), ev
 
 
@@ -120,14 +108,14 @@ def test_pictures(da_run):
     augmented = cell_with(nb, "let datagen = ImageDataGenerator {")
     [png] = pngs(augmented)
     assert png_size(png) == (1500, 300) and len(png) > 5000
-    assert "<Figure size 1500x300 with 5 Axes>" in text_of(augmented)
+    assert "<Figure size 1500x300 with 5 Axes>" in texts(augmented)
     cats_dogs = cell_with(nb, "train.take(2).iter()")
     [png] = pngs(cats_dogs)
     assert png_size(png) == (800, 400)
-    assert "<Figure size 800x400 with 2 Axes>" in text_of(cats_dogs)
+    assert "<Figure size 800x400 with 2 Axes>" in texts(cats_dogs)
 
 
 def test_cats_vs_dogs_splits(da_run):
     nb, _ = da_run
     # 20 files: 80 % / 10 % / 10 %.
-    assert text_of(cell_with(nb, "let raw_train = tfds_load(")).strip() == "16 træning, 2 validering, 2 test"
+    assert texts(cell_with(nb, "let raw_train = tfds_load(")).strip() == "16 træning, 2 validering, 2 test"

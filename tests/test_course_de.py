@@ -11,7 +11,7 @@ import struct
 
 import pytest
 
-from conftest import NOTEBOOKS, cell_with, errors, outputs, quick_mode, run_notebook
+from conftest import NOTEBOOKS, cell_with, errors, outputs, quick_mode, run_notebook, texts, total_params
 
 SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS",
                                     pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"))
@@ -63,21 +63,8 @@ def prepare_data_dir(root: pathlib.Path, n_train: int = 2000) -> pathlib.Path:
     return root
 
 
-def texts(cell):
-    """Everything a cell showed as text: streams and text/plain of results and displays."""
-    out = []
-    for o in cell.get("outputs", []):
-        if o.output_type == "stream":
-            out.append(o.text)
-        elif "data" in o:
-            out.append(o["data"].get("text/plain", ""))
-    return "\n".join(out)
 
 
-def total_params(cell, which="Total"):
-    m = re.search(which + r" params: ([\d,]+)", texts(cell))
-    assert m, texts(cell)[:500]
-    return int(m[1].replace(",", ""))
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import REPO, cell_with, decode_png, errors, outputs, png_size, quick_mode, run_notebook
+from conftest import REPO, cell_with, decode_png, errors, outputs, png_size, quick_mode, run_notebook, texts
 
 NOTEBOOK = REPO / "notebooks" / "15_en_da_dlwp_kapitel2.ipynb"
 SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
@@ -40,14 +40,6 @@ def by_id(nb, cell_id):
     return cell
 
 
-def text_of(cell):
-    parts = []
-    for o in cell.outputs:
-        if o.output_type == "stream":
-            parts.append(o.text)
-        elif "data" in o:
-            parts.append(o["data"].get("text/plain", ""))
-    return "\n".join(parts)
 
 
 def test_runs_without_errors(dlwp_run):
@@ -60,22 +52,22 @@ def test_runs_without_errors(dlwp_run):
 
 def test_offline_mnist_uses_the_t10k_split(dlwp_run):
     nb, _ = dlwp_run
-    assert "using the t10k digits, 800 for training and 200 for testing" in text_of(by_id(nb, "dlwp2-002"))
-    assert text_of(by_id(nb, "dlwp2-004")) == "[800, 28, 28]"
-    assert text_of(by_id(nb, "dlwp2-010")) == "[200, 28, 28]"
-    assert text_of(cell_with(nb, "// train_images.dtype")) == "Uint8"
+    assert "using the t10k digits, 800 for training and 200 for testing" in texts(by_id(nb, "dlwp2-002"))
+    assert texts(by_id(nb, "dlwp2-004")) == "[800, 28, 28]"
+    assert texts(by_id(nb, "dlwp2-010")) == "[200, 28, 28]"
+    assert texts(cell_with(nb, "// train_images.dtype")) == "Uint8"
 
 
 def test_keras_model_trains_and_evaluates(dlwp_run):
     nb, _ = dlwp_run
     fit = cell_with(nb, "let evaluation = model.evaluate(")
-    out = text_of(fit)
+    out = texts(fit)
     m = re.search(r"test_acc: ([0-9.]+)", out)
     assert m, out
     # One epoch on 800 real digits: far above chance (0.1).
     assert float(m[1]) > 0.5, out
     assert re.search(r"7/7 ━+ .* - accuracy: [0-9.]+ - loss: [0-9.]+", out), out
-    predictions = text_of(cell_with(nb, "let predictions = model.predict(&test_digits)?;"))
+    predictions = texts(cell_with(nb, "let predictions = model.predict(&test_digits)?;"))
     assert predictions.startswith("Tensor(shape=(10,), dtype=float32"), predictions
 
 
@@ -86,7 +78,7 @@ def test_progress_bar_and_history(dlwp_run):
     for c in cells:
         bars = [o for o in c.outputs if o.output_type == "display_data"]
         assert bars and bars[-1]["data"]["text/plain"].startswith("7/7 ━"), c.outputs
-        assert "History of 1 epoch(s)" in text_of(c)
+        assert "History of 1 epoch(s)" in texts(c)
 
 
 def test_digit_is_shown_as_png(dlwp_run):
@@ -100,24 +92,24 @@ def test_digit_is_shown_as_png(dlwp_run):
 
 def test_tensor_cells(dlwp_run):
     nb, _ = dlwp_run
-    assert text_of(cell_with(nb, "// x.shape\nx.size()")) == "[3, 3, 5]"
-    assert text_of(cell_with(nb, "np.zeros((300, 20)); np.transpose(x)")) == "[20, 300]"
-    assert text_of(cell_with(nb, "train_images.i(10..100);")) == "[90, 28, 28]"
-    check = text_of(cell_with(nb, "matrix-vector dot"))
+    assert texts(cell_with(nb, "// x.shape\nx.size()")) == "[3, 3, 5]"
+    assert texts(cell_with(nb, "np.zeros((300, 20)); np.transpose(x)")) == "[20, 300]"
+    assert texts(cell_with(nb, "train_images.i(10..100);")) == "[90, 28, 28]"
+    check = texts(cell_with(nb, "matrix-vector dot"))
     assert "matrix-vector dot: true" in check and "matrix dot:        true" in check
     # GradientTape: d(2x + 3)/dx = 2, for a scalar and for each element of a 2x2 x.
-    assert text_of(cell_with(nb, "tf.Variable(0.)")).endswith("\n2.")
-    assert "[[2., 2.],\n [2., 2.]]" in text_of(cell_with(nb, "tf.random.uniform((2, 2)): Tensor::rand"))
-    timing = [text_of(c) for c in nb.cells if c.cell_type == "code" and "Took:" in c.source]
+    assert texts(cell_with(nb, "tf.Variable(0.)")).endswith("\n2.")
+    assert "[[2., 2.],\n [2., 2.]]" in texts(cell_with(nb, "tf.random.uniform((2, 2)): Tensor::rand"))
+    timing = [texts(c) for c in nb.cells if c.cell_type == "code" and "Took:" in c.source]
     assert len(timing) == 2 and all(re.fullmatch(r"Took: [0-9.]+ s\n", t) for t in timing), timing
 
 
 def test_from_scratch_training_loop(dlwp_run):
     nb, _ = dlwp_run
-    out = text_of(cell_with(nb, "fit(&model, &train_images, &train_labels, 10, 128,"))
+    out = texts(cell_with(nb, "fit(&model, &train_images, &train_labels, 10, 128,"))
     # Ten epochs of 7 batches each (800 images, batch 128): a loss line for batch 0 of each.
     assert [int(e) for e in re.findall(r"^Epoch (\d+)$", out, re.M)] == list(range(10)), out
     losses = [float(v) for v in re.findall(r"loss at batch 0: ([0-9.]+)", out)]
     assert len(losses) == 10 and losses[-1] < losses[0], out
-    acc = text_of(cell_with(nb, "let predicted_labels = predictions.argmax(1, false);"))
+    acc = texts(cell_with(nb, "let predicted_labels = predictions.argmax(1, false);"))
     assert re.fullmatch(r"accuracy: [01]\.\d\d\n", acc), acc

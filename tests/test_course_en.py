@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from conftest import NOTEBOOKS, cell_with, decode_png, errors, outputs, png_size, quick_mode, run_notebook
-from test_course_de import SAMPLE, prepare_data_dir, texts, total_params
+from conftest import (NOTEBOOKS, cell_with, decode_png, errors, outputs, png_size, quick_mode,
+                      run_notebook, texts, total_params)
+from test_course_de import SAMPLE, prepare_data_dir
 
 
 @pytest.fixture(scope="module")

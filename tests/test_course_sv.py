@@ -16,7 +16,7 @@ import zlib
 
 import pytest
 
-from conftest import NOTEBOOKS, REPO, errors, outputs, quick_mode, run_notebook
+from conftest import NOTEBOOKS, REPO, errors, outputs, quick_mode, run_notebook, texts, total_params
 
 NOTEBOOK = NOTEBOOKS / "11_sv_fran_eget_natverk_till_keras.ipynb"
 SAMPLE = 60  # spread over car.data's 1728 rows this keeps every feature value and class
@@ -103,14 +103,6 @@ def make_data_dir(root: pathlib.Path):
     (st / "vangogh.jpg").write_bytes(picture(rng, 2, (40, 48)))
 
 
-def text_of(cell):
-    parts = []
-    for out in cell.get("outputs", []):
-        if out.output_type == "stream":
-            parts.append(out.text)
-        elif out.output_type in ("execute_result", "display_data"):
-            parts.append(out.get("data", {}).get("text/plain", ""))
-    return "".join(parts)
 
 
 def cell_with(nb, needle):
@@ -120,10 +112,6 @@ def cell_with(nb, needle):
     raise AssertionError(f"no code cell contains {needle!r}")
 
 
-def total_params(cell):
-    m = re.search(r"Total params: ([\d,]+)", text_of(cell))
-    assert m, text_of(cell)
-    return int(m.group(1).replace(",", ""))
 
 
 def pngs(cell):
@@ -149,27 +137,27 @@ def test_runs_without_errors(executed):
 
 
 def test_car_evaluation(executed):
-    features = text_of(cell_with(executed, "get_dummies"))
+    features = texts(cell_with(executed, "get_dummies"))
     assert "Features: 21 (one-hot encoded)" in features
     assert "Klasser: [\"acc\", \"good\", \"unacc\", \"vgood\"]" in features
     # Dense(16) on 21 features + Dense(4): 21*16+16 + 16*4+4 = 420, as Keras reports.
     assert total_params(cell_with(executed, "let model_cars")) == 420
-    assert re.search(r"^Test Accuracy: \d+\.\d%$", text_of(cell_with(executed, "y_train_one_hot")), re.M)
-    comparison = text_of(cell_with(executed, "let model_modern"))
+    assert re.search(r"^Test Accuracy: \d+\.\d%$", texts(cell_with(executed, "y_train_one_hot")), re.M)
+    comparison = texts(cell_with(executed, "let model_modern"))
     assert re.search(r"^Sigmoid \+ SGD \+ MSE:  \d+\.\d%$", comparison, re.M)
     assert re.search(r"^ReLU \+ Adam \+ sparse_categorical_crossentropy:    \d+\.\d%$", comparison, re.M)
     assert pngs(cell_with(executed, "Keras ger oss träningshistorik"))
 
 
 def test_conv_pool_flatten_examples(executed):
-    conv = text_of(cell_with(executed, "conv_linjar"))
+    conv = texts(cell_with(executed, "conv_linjar"))
     assert "│  -4  -6  -6 │\n│   0  -4  -6 │\n│   2  -2  -4 │" in conv
     assert "│   0   0   0 │\n│   0   0   0 │\n│   2   0   0 │" in conv
     assert "3×3×1 + 1 = 10" in conv
-    block = text_of(cell_with(executed, "let forsta_blocket"))
+    block = texts(cell_with(executed, "let forsta_blocket"))
     assert "(None, 98, 98, 32)" in block and "896" in block
     assert "(None, 47, 47, 64)" in block and "18,496" in block
-    pool = text_of(cell_with(executed, "let pooled"))
+    pool = texts(cell_with(executed, "let pooled"))
     assert "│   3   2 │\n│   6   4 │" in pool
     assert "[1.0, 2.0, 3.0, 4.0]" in pool
 
@@ -177,47 +165,47 @@ def test_conv_pool_flatten_examples(executed):
 def test_rock_paper_scissors(executed):
     # Keras: 896 + 18,496 + 36,928 + 409,664 + 195 for 100x100x3 inputs.
     assert total_params(cell_with(executed, "let model_rps")) == 466_179
-    assert re.search(r"Test Accuracy: \d+\.\d%", text_of(cell_with(executed, "model_rps.compile")))
+    assert re.search(r"Test Accuracy: \d+\.\d%", texts(cell_with(executed, "model_rps.compile")))
     assert pngs(cell_with(executed, "test_ds.take(1)"))
     webcam = cell_with(executed, "min_gest.jpg")
-    assert "Sannolikheter:" in text_of(webcam) and pngs(webcam)
+    assert "Sannolikheter:" in texts(webcam) and pngs(webcam)
 
 
 def test_beans_and_sign_language(executed):
-    assert re.search(r"Test Accuracy: \d+\.\d%", text_of(cell_with(executed, "let model_beans")))
-    loaded = text_of(cell_with(executed, "load_sign_language_mnist"))
+    assert re.search(r"Test Accuracy: \d+\.\d%", texts(cell_with(executed, "let model_beans")))
+    loaded = texts(cell_with(executed, "load_sign_language_mnist"))
     assert f"Träningsbilder: {48}" in loaded and "Klasser: 24 bokstäver" in loaded
-    assert re.search(r"Test Accuracy: \d+\.\d%", text_of(cell_with(executed, "let model_sign")))
+    assert re.search(r"Test Accuracy: \d+\.\d%", texts(cell_with(executed, "let model_sign")))
     assert pngs(cell_with(executed, "Tensor::randperm"))
 
 
 def test_transfer_learning(executed):
-    base = text_of(cell_with(executed, "fn mobilenet_like"))
+    base = texts(cell_with(executed, "fn mobilenet_like"))
     assert "Output shape: (None, 5, 5, 1280)" in base
-    assert re.search(r"Accuracy: \d+\.\d%!", text_of(cell_with(executed, "Med bara 2 epoker")))
-    tuned = text_of(cell_with(executed, "tina de sista 20"))
+    assert re.search(r"Accuracy: \d+\.\d%!", texts(cell_with(executed, "Med bara 2 epoker")))
+    tuned = texts(cell_with(executed, "tina de sista 20"))
     assert "Träningsbara lager: 20" in tuned
     assert re.search(r"Accuracy efter fine-tuning: \d+\.\d%", tuned)
 
 
 def test_shakespeare_lstm(executed):
-    summary = text_of(cell_with(executed, "let model_text"))
+    summary = texts(cell_with(executed, "let model_text"))
     # LSTM(128) on 64-wide embeddings: 4 * (64*128 + 128*128 + 128) = 98,816 (the notebook's sum).
     assert "98,816" in summary
-    vocab = int(re.search(r"Unika tecken: (\d+)", text_of(cell_with(executed, "CharVocab::new"))).group(1))
+    vocab = int(re.search(r"Unika tecken: (\d+)", texts(cell_with(executed, "CharVocab::new"))).group(1))
     assert f"{vocab * 64:,}" in summary  # Embedding: vocab_size x 64, no bias
-    generated = text_of(cell_with(executed, "fn generate"))
+    generated = texts(cell_with(executed, "fn generate"))
     assert "Shakespeare-bot skriver:" in generated
     text = generated.split("=" * 50)[-1].strip()
     assert text.startswith("to be or not to be") and len(text) == len("to be or not to be") + 400
-    temps = text_of(cell_with(executed, "=== Temperature 0.2"))
+    temps = texts(cell_with(executed, "=== Temperature 0.2"))
     assert temps.count("the king") >= 3
 
 
 def test_style_transfer_stand_in(executed):
     assert pngs(cell_with(executed, "fn load_img_max"))
     result = cell_with(executed, "fn stylize")
-    assert "steg   3/3" in text_of(result) and pngs(result)
+    assert "steg   3/3" in texts(result) and pngs(result)
     assert pngs(cell_with(executed, "min_bild.jpg"))
 
 
