@@ -9,6 +9,13 @@ cd "$(dirname "$0")/.."
 START=$(date +%s)
 bash kernel/scripts/setup.sh --no-lab
 source kernel/scripts/env.sh
+# Kernels the tests start leave a standby session for the next kernel (kernel/src/standby.rs);
+# the last one ends with the run, pass or fail.
+stop_standbys() {
+  pkill -f "ferrokeras-kernel standby --session-root $FERROKERAS_HOME/sessions" || true
+  rm -f "$FERROKERAS_HOME/sessions/standby.sock"
+}
+trap stop_standbys EXIT
 # Tests never touch the network: loaders fail with a clear error instead of downloading.
 export FERROKERAS_OFFLINE=1
 

@@ -10,6 +10,7 @@ session slot has never compiled the prelude): several minutes on a 2-core machin
 """
 import argparse
 import os
+import pathlib
 import statistics
 import tempfile
 import time
@@ -42,6 +43,11 @@ def start_to_first_result(kernel_name, first_cell, env=None):
     return km, kc, time.perf_counter() - start
 
 
+def stop(km, kc):
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
 def stats(samples):
     s = sorted(samples)
     p90 = s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))]
@@ -60,24 +66,36 @@ def main():
             env = dict(os.environ, FERROKERAS_HOME=home)
             km, kc, t = start_to_first_result("ferrokeras", "Tensor::from_slice(&[1.0f32, 2.0, 3.0])", env)
             print(f"ferrokeras cold start to first result (empty build cache): {t:8.1f} s")
-            kc.stop_channels()
-            km.shutdown_kernel(now=True)
+            stop(km, kc)
 
-    km, kc, t = start_to_first_result("ferrokeras", "Tensor::from_slice(&[1.0f32, 2.0, 3.0])")
-    print(f"ferrokeras warm start to first result:                      {t:8.1f} s")
+    first = "Tensor::from_slice(&[1.0f32, 2.0, 3.0])"
+    no_standby = dict(os.environ, FERROKERAS_STANDBY="0")
+    km, kc, t = start_to_first_result("ferrokeras", first, no_standby)
+    print(f"ferrokeras warm start to first result, own session:        {t:8.1f} s")
     trivial = [run_cell(kc, TRIVIAL) for _ in range(args.cells)]
     prelude = [run_cell(kc, PRELUDE) for _ in range(args.cells)]
     print(f"ferrokeras trivial cell  `{TRIVIAL}`: {stats(trivial)}")
     print(f"ferrokeras prelude cell  `{PRELUDE}`: {stats(prelude)}")
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
+    stop(km, kc)
+
+    # A kernel that has run a cell leaves a standby session; the next start adopts it.
+    km, kc, _ = start_to_first_result("ferrokeras", first)
+    socket = pathlib.Path(os.environ.get("FERROKERAS_HOME", pathlib.Path.home() / ".cache/ferrokeras")) / "sessions/standby.sock"
+    deadline = time.time() + 600
+    while not socket.exists() and time.time() < deadline:
+        time.sleep(0.5)
+    stop(km, kc)
+    km, kc, t = start_to_first_result("ferrokeras", first)
+    print(f"ferrokeras warm start to first result, standby adopted:    {t:8.1f} s")
+    adopted = [run_cell(kc, TRIVIAL) for _ in range(args.cells)]
+    print(f"ferrokeras trivial cell in the adopted session: {stats(adopted)}")
+    stop(km, kc)
 
     km, kc, t = start_to_first_result("python3", PY_TRIVIAL)
     print(f"ipykernel start to first result:                            {t:8.1f} s")
     py = [run_cell(kc, PY_TRIVIAL) for _ in range(args.cells)]
     print(f"ipykernel trivial cell   `{PY_TRIVIAL}`: {stats(py)}")
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
+    stop(km, kc)
     ratio = statistics.median(trivial) / statistics.median(py)
     print(f"trivial-cell median, ferrokeras / ipykernel: {ratio:.0f}x")
 

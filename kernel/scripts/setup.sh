@@ -58,6 +58,9 @@ FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" warm
 
 echo "set-up finished in $(( $(date +%s) - START ))s"
 if [ "${1:-}" != "--no-lab" ]; then
+  # A warm standby session, so that the first notebook's kernel starts in about a second
+  # (kernel/src/standby.rs); it exits after an hour if no kernel adopts it.
+  FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" standby </dev/null >/dev/null 2>&1 &
   step "JupyterLab"
   exec jupyter lab --notebook-dir "$REPO/notebooks"
 fi

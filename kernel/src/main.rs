@@ -4,6 +4,7 @@
 //! ferrokeras-kernel --connection-file FILE   run as a Jupyter kernel (what kernel.json says)
 //! ferrokeras-kernel install [--prefix DIR]    install the "ferrokeras" kernelspec
 //! ferrokeras-kernel warm [--session-root DIR] compile the prelude into the build cache
+//! ferrokeras-kernel standby [--session-root DIR]  a pre-started session for the next kernel
 //! ```
 
 mod install;
@@ -13,6 +14,7 @@ mod output;
 mod server;
 mod session;
 mod session_dir;
+mod standby;
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -36,6 +38,10 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("--connection-file") | Some("kernel") => {
             let file = args.get(1).context("missing connection file")?;
+            // A waiting standby session serves this kernel; this process only relays signals.
+            if let Some(stream) = standby::try_adopt(&session_root(None), Path::new(file)) {
+                return standby::proxy(stream);
+            }
             run_kernel(Path::new(file))
         }
         Some("install") => {
@@ -45,6 +51,9 @@ fn main() -> Result<()> {
             Ok(())
         }
         Some("warm") => warm(flag_value(&args, "--session-root").map(PathBuf::from)),
+        Some("standby") => run_standby(session_root(
+            flag_value(&args, "--session-root").map(PathBuf::from),
+        )),
         Some("--version") => {
             println!("ferrokeras-kernel {}", env!("CARGO_PKG_VERSION"));
             Ok(())
@@ -82,13 +91,19 @@ fn session_config(session_dir: PathBuf) -> session::SessionConfig {
         prelude_dylib_dir: repo.join("kernel/prelude-dylib"),
         session_dir,
         offline: std::env::var("FERROKERAS_ONLINE").map_or(true, |v| v != "1"),
+        standby_root: None,
     }
+}
+
+/// Where session slots (and the standby's socket) live: `$FERROKERAS_HOME/sessions`.
+fn session_root(root: Option<PathBuf>) -> PathBuf {
+    root.unwrap_or_else(|| ferrokeras_home().join("sessions"))
 }
 
 /// Takes a session slot and sets the environment the cell process inherits. Must run before
 /// any thread starts (it sets environment variables).
 fn prepare_session(root: Option<PathBuf>) -> Result<(session_dir::Slot, session::SessionConfig)> {
-    let root = root.unwrap_or_else(|| ferrokeras_home().join("sessions"));
+    let root = session_root(root);
     let slot = session_dir::take_slot(&root)?;
     std::env::set_var("EVCXR_TMPDIR", &slot.dir);
     std::env::set_var("FERROKERAS_KERNEL", "1");
@@ -97,7 +112,8 @@ fn prepare_session(root: Option<PathBuf>) -> Result<(session_dir::Slot, session:
         slot.dir.with_extension("interrupt"),
     );
     add_rust_std_to_library_path();
-    let config = session_config(slot.dir.clone());
+    let mut config = session_config(slot.dir.clone());
+    config.standby_root = Some(root);
     write_evcxr_config(&slot.dir, config.offline)?;
     Ok((slot, config))
 }
@@ -171,10 +187,92 @@ fn run_kernel(connection_file: &Path) -> Result<()> {
     std::process::exit(0)
 }
 
+/// A standby session (see `standby`): starts and warms a session, waits to be adopted by a
+/// starting kernel, then serves that kernel's connection file.
+fn run_standby(root: PathBuf) -> Result<()> {
+    let Some(lock) = standby::Waiting::lock(&root)? else {
+        return Ok(()); // another standby is starting or waiting
+    };
+    let (_slot, mut config) = prepare_session(Some(root.clone()))?;
+    config.standby_root = None;
+    let interrupter = interrupt::Interrupter::new(
+        PathBuf::from(std::env::var_os("FERROKERAS_INTERRUPT_FILE").unwrap_or_default()),
+        grace_period(),
+    );
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
+    let jobs = session::start(config, Arc::clone(&interrupter), out_tx.clone());
+    // A first cell: the prelude is loaded and linked; the analyzer warms after it.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    jobs.send(session::Job::Execute {
+        code: "()".into(),
+        parent: Box::new(jupyter_protocol::JupyterMessage::new(
+            jupyter_protocol::ExecuteRequest::new("()".into()),
+            None,
+        )),
+        reply: tx,
+    })?;
+    if let session::Outcome::Error { evalue, .. } = rx.blocking_recv()? {
+        bail!("standby session failed to start: {evalue}");
+    }
+    // Offered only once rust-analyzer is warm too: this completion does that work (or finds
+    // it done by the executor's own warm-up after the first cell).
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    jobs.send(session::Job::Complete {
+        code: session::WARM_UP_COMPLETION.into(),
+        byte_pos: session::WARM_UP_COMPLETION.len(),
+        reply: tx,
+    })?;
+    let _ = rx.blocking_recv();
+    let waiting = standby::Waiting::listen(&root, lock)?;
+    let adopted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let adopted = Arc::clone(&adopted);
+        let socket = waiting.socket().to_path_buf();
+        std::thread::spawn(move || {
+            std::thread::sleep(standby::IDLE_LIMIT);
+            if !adopted.load(std::sync::atomic::Ordering::SeqCst) {
+                let _ = std::fs::remove_file(socket);
+                std::process::exit(0);
+            }
+        });
+    }
+    let (request, stream) = waiting.accept()?;
+    adopted.store(true, std::sync::atomic::Ordering::SeqCst);
+    let adopted_at = Instant::now();
+    let _ = std::env::set_current_dir(&request.cwd);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    jobs.send(session::Job::Adopt {
+        code: standby::adoption_code(&request),
+        standby_root: root,
+        reply: tx,
+    })?;
+    if let Err(e) = rx.blocking_recv()? {
+        eprintln!("ferrokeras: standby could not take over the environment: {e}");
+    }
+    // What the warm-up and the adoption printed is nobody's output.
+    while out_rx.try_recv().is_ok() {}
+    let on_interrupt = Arc::clone(&interrupter);
+    standby::follow_adopter(stream, move || on_interrupt.interrupt());
+    eprintln!(
+        "ferrokeras: standby adopted for {} ({:.2}s)",
+        request.connection_file.display(),
+        adopted_at.elapsed().as_secs_f64()
+    );
+    let text = std::fs::read_to_string(&request.connection_file)
+        .with_context(|| format!("reading {}", request.connection_file.display()))?;
+    let info: jupyter_protocol::ConnectionInfo =
+        serde_json::from_str(&text).context("parsing the connection file")?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(server::serve(info, jobs, interrupter, out_tx, out_rx))?;
+    runtime.block_on(async { tokio::time::sleep(Duration::from_millis(200)).await });
+    std::process::exit(0)
+}
+
 /// Compiles the prelude into the session cache and runs a first cell, printing timings.
 fn warm(root: Option<PathBuf>) -> Result<()> {
     let start = Instant::now();
-    let (_slot, config) = prepare_session(root)?;
+    let (_slot, mut config) = prepare_session(root)?;
+    config.standby_root = None;
     println!("session dir: {}", config.session_dir.display());
     let interrupter =
         interrupt::Interrupter::new(std::env::temp_dir().join("unused"), grace_period());

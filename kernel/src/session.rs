@@ -25,6 +25,9 @@ pub struct SessionConfig {
     pub session_dir: PathBuf,
     /// Run cargo offline (set-up fetched everything).
     pub offline: bool,
+    /// Where to start a standby session for the next kernel once this one has run a cell
+    /// (see `standby`); `None` for a standby itself until it is adopted.
+    pub standby_root: Option<PathBuf>,
 }
 
 /// How a cell ended.
@@ -66,6 +69,14 @@ pub enum Job {
         byte_pos: usize,
         reply: tokio::sync::oneshot::Sender<Option<String>>,
     },
+    /// A standby is adopted: run `code` (the notebook's working directory and environment),
+    /// again after every restart of the cell process, and start the next standby in
+    /// `standby_root` after the first cell.
+    Adopt {
+        code: String,
+        standby_root: PathBuf,
+        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+    },
 }
 
 /// Starts the executor and forwarder threads. Returns the job queue. The session starts
@@ -96,6 +107,10 @@ struct Executor {
     flush: Sender<Sender<()>>,
     interrupter: Arc<Interrupter>,
     next_cell: u64,
+    /// The adoption code of a standby session (re-run after a restart of the cell process).
+    adopted: Option<String>,
+    /// Where to start the next standby after the next cell (see `standby`).
+    standby_root: Option<PathBuf>,
 }
 
 /// The code run at start and after every restart of the cell process.
@@ -104,6 +119,10 @@ struct Executor {
 /// for lack of it, and the retry of that first cell loses its rich display (it falls back to
 /// `Debug`). Using `?` once here means every user cell can `?` and still show its value.
 const INIT_CODE: &str = "use ferrokeras::prelude::*;\nferrokeras::runtime::kernel_init();\nOk::<(), ferrokeras::Error>(())?;";
+
+/// A completion request whose analysis warms rust-analyzer (see `Executor::warm_analysis`).
+pub const WARM_UP_COMPLETION: &str =
+    "let ferrokeras_warm_up = Tensor::from_slice(&[1.0f32]).sum(Kind::Float) + 1;\nferrokeras_warm_up.";
 
 impl Executor {
     fn run(
@@ -123,10 +142,16 @@ impl Executor {
         };
         let mut analysis_warm = false;
         for job in &jobs {
+            let was_cell = matches!(job, Job::Execute { .. });
             executor.handle(job);
             if !analysis_warm && jobs.is_empty() {
                 executor.warm_analysis();
                 analysis_warm = true;
+            }
+            if was_cell {
+                if let Some(root) = executor.standby_root.take() {
+                    crate::standby::spawn_if_none(&root);
+                }
             }
         }
     }
@@ -141,8 +166,9 @@ impl Executor {
     /// meanwhile waits at most for this.
     fn warm_analysis(&mut self) {
         let timing = Timing::new();
-        let code = "let ferrokeras_warm_up = Tensor::from_slice(&[1.0f32]).sum(Kind::Float) + 1;\nferrokeras_warm_up.";
-        let _ = self.ctx.completions(code, code.len());
+        let _ = self
+            .ctx
+            .completions(WARM_UP_COMPLETION, WARM_UP_COMPLETION.len());
         timing.phase("rust-analyzer warmed");
     }
 
@@ -189,13 +215,24 @@ impl Executor {
             flush: flush_tx,
             interrupter: Arc::clone(interrupter),
             next_cell: 1,
+            adopted: None,
+            standby_root: config.standby_root.clone(),
         };
         timing.phase("prelude loaded");
         Ok(executor)
     }
 
     fn load_prelude(&mut self) -> Result<(), String> {
-        match self.ctx.execute(INIT_CODE) {
+        self.run_hidden(INIT_CODE)?;
+        match self.adopted.clone() {
+            Some(code) => self.run_hidden(&code),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs code that is not a user's cell; its error as text.
+    fn run_hidden(&mut self, code: &str) -> Result<(), String> {
+        match self.ctx.execute(code) {
             Ok(_) => Ok(()),
             Err(evcxr::Error::CompilationErrors(errors)) => Err(errors
                 .iter()
@@ -219,6 +256,9 @@ impl Executor {
                 }
                 Job::Complete { reply, .. } => {
                     let _ = reply.send(None);
+                }
+                Job::Adopt { reply, .. } => {
+                    let _ = reply.send(Err(message.to_string()));
                 }
                 Job::Inspect { reply, .. } => {
                     let _ = reply.send(None);
@@ -246,6 +286,17 @@ impl Executor {
                     let matches = c.completions.into_iter().map(|c| c.code).collect();
                     (matches, c.start_offset, c.end_offset)
                 });
+                let _ = reply.send(result);
+            }
+            Job::Adopt {
+                code,
+                standby_root,
+                reply,
+            } => {
+                let result = self.run_hidden(&code);
+                self.flush_output();
+                self.adopted = Some(code);
+                self.standby_root = Some(standby_root);
                 let _ = reply.send(result);
             }
             Job::Inspect {

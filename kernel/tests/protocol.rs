@@ -9,6 +9,7 @@ use jupyter_protocol::{
     CompleteRequest, IsCompleteReplyStatus, IsCompleteRequest, JupyterMessage,
     JupyterMessageContent, KernelInfoRequest,
 };
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tokio::time::timeout;
 
@@ -290,4 +291,69 @@ async fn interrupt_stops_fit_after_a_batch_keeping_history_weights_and_variables
         .execute("let mse = (model.predict(&x)? - &y).square().mean(Kind::Float).double_value(&[]);\nmse < y.var(true).double_value(&[])")
         .await;
     assert_eq!(check.result_text().as_deref(), Some("true"), "{check:?}");
+}
+
+/// A kernel that has run a cell starts a standby session; the next kernel start adopts it and
+/// its cells see that kernel's working directory and environment, as a fresh kernel's would.
+#[tokio::test]
+async fn next_kernel_adopts_a_warm_standby_with_its_cwd_and_environment() {
+    let root = dirs::cache_dir()
+        .map(|d| d.join("ferrokeras"))
+        .map(|h| std::env::var_os("FERROKERAS_HOME").map_or(h, PathBuf::from))
+        .unwrap()
+        .join("sessions");
+    let socket = root.join("standby.sock");
+    let mut first = TestKernel::start_with(&[], None).await;
+    assert!(first.execute("1 + 1").await.ok());
+    // The standby compiles nothing new, but loads the prelude and warms the analyzer.
+    let mut waited = 0;
+    while !socket.exists() && waited < 600 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        waited += 1;
+    }
+    assert!(
+        socket.exists(),
+        "no standby appeared at {}",
+        socket.display()
+    );
+    drop(first);
+
+    let cwd = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let mut second = TestKernel::start_with(
+        &[("FERROKERAS_TEST_MARK", "adopted \"ok\"")],
+        Some(cwd.path()),
+    )
+    .await;
+    let mark = second
+        .execute("std::env::var(\"FERROKERAS_TEST_MARK\").unwrap()")
+        .await;
+    let took = started.elapsed();
+    assert_eq!(
+        mark.result_text().as_deref(),
+        Some("\"adopted \\\"ok\\\"\""),
+        "{mark:?}"
+    );
+    let adopted = second
+        .execute("std::env::var(\"FERROKERAS_ADOPTED\").is_ok()")
+        .await;
+    assert_eq!(
+        adopted.result_text().as_deref(),
+        Some("true"),
+        "not a standby's session"
+    );
+    let dir = second
+        .execute("std::env::current_dir().unwrap().display().to_string()")
+        .await;
+    let want = cwd.path().canonicalize().unwrap();
+    assert_eq!(
+        dir.result_text(),
+        Some(format!("{:?}", want.display().to_string()))
+    );
+    // The prelude is there, as in any kernel.
+    assert!(second.execute("Tensor::from_slice(&[1.0f32])").await.ok());
+    eprintln!(
+        "start with a standby to first result: {:.1}s",
+        took.as_secs_f64()
+    );
 }

@@ -63,8 +63,14 @@ fn free_port() -> u16 {
 }
 
 impl TestKernel {
-    /// Starts the kernel and waits until it answers kernel_info and its iopub is connected.
+    /// Starts the kernel, on its own (no standby session), and waits until it answers
+    /// kernel_info and its iopub is connected.
     pub async fn start() -> TestKernel {
+        Self::start_with(&[("FERROKERAS_STANDBY", "0")], None).await
+    }
+
+    /// [`TestKernel::start`] with extra environment variables and a working directory.
+    pub async fn start_with(env: &[(&str, &str)], cwd: Option<&std::path::Path>) -> TestKernel {
         let dir = tempfile::tempdir().unwrap();
         let info = ConnectionInfo {
             ip: "127.0.0.1".into(),
@@ -80,12 +86,16 @@ impl TestKernel {
         };
         let file = dir.path().join("connection.json");
         std::fs::write(&file, serde_json::to_string(&info).unwrap()).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_ferrokeras-kernel"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ferrokeras-kernel"));
+        command
             .arg("--connection-file")
             .arg(&file)
             .env("FERROKERAS_INTERRUPT_GRACE_MS", "3000")
-            .spawn()
-            .expect("start kernel");
+            .envs(env.iter().copied());
+        if let Some(cwd) = cwd {
+            command.current_dir(cwd);
+        }
+        let child = command.spawn().expect("start kernel");
         let session = uuid::Uuid::new_v4().to_string();
         // Give the kernel a moment to bind before connecting.
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -1,0 +1,287 @@
+//! A pre-started session that the next kernel start adopts.
+//!
+//! Why: most of a kernel's start (≈ 7.5 s on 2 cores) is evcxr's rust-analyzer loading the
+//! sources of the prelude's ~120 crates, work that does not depend on the notebook. So after a
+//! kernel has served its first cell it starts one *standby* (`ferrokeras-kernel standby`): a
+//! process that starts a session, loads the prelude, warms the analyzer and then waits on a Unix
+//! socket. The next `ferrokeras-kernel --connection-file F` that Jupyter launches hands `F`, its
+//! working directory and its environment to the standby and stays alive as a thin proxy: it
+//! forwards SIGINT and ends when the standby ends, and the standby ends when the proxy does.
+//! Before serving, the standby gives its cell process the notebook's working directory and
+//! environment, so cells see what they would see in a freshly started kernel.
+//!
+//! `FERROKERAS_STANDBY=0` turns this off. A standby nobody adopts exits after an hour.
+
+use anyhow::{Context, Result};
+use fs2::FileExt;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long an unadopted standby waits before it exits.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(3600);
+
+/// What a starting kernel hands to the standby.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Adoption {
+    /// Jupyter's connection file for the new kernel.
+    pub connection_file: PathBuf,
+    /// The working directory Jupyter started the kernel in (the notebook's folder).
+    pub cwd: PathBuf,
+    /// The kernel's environment (kernelspec `env`, variables a test or launcher set).
+    pub env: BTreeMap<String, String>,
+}
+
+/// Whether standbys are used (`FERROKERAS_STANDBY` is not `0`).
+pub fn enabled() -> bool {
+    std::env::var("FERROKERAS_STANDBY").map_or(true, |v| v != "0")
+}
+
+fn socket_path(root: &Path) -> PathBuf {
+    root.join("standby.sock")
+}
+
+fn lock_path(root: &Path) -> PathBuf {
+    root.join("standby.lock")
+}
+
+/// Hands `connection_file` to a waiting standby. `None` when there is none (or it did not
+/// answer): the caller then starts a session itself.
+pub fn try_adopt(root: &Path, connection_file: &Path) -> Option<UnixStream> {
+    if !enabled() {
+        return None;
+    }
+    let mut stream = UnixStream::connect(socket_path(root)).ok()?;
+    let request = Adoption {
+        connection_file: std::fs::canonicalize(connection_file).ok()?,
+        cwd: std::env::current_dir().ok()?,
+        env: std::env::vars().collect(),
+    };
+    let mut line = serde_json::to_string(&request).ok()?;
+    line.push('\n');
+    stream.write_all(line.as_bytes()).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let mut answer = String::new();
+    BufReader::new(stream.try_clone().ok()?)
+        .read_line(&mut answer)
+        .ok()?;
+    stream.set_read_timeout(None).ok()?;
+    (answer.trim() == "ok").then_some(stream)
+}
+
+/// The adopting kernel's life after the hand-over: forwards SIGINT to the standby as an
+/// interrupt, and returns when the standby ends (or on SIGTERM, which ends the standby too:
+/// it exits when this end of the socket closes).
+pub fn proxy(stream: UnixStream) -> Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::signal::unix::{signal, SignalKind};
+    stream.set_nonblocking(true)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let stream = tokio::net::UnixStream::from_std(stream)?;
+        let (mut from_standby, mut to_standby) = stream.into_split();
+        let mut sigint = signal(SignalKind::interrupt())?;
+        let mut sigterm = signal(SignalKind::terminate())?;
+        let mut buf = [0u8; 64];
+        loop {
+            tokio::select! {
+                _ = sigint.recv() => { to_standby.write_all(b"interrupt\n").await?; }
+                _ = sigterm.recv() => return Ok(()),
+                n = from_standby.read(&mut buf) => {
+                    if matches!(n, Ok(0) | Err(_)) {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Starts a standby in the background unless one is already starting or waiting.
+pub fn spawn_if_none(root: &Path) {
+    if !enabled() {
+        return;
+    }
+    let Ok(lock) = File::create(lock_path(root)) else {
+        return;
+    };
+    if lock.try_lock_exclusive().is_err() {
+        return; // a standby holds the lock: starting or waiting
+    }
+    let _ = FileExt::unlock(&lock);
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(root.join("standby.log"));
+    let mut command = std::process::Command::new(exe);
+    command
+        .arg("standby")
+        .arg("--session-root")
+        .arg(root)
+        .stdin(std::process::Stdio::null());
+    if let Ok(log) = log {
+        if let Ok(err) = log.try_clone() {
+            command.stdout(log).stderr(err);
+        }
+    }
+    // Its own process group: an interrupt sent to this kernel's group must not reach it.
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    if let Err(e) = command.spawn() {
+        eprintln!("ferrokeras: could not start a standby session: {e}");
+    }
+}
+
+/// The standby's side: holds the lock while it lives, so only one standby exists per root.
+pub struct Waiting {
+    _lock: File,
+    listener: UnixListener,
+    socket: PathBuf,
+}
+
+impl Waiting {
+    /// Takes the standby lock; `None` if another standby has it.
+    pub fn lock(root: &Path) -> Result<Option<File>> {
+        std::fs::create_dir_all(root)?;
+        let lock = File::create(lock_path(root))?;
+        Ok(lock.try_lock_exclusive().ok().map(|_| lock))
+    }
+
+    /// Starts listening (after the session is warm).
+    pub fn listen(root: &Path, lock: File) -> Result<Waiting> {
+        let socket = socket_path(root);
+        // A socket file left by a standby that died; we hold the lock, so it is not in use.
+        let _ = std::fs::remove_file(&socket);
+        let listener =
+            UnixListener::bind(&socket).with_context(|| format!("binding {}", socket.display()))?;
+        Ok(Waiting {
+            _lock: lock,
+            listener,
+            socket,
+        })
+    }
+
+    /// The socket's path.
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    /// Waits for a kernel to adopt this session; answers it and returns its request and the
+    /// connection to it. The socket and the lock are released, so another standby can start.
+    pub fn accept(self) -> Result<(Adoption, UnixStream)> {
+        loop {
+            let (mut stream, _) = self.listener.accept()?;
+            let mut line = String::new();
+            stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+            if BufReader::new(stream.try_clone()?)
+                .read_line(&mut line)
+                .is_err()
+            {
+                continue;
+            }
+            let Ok(request) = serde_json::from_str::<Adoption>(&line) else {
+                continue;
+            };
+            stream.set_read_timeout(None)?;
+            let _ = std::fs::remove_file(&self.socket);
+            stream.write_all(b"ok\n")?;
+            return Ok((request, stream));
+        }
+    }
+}
+
+/// Rust code that gives the cell process the adopting kernel's working directory and
+/// environment. Variables the kernel sets for its own session are left alone.
+pub fn adoption_code(request: &Adoption) -> String {
+    // `set_var` is `unsafe` in the cells' edition (2024): the cell process runs no other
+    // threads that read the environment while this runs, before any user cell.
+    let mut code = format!(
+        "unsafe {{ let _ = std::env::set_current_dir({:?});\n",
+        request.cwd.to_string_lossy()
+    );
+    for (key, value) in &request.env {
+        let own = key.starts_with("EVCXR_")
+            || key.starts_with("FERROKERAS_STATE_")
+            || matches!(
+                key.as_str(),
+                "FERROKERAS_KERNEL" | "FERROKERAS_INTERRUPT_FILE" | "LD_LIBRARY_PATH"
+            );
+        if !own {
+            code.push_str(&format!("std::env::set_var({key:?}, {value:?});\n"));
+        }
+    }
+    // Lets a cell (and a test) tell that its session was a standby's.
+    code.push_str("std::env::set_var(\"FERROKERAS_ADOPTED\", \"1\");\n}\n");
+    code
+}
+
+/// Ends this process when the adopting kernel ends (its end of `stream` closes); interrupts
+/// the running cell when it forwards a SIGINT.
+pub fn follow_adopter(stream: UnixStream, on_interrupt: impl Fn() + Send + 'static) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            match line {
+                Ok(l) if l.trim() == "interrupt" => on_interrupt(),
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        std::process::exit(0);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adoption_code_sets_cwd_and_foreign_variables_only() {
+        let request = Adoption {
+            connection_file: "/tmp/k.json".into(),
+            cwd: "/home/student/course".into(),
+            env: BTreeMap::from([
+                ("FERROKERAS_SAMPLE".to_string(), "256".to_string()),
+                ("QUOTE".to_string(), "a \"b\"\n".to_string()),
+                ("FERROKERAS_KERNEL".to_string(), "1".to_string()),
+                ("EVCXR_TMPDIR".to_string(), "/x".to_string()),
+            ]),
+        };
+        let code = adoption_code(&request);
+        assert!(code.contains(r#"std::env::set_current_dir("/home/student/course")"#));
+        assert!(code.contains(r#"std::env::set_var("FERROKERAS_SAMPLE", "256");"#));
+        assert!(code.contains(r#"std::env::set_var("QUOTE", "a \"b\"\n");"#));
+        assert!(!code.contains("FERROKERAS_KERNEL"));
+        assert!(!code.contains("EVCXR_TMPDIR"));
+        assert!(code.contains(r#"std::env::set_var("FERROKERAS_ADOPTED", "1");"#));
+    }
+
+    #[test]
+    fn only_one_standby_holds_the_lock_and_adoption_round_trips() {
+        let root = tempfile::tempdir().unwrap();
+        let lock = Waiting::lock(root.path()).unwrap().expect("first lock");
+        assert!(Waiting::lock(root.path()).unwrap().is_none());
+        let waiting = Waiting::listen(root.path(), lock).unwrap();
+        let conn = root.path().join("kernel.json");
+        std::fs::write(&conn, "{}").unwrap();
+        let (root2, conn2) = (root.path().to_path_buf(), conn.clone());
+        let adopter = std::thread::spawn(move || try_adopt(&root2, &conn2).is_some());
+        let (request, _stream) = waiting.accept().unwrap();
+        assert!(adopter.join().unwrap());
+        assert_eq!(request.connection_file, conn.canonicalize().unwrap());
+        assert!(request.env.contains_key("PATH"));
+        // The socket is gone and the lock free: the next kernel starts on its own or with a
+        // new standby.
+        assert!(!socket_path(root.path()).exists());
+        assert!(Waiting::lock(root.path()).unwrap().is_some());
+    }
+}
