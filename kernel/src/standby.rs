@@ -200,25 +200,36 @@ impl Waiting {
     }
 }
 
-/// Rust code that gives the cell process the adopting kernel's working directory and
-/// environment. Variables the kernel sets for its own session are left alone.
+/// Variables the kernel sets for its own session, which adoption leaves alone.
+const OWN_VARIABLES: &str = r#"|k: &str| k.starts_with("EVCXR_") || k.starts_with("FERROKERAS_STATE_") || k == "FERROKERAS_KERNEL" || k == "FERROKERAS_INTERRUPT_FILE" || k == "LD_LIBRARY_PATH""#;
+
+fn is_own(key: &str) -> bool {
+    key.starts_with("EVCXR_")
+        || key.starts_with("FERROKERAS_STATE_")
+        || matches!(
+            key,
+            "FERROKERAS_KERNEL" | "FERROKERAS_INTERRUPT_FILE" | "LD_LIBRARY_PATH"
+        )
+}
+
+/// Rust code that gives the cell process the adopting kernel's working directory and exactly
+/// its environment: variables the standby was started with but the adopter lacks (say a
+/// previous test's quick-mode settings) are removed. The kernel's own session variables stay.
 pub fn adoption_code(request: &Adoption) -> String {
+    let keep: Vec<&String> = request.env.keys().filter(|k| !is_own(k)).collect();
     // `set_var` is `unsafe` in the cells' edition (2024): the cell process runs no other
     // threads that read the environment while this runs, before any user cell.
     let mut code = format!(
-        "unsafe {{ let _ = std::env::set_current_dir({:?});\n",
+        "unsafe {{ let _ = std::env::set_current_dir({:?});\n\
+         let own = {OWN_VARIABLES};\n\
+         let keep: &[&str] = &{keep:?};\n\
+         for (k, _) in std::env::vars_os() {{ if let Some(k) = k.to_str() {{ \
+         if !own(k) && !keep.contains(&k) {{ std::env::remove_var(k); }} }} }}\n",
         request.cwd.to_string_lossy()
     );
-    for (key, value) in &request.env {
-        let own = key.starts_with("EVCXR_")
-            || key.starts_with("FERROKERAS_STATE_")
-            || matches!(
-                key.as_str(),
-                "FERROKERAS_KERNEL" | "FERROKERAS_INTERRUPT_FILE" | "LD_LIBRARY_PATH"
-            );
-        if !own {
-            code.push_str(&format!("std::env::set_var({key:?}, {value:?});\n"));
-        }
+    for key in keep {
+        let value = &request.env[key];
+        code.push_str(&format!("std::env::set_var({key:?}, {value:?});\n"));
     }
     // Lets a cell (and a test) tell that its session was a standby's.
     code.push_str("std::env::set_var(\"FERROKERAS_ADOPTED\", \"1\");\n}\n");
@@ -260,8 +271,11 @@ mod tests {
         assert!(code.contains(r#"std::env::set_current_dir("/home/student/course")"#));
         assert!(code.contains(r#"std::env::set_var("FERROKERAS_SAMPLE", "256");"#));
         assert!(code.contains(r#"std::env::set_var("QUOTE", "a \"b\"\n");"#));
-        assert!(!code.contains("FERROKERAS_KERNEL"));
+        assert!(!code.contains(r#"set_var("FERROKERAS_KERNEL""#));
         assert!(!code.contains("EVCXR_TMPDIR"));
+        // Everything else the cell process has is removed unless the adopter has it too.
+        assert!(code.contains(r#"let keep: &[&str] = &["FERROKERAS_SAMPLE", "QUOTE"];"#));
+        assert!(code.contains("std::env::remove_var(k)"));
         assert!(code.contains(r#"std::env::set_var("FERROKERAS_ADOPTED", "1");"#));
     }
 

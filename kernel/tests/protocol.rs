@@ -303,7 +303,9 @@ async fn next_kernel_adopts_a_warm_standby_with_its_cwd_and_environment() {
         .unwrap()
         .join("sessions");
     let socket = root.join("standby.sock");
-    let mut first = TestKernel::start_with(&[], None).await;
+    // The standby this kernel starts inherits its environment; the next kernel must not.
+    let mut first =
+        TestKernel::start_with(&[("FERROKERAS_TEST_LEAK", "first kernel only")], None).await;
     assert!(first.execute("1 + 1").await.ok());
     // The standby compiles nothing new, but loads the prelude and warms the analyzer.
     let mut waited = 0;
@@ -342,6 +344,10 @@ async fn next_kernel_adopts_a_warm_standby_with_its_cwd_and_environment() {
         Some("true"),
         "not a standby's session"
     );
+    let leak = second
+        .execute("std::env::var(\"FERROKERAS_TEST_LEAK\").is_err()")
+        .await;
+    assert_eq!(leak.result_text().as_deref(), Some("true"), "{leak:?}");
     let dir = second
         .execute("std::env::current_dir().unwrap().display().to_string()")
         .await;
