@@ -309,7 +309,8 @@ async fn next_kernel_adopts_a_warm_standby_with_its_cwd_and_environment() {
     assert!(first.execute("1 + 1").await.ok());
     // The standby compiles nothing new, but loads the prelude and warms the analyzer.
     let mut waited = 0;
-    while !socket.exists() && waited < 600 {
+    // On a fresh machine the standby takes a new session slot and compiles the prelude there.
+    while !socket.exists() && waited < 1800 {
         tokio::time::sleep(Duration::from_millis(500)).await;
         waited += 1;
     }
