@@ -185,24 +185,40 @@ fn mnist_t10k_raw() -> Option<(Tensor, Tensor)> {
     Some((x, Tensor::from_slice(&labels).to_kind(Kind::Int64)))
 }
 
-#[test]
-fn mnist_dense_512_rmsprop_reaches_93_percent() {
-    let Some((x, y)) = mnist_t10k_raw() else {
-        return;
-    };
-    let x = x / 255.0;
-    let (xtr, ytr) = (x.narrow(0, 0, 8000), y.narrow(0, 0, 8000));
-    let (xte, yte) = (x.narrow(0, 8000, 2000), y.narrow(0, 8000, 2000));
+/// The models issue's split of the t10k digits: the first 8,000 to train, the last 2,000 to
+/// test, pixels divided by `scale`.
+type Split = (Tensor, Tensor, Tensor, Tensor);
+fn mnist_split(scale: f64) -> Option<Split> {
+    let (x, y) = mnist_t10k_raw()?;
+    let x = x / scale;
+    Some((
+        x.narrow(0, 0, 8000),
+        y.narrow(0, 0, 8000),
+        x.narrow(0, 8000, 2000),
+        y.narrow(0, 8000, 2000),
+    ))
+}
 
+/// Flatten, Dense(`units`, relu), Dense(10, softmax), compiled with `optimizer`.
+fn digit_mlp(units: i64, optimizer: &str) -> Sequential {
     set_random_seed(3);
     let model = Sequential::new()
         .add(Input::new([28, 28]))
         .add(Flatten::new())
-        .add(Dense::new(512).activation("relu"))
+        .add(Dense::new(units).activation("relu"))
         .add(Dense::new(10).activation("softmax"));
     model
-        .compile("rmsprop", "sparse_categorical_crossentropy", ["accuracy"])
+        .compile(optimizer, "sparse_categorical_crossentropy", ["accuracy"])
         .unwrap();
+    model
+}
+
+#[test]
+fn mnist_dense_512_rmsprop_reaches_93_percent() {
+    let Some((xtr, ytr, xte, yte)) = mnist_split(255.0) else {
+        return;
+    };
+    let model = digit_mlp(512, "rmsprop");
     let history = model
         .fit(
             &xtr,
@@ -229,20 +245,10 @@ fn mnist_dense_512_rmsprop_reaches_93_percent() {
 /// stalled near 44%).
 #[test]
 fn mnist_raw_pixels_train_through_a_saturated_softmax() {
-    let Some((x, y)) = mnist_t10k_raw() else {
+    let Some((xtr, ytr, xte, yte)) = mnist_split(1.0) else {
         return;
     };
-    let (xtr, ytr) = (x.narrow(0, 0, 8000), y.narrow(0, 0, 8000));
-    let (xte, yte) = (x.narrow(0, 8000, 2000), y.narrow(0, 8000, 2000));
-    set_random_seed(3);
-    let model = Sequential::new()
-        .add(Input::new([28, 28]))
-        .add(Flatten::new())
-        .add(Dense::new(128).activation("relu"))
-        .add(Dense::new(10).activation("softmax"));
-    model
-        .compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
-        .unwrap();
+    let model = digit_mlp(128, "adam");
     model
         .fit(
             &xtr,
