@@ -112,8 +112,7 @@ fn prepare_session(root: Option<PathBuf>) -> Result<(session_dir::Slot, session:
         slot.dir.with_extension("interrupt"),
     );
     add_rust_std_to_library_path();
-    let mut config = session_config(slot.dir.clone());
-    config.standby_root = Some(root);
+    let config = session_config(slot.dir.clone());
     write_evcxr_config(&slot.dir, config.offline)?;
     Ok((slot, config))
 }
@@ -166,18 +165,28 @@ fn grace_period() -> Duration {
     Duration::from_millis(ms)
 }
 
-fn run_kernel(connection_file: &Path) -> Result<()> {
-    let text = std::fs::read_to_string(connection_file)
-        .with_context(|| format!("reading {}", connection_file.display()))?;
-    let info: jupyter_protocol::ConnectionInfo =
-        serde_json::from_str(&text).context("parsing the connection file")?;
-    let (_slot, config) = prepare_session(None)?;
-    let interrupter = interrupt::Interrupter::new(
+fn read_connection_file(path: &Path) -> Result<jupyter_protocol::ConnectionInfo> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).context("parsing the connection file")
+}
+
+/// The interrupter of a session that `prepare_session` set up (its flag file is in the slot).
+fn session_interrupter() -> Arc<interrupt::Interrupter> {
+    interrupt::Interrupter::new(
         PathBuf::from(std::env::var_os("FERROKERAS_INTERRUPT_FILE").unwrap_or_default()),
         grace_period(),
-    );
-    let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
-    let jobs = session::start(config, Arc::clone(&interrupter), out_tx.clone());
+    )
+}
+
+/// Serves Jupyter on `info`'s sockets until shutdown, then ends the process.
+fn serve_then_exit(
+    info: jupyter_protocol::ConnectionInfo,
+    jobs: crossbeam_channel::Sender<session::Job>,
+    interrupter: Arc<interrupt::Interrupter>,
+    out_tx: tokio::sync::mpsc::UnboundedSender<session::Output>,
+    out_rx: tokio::sync::mpsc::UnboundedReceiver<session::Output>,
+) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(server::serve(info, jobs, interrupter, out_tx, out_rx))?;
     // Let the iopub task send the last status messages.
@@ -187,31 +196,45 @@ fn run_kernel(connection_file: &Path) -> Result<()> {
     std::process::exit(0)
 }
 
+/// Runs `code` as a cell of no client's (start-up and warm-up work) and waits for it.
+fn execute_hidden(
+    jobs: &crossbeam_channel::Sender<session::Job>,
+    code: &str,
+) -> Result<session::Outcome> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    jobs.send(session::Job::Execute {
+        code: code.into(),
+        parent: Box::new(jupyter_protocol::JupyterMessage::new(
+            jupyter_protocol::ExecuteRequest::new(code.into()),
+            None,
+        )),
+        reply: tx,
+    })?;
+    Ok(rx.blocking_recv()?)
+}
+
+fn run_kernel(connection_file: &Path) -> Result<()> {
+    let info = read_connection_file(connection_file)?;
+    let (_slot, mut config) = prepare_session(None)?;
+    config.standby_root = Some(session_root(None));
+    let interrupter = session_interrupter();
+    let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
+    let jobs = session::start(config, Arc::clone(&interrupter), out_tx.clone());
+    serve_then_exit(info, jobs, interrupter, out_tx, out_rx)
+}
+
 /// A standby session (see `standby`): starts and warms a session, waits to be adopted by a
 /// starting kernel, then serves that kernel's connection file.
 fn run_standby(root: PathBuf) -> Result<()> {
     let Some(lock) = standby::Waiting::lock(&root)? else {
         return Ok(()); // another standby is starting or waiting
     };
-    let (_slot, mut config) = prepare_session(Some(root.clone()))?;
-    config.standby_root = None;
-    let interrupter = interrupt::Interrupter::new(
-        PathBuf::from(std::env::var_os("FERROKERAS_INTERRUPT_FILE").unwrap_or_default()),
-        grace_period(),
-    );
+    let (_slot, config) = prepare_session(Some(root.clone()))?;
+    let interrupter = session_interrupter();
     let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
     let jobs = session::start(config, Arc::clone(&interrupter), out_tx.clone());
     // A first cell: the prelude is loaded and linked; the analyzer warms after it.
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    jobs.send(session::Job::Execute {
-        code: "()".into(),
-        parent: Box::new(jupyter_protocol::JupyterMessage::new(
-            jupyter_protocol::ExecuteRequest::new("()".into()),
-            None,
-        )),
-        reply: tx,
-    })?;
-    if let session::Outcome::Error { evalue, .. } = rx.blocking_recv()? {
+    if let session::Outcome::Error { evalue, .. } = execute_hidden(&jobs, "()")? {
         bail!("standby session failed to start: {evalue}");
     }
     // Offered only once rust-analyzer is warm too: this completion does that work (or finds
@@ -258,37 +281,20 @@ fn run_standby(root: PathBuf) -> Result<()> {
         request.connection_file.display(),
         adopted_at.elapsed().as_secs_f64()
     );
-    let text = std::fs::read_to_string(&request.connection_file)
-        .with_context(|| format!("reading {}", request.connection_file.display()))?;
-    let info: jupyter_protocol::ConnectionInfo =
-        serde_json::from_str(&text).context("parsing the connection file")?;
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(server::serve(info, jobs, interrupter, out_tx, out_rx))?;
-    runtime.block_on(async { tokio::time::sleep(Duration::from_millis(200)).await });
-    std::process::exit(0)
+    let info = read_connection_file(&request.connection_file)?;
+    serve_then_exit(info, jobs, interrupter, out_tx, out_rx)
 }
 
 /// Compiles the prelude into the session cache and runs a first cell, printing timings.
 fn warm(root: Option<PathBuf>) -> Result<()> {
     let start = Instant::now();
-    let (_slot, mut config) = prepare_session(root)?;
-    config.standby_root = None;
+    let (_slot, config) = prepare_session(root)?;
     println!("session dir: {}", config.session_dir.display());
     let interrupter =
         interrupt::Interrupter::new(std::env::temp_dir().join("unused"), grace_period());
     let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
     let jobs = session::start(config, interrupter, out_tx);
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let parent = Box::new(jupyter_protocol::JupyterMessage::new(
-        jupyter_protocol::ExecuteRequest::new("warm".into()),
-        None,
-    ));
-    jobs.send(session::Job::Execute {
-        code: "Tensor::from_slice(&[1.0f32, 2.0, 3.0])".into(),
-        parent,
-        reply: tx,
-    })?;
-    let outcome = rx.blocking_recv()?;
+    let outcome = execute_hidden(&jobs, "Tensor::from_slice(&[1.0f32, 2.0, 3.0])")?;
     while let Ok(out) = out_rx.try_recv() {
         if let jupyter_protocol::JupyterMessageContent::StreamContent(s) = out.content {
             print!("{}", s.text);

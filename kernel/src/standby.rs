@@ -200,16 +200,17 @@ impl Waiting {
     }
 }
 
-/// Variables the kernel sets for its own session, which adoption leaves alone.
-const OWN_VARIABLES: &str = r#"|k: &str| k.starts_with("EVCXR_") || k.starts_with("FERROKERAS_STATE_") || k == "FERROKERAS_KERNEL" || k == "FERROKERAS_INTERRUPT_FILE" || k == "LD_LIBRARY_PATH""#;
+/// Variables the kernel sets for its own session, which adoption leaves alone: these prefixes
+/// and names (the same lists are written into the adoption code).
+const OWN_PREFIXES: [&str; 2] = ["EVCXR_", "FERROKERAS_STATE_"];
+const OWN_NAMES: [&str; 3] = [
+    "FERROKERAS_KERNEL",
+    "FERROKERAS_INTERRUPT_FILE",
+    "LD_LIBRARY_PATH",
+];
 
 fn is_own(key: &str) -> bool {
-    key.starts_with("EVCXR_")
-        || key.starts_with("FERROKERAS_STATE_")
-        || matches!(
-            key,
-            "FERROKERAS_KERNEL" | "FERROKERAS_INTERRUPT_FILE" | "LD_LIBRARY_PATH"
-        )
+    OWN_PREFIXES.iter().any(|p| key.starts_with(p)) || OWN_NAMES.contains(&key)
 }
 
 /// Rust code that gives the cell process the adopting kernel's working directory and exactly
@@ -221,7 +222,8 @@ pub fn adoption_code(request: &Adoption) -> String {
     // threads that read the environment while this runs, before any user cell.
     let mut code = format!(
         "unsafe {{ let _ = std::env::set_current_dir({:?});\n\
-         let own = {OWN_VARIABLES};\n\
+         let own = |k: &str| {OWN_PREFIXES:?}.iter().any(|p| k.starts_with(p)) \
+         || {OWN_NAMES:?}.contains(&k);\n\
          let keep: &[&str] = &{keep:?};\n\
          for (k, _) in std::env::vars_os() {{ if let Some(k) = k.to_str() {{ \
          if !own(k) && !keep.contains(&k) {{ std::env::remove_var(k); }} }} }}\n",
