@@ -87,10 +87,13 @@ impl ActivationFn {
         }
     }
 
-    /// Whether the function turns logits into probabilities (`softmax`, `sigmoid`), so that a
-    /// cross-entropy loss can use the logits instead (see [`Logits`]).
-    pub(crate) fn gives_probabilities(&self) -> bool {
-        matches!(self, ActivationFn::Softmax | ActivationFn::Sigmoid)
+    /// The [`Logits`] a layer ending in this function hands the loss: `pre_activation()`, when
+    /// the function turns logits into probabilities (`softmax`, `sigmoid`); otherwise `None`.
+    pub(crate) fn logits(&self, pre_activation: impl FnOnce() -> Tensor) -> Option<Logits> {
+        matches!(self, ActivationFn::Softmax | ActivationFn::Sigmoid).then(|| Logits {
+            values: pre_activation(),
+            activation: *self,
+        })
     }
 
     /// Applies the function to `x`.

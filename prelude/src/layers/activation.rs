@@ -49,10 +49,7 @@ impl LayerKind for Activation {
         self.act.apply(x)
     }
     fn forward_logits(&self, x: &Tensor, _training: bool) -> Option<Logits> {
-        self.act.gives_probabilities().then(|| Logits {
-            values: x.shallow_clone(),
-            activation: self.act,
-        })
+        self.act.logits(|| x.shallow_clone())
     }
     fn config(&self) -> Value {
         let act = self.activation.config_id();

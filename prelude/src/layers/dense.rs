@@ -113,10 +113,7 @@ impl LayerKind for Dense {
         self.act.apply(&self.pre_activation(x))
     }
     fn forward_logits(&self, x: &Tensor, _training: bool) -> Option<Logits> {
-        self.act.gives_probabilities().then(|| Logits {
-            values: self.pre_activation(x),
-            activation: self.act,
-        })
+        self.act.logits(|| self.pre_activation(x))
     }
     fn weights(&self) -> Vec<Weight> {
         // Stored (units, in): the transpose is Keras's (in, units).

@@ -6,7 +6,6 @@ use crate::activations::Logits;
 use crate::error::{Error, Result};
 use crate::layers::{Input, KerasTensor, Layer};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use tch::{Device, Kind, Tensor};
 
@@ -66,16 +65,7 @@ pub(crate) struct Plan {
 
 impl Plan {
     pub(crate) fn forward(&self, x: &Tensor, training: bool) -> Tensor {
-        match &self.graph {
-            Some((_, output)) => output.eval(x, training, &mut HashMap::new()),
-            None => {
-                let mut h = x.shallow_clone();
-                for l in &self.layers {
-                    h = l.forward(&h, training);
-                }
-                h
-            }
-        }
+        self.forward_with_logits(x, training).0
     }
 
     /// [`Plan::forward`], with the logits of an output that ends in `softmax` or `sigmoid`,
