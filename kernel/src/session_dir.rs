@@ -4,6 +4,11 @@
 //! prelude and libtorch bindings. Keeping the directory between kernel starts is what makes
 //! a second start compile nothing heavy. Several kernels may run at once (one per notebook),
 //! so each takes the first free numbered slot, held by a file lock for its lifetime.
+//!
+//! A slot that does not exist yet starts as a copy of a built one (`FERROKERAS_PREBUILT`, else
+//! this user's `slot-0`): copying the ~0.5 GB of compiled dependencies takes a second or two,
+//! compiling them again takes minutes on 2 cores. Cargo finds the copy up to date because the
+//! sources it was compiled from (the registry crates, the prelude) are at the same paths.
 
 use anyhow::{Context, Result};
 use fs2::FileExt;
@@ -25,35 +30,48 @@ pub fn take_slot(root: &Path) -> Result<Slot> {
             .with_context(|| format!("creating {}", lock_path.display()))?;
         if lock.try_lock_exclusive().is_ok() {
             let dir = root.join(format!("slot-{n}"));
-            seed_from_prebuilt(&dir);
+            if !dir.exists() {
+                if let Some(source) = seed_source(root) {
+                    seed(&source, &dir);
+                }
+            }
             return Ok(Slot { dir, _lock: lock });
         }
     }
     anyhow::bail!("all 256 session slots under {} are in use", root.display())
 }
 
-/// On a shared server an administrator can build one slot ahead
-/// (`ferrokeras-kernel warm --session-root /opt/ferrokeras/prebuilt`) and point
-/// `FERROKERAS_PREBUILT` at its `slot-0`; a user's new slot then starts as a copy of it, so
-/// their first cell compiles nothing heavy.
-fn seed_from_prebuilt(dir: &Path) {
-    if dir.exists() {
-        return;
+/// What a new slot starts as: the administrator's prebuilt session (see docs/jupyterhub.md),
+/// else `slot-0`, the slot every first kernel and `ferrokeras-kernel warm` build.
+fn seed_source(root: &Path) -> Option<PathBuf> {
+    if let Some(prebuilt) = std::env::var_os("FERROKERAS_PREBUILT") {
+        return Some(PathBuf::from(prebuilt));
     }
-    let Some(prebuilt) = std::env::var_os("FERROKERAS_PREBUILT") else {
-        return;
-    };
-    let status = std::process::Command::new("cp")
-        .arg("-a")
-        .arg(&prebuilt)
-        .arg(dir)
+    let first = root.join("slot-0");
+    first.join("target").is_dir().then_some(first)
+}
+
+/// Copies `source` to `dir` through a temporary folder beside it, so that a copy cut short
+/// (a killed kernel) never leaves a half slot that looks complete. A copy that fails leaves
+/// no slot: the session then compiles the prelude itself.
+///
+/// Files being written in `source` meanwhile (a cell compiling in a running kernel there) are
+/// only the cell crate's; if one is copied half-written, cargo rebuilds that small crate.
+fn seed(source: &Path, dir: &Path) {
+    let partial = dir.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&partial);
+    let copied = std::process::Command::new("cp")
+        .args(["-a", "--reflink=auto"])
+        .arg(source)
+        .arg(&partial)
         .status();
-    if !matches!(status, Ok(s) if s.success()) {
+    let ok = matches!(copied, Ok(s) if s.success()) && std::fs::rename(&partial, dir).is_ok();
+    if !ok {
         eprintln!(
-            "ferrokeras: could not copy the prebuilt session from {}",
-            Path::new(&prebuilt).display()
+            "ferrokeras: could not copy the built session from {}; this session compiles the prelude itself",
+            source.display()
         );
-        let _ = std::fs::remove_dir_all(dir);
+        let _ = std::fs::remove_dir_all(&partial);
     }
 }
 
@@ -74,5 +92,29 @@ mod tests {
             c.dir, a_dir,
             "a released slot is reused (its build cache with it)"
         );
+    }
+
+    #[test]
+    fn a_new_slot_starts_as_a_copy_of_the_built_first_slot() {
+        let root = tempfile::tempdir().unwrap();
+        let first = take_slot(root.path()).unwrap();
+        // No built slot yet: the first slot starts empty (its kernel compiles the prelude).
+        assert!(!first.dir.exists());
+        let artifact = first.dir.join("target/debug/deps/libferrokeras_dylib.so");
+        std::fs::create_dir_all(artifact.parent().unwrap()).unwrap();
+        std::fs::write(&artifact, b"compiled prelude").unwrap();
+
+        let second = take_slot(root.path()).unwrap();
+        let copied = second.dir.join("target/debug/deps/libferrokeras_dylib.so");
+        assert_eq!(std::fs::read(copied).unwrap(), b"compiled prelude");
+        assert!(!second.dir.with_extension("partial").exists());
+        // An existing slot is never overwritten by a copy.
+        std::fs::write(&artifact, b"rebuilt").unwrap();
+        let second_dir = second.dir.clone();
+        drop(second);
+        let again = take_slot(root.path()).unwrap();
+        assert_eq!(again.dir, second_dir);
+        let kept = again.dir.join("target/debug/deps/libferrokeras_dylib.so");
+        assert_eq!(std::fs::read(kept).unwrap(), b"compiled prelude");
     }
 }

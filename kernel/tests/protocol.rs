@@ -307,9 +307,10 @@ async fn next_kernel_adopts_a_warm_standby_with_its_cwd_and_environment() {
     let mut first =
         TestKernel::start_with(&[("FERROKERAS_TEST_LEAK", "first kernel only")], None).await;
     assert!(first.execute("1 + 1").await.ok());
-    // The standby compiles nothing new, but loads the prelude and warms the analyzer.
+    // The standby compiles nothing new, but loads the prelude and warms the analyzer. It takes
+    // a new session slot, which starts as a copy of the built slot-0; the generous limit is
+    // for a machine where that copy fails and the standby compiles the prelude itself.
     let mut waited = 0;
-    // On a fresh machine the standby takes a new session slot and compiles the prelude there.
     while !socket.exists() && waited < 1800 {
         tokio::time::sleep(Duration::from_millis(500)).await;
         waited += 1;
