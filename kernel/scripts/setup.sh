@@ -7,7 +7,13 @@
 #
 #   bash kernel/scripts/setup.sh            # everything, then JupyterLab
 #   bash kernel/scripts/setup.sh --no-lab   # everything but JupyterLab (used by the tests)
+#   bash kernel/scripts/setup.sh --port=9000 --no-browser   # other arguments go to jupyter lab
 set -euo pipefail
+NO_LAB=0
+EXTRA_LAB_ARGS=()
+for arg in "$@"; do
+  if [ "$arg" = --no-lab ]; then NO_LAB=1; else EXTRA_LAB_ARGS+=("$arg"); fi
+done
 cd "$(dirname "$0")/../.."
 REPO="$(pwd)"
 source kernel/scripts/env.sh
@@ -51,16 +57,20 @@ KERNEL="$CARGO_TARGET_DIR/release/ferrokeras-kernel"
 
 step "kernelspec"
 FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" install --prefix "$FERROKERAS_VENV"
-jupyter kernelspec list | grep -q '^ *ferrokeras ' || { echo "kernelspec not listed" >&2; exit 1; }
+# (grep without -q reads the whole list: -q stops early and jupyter dies of a broken pipe)
+jupyter kernelspec list | grep '^ *ferrokeras ' >/dev/null || { echo "kernelspec not listed" >&2; exit 1; }
 
 step "build cache (first start compiles the prelude; later starts reuse it)"
 FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" warm
 
 echo "set-up finished in $(( $(date +%s) - START ))s"
-if [ "${1:-}" != "--no-lab" ]; then
+if [ "$NO_LAB" = 0 ]; then
   # A warm standby session, so that the first notebook's kernel starts in about a second
   # (kernel/src/standby.rs); it exits after an hour if no kernel adopts it.
   FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" standby </dev/null >/dev/null 2>&1 &
   step "JupyterLab"
-  exec jupyter lab --notebook-dir "$REPO/notebooks"
+  # JupyterLab refuses to start as root unless told; a container or a fresh VM often is root.
+  lab_args=(--notebook-dir "$REPO/notebooks")
+  [ "$(id -u)" != 0 ] || lab_args+=(--allow-root)
+  exec jupyter lab "${lab_args[@]}" "${EXTRA_LAB_ARGS[@]}"
 fi

@@ -20,23 +20,27 @@ def free_port() -> int:
 
 
 @contextmanager
-def jupyterlab(root: Path, log_path: Path, start_timeout: float = 120):
-    """Starts `jupyter lab` serving `root`; yields (base_url, token)."""
+def jupyterlab(root: Path, log_path: Path, start_timeout: float = 120, launcher=None):
+    """Starts JupyterLab serving `root`; yields (base_url, token).
+
+    `launcher` is the command that starts `jupyter lab` with the arguments appended to it
+    (default: the venv's JupyterLab itself). The set-up script passes them on and chooses the
+    folder to serve itself (the notebooks); `root` then only holds the server's config."""
     port = free_port()
     token = secrets.token_hex(16)
-    cmd = [
-        sys.executable, "-m", "jupyterlab",
+    cmd = (launcher or [sys.executable, "-m", "jupyterlab"]) + [
         "--no-browser",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
         # No network: no update checks, news or extension index from JupyterLab.
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.news_url=",
         "--LabApp.extension_manager=readonly",
     ]
+    if launcher is None:
+        cmd.append(f"--ServerApp.root_dir={root}")
     if os.geteuid() == 0:  # CI containers run as root
         cmd.append("--allow-root")
     env = dict(os.environ)
