@@ -3,7 +3,11 @@
 //!
 //! `cargo bench -p ferrokeras --bench plot` prints the median of several runs.
 
-use ferrokeras::callbacks::History;
+// The same synthetic history the rendering tests draw.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::history;
 use ferrokeras::plot::{plot_history, prediction_grid, Figure};
 use ferrokeras::tch::{Device, Kind, Tensor};
 use std::time::{Duration, Instant};
@@ -33,20 +37,6 @@ fn time<T>(name: &str, mut f: impl FnMut() -> T) {
     );
 }
 
-fn history() -> History {
-    let mut h = History::default();
-    for e in 0..100 {
-        let t = e as f64;
-        h.push_epoch(&[
-            ("loss", 1.0 / (1.0 + 0.3 * t)),
-            ("accuracy", 1.0 - 0.5 / (1.0 + 0.3 * t)),
-            ("val_loss", 1.1 / (1.0 + 0.2 * t) + 0.05),
-            ("val_accuracy", 0.95 - 0.5 / (1.0 + 0.2 * t)),
-        ]);
-    }
-    h
-}
-
 fn grid() -> Figure {
     tch::manual_seed(0);
     let images = Tensor::rand([32, 100, 100, 3], (Kind::Float, Device::Cpu));
@@ -56,7 +46,7 @@ fn grid() -> Figure {
 }
 
 fn main() {
-    let h = history();
+    let h = history(100);
     let (w, hgt) = plot_history(&h).size();
     println!("plot_history: 2 subplots, 100 epochs, {w}x{hgt} px");
     time("plot_history(100 epochs) -> PNG", || {

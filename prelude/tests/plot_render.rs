@@ -1,7 +1,10 @@
 //! Renders every ready-made figure to PNG and SVG and checks what is drawn: sizes, colours
 //! under titles, image pixels, line colours and the text in the SVG.
 
+mod common;
+
 use base64::Engine;
+use common::history;
 use ferrokeras::callbacks::History;
 use ferrokeras::plot::*;
 use ferrokeras::runtime::Render;
@@ -48,20 +51,6 @@ fn svg_texts(svg: &str) -> Vec<String> {
 
 fn has_text(svg: &str, text: &str) -> bool {
     svg_texts(svg).iter().any(|t| t == text)
-}
-
-fn history(epochs: usize) -> History {
-    let mut h = History::default();
-    for e in 0..epochs {
-        let t = e as f64;
-        h.push_epoch(&[
-            ("loss", 1.0 / (1.0 + 0.3 * t)),
-            ("accuracy", 1.0 - 0.5 / (1.0 + 0.3 * t)),
-            ("val_loss", 1.1 / (1.0 + 0.2 * t) + 0.05),
-            ("val_accuracy", 0.95 - 0.5 / (1.0 + 0.2 * t)),
-        ]);
-    }
-    h
 }
 
 fn is_green(p: &image::Rgb<u8>) -> bool {

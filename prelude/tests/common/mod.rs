@@ -36,3 +36,19 @@ pub fn datasets_dir() -> PathBuf {
             ))
         })
 }
+
+/// A made-up training history of `epochs` epochs with falling losses and rising accuracies
+/// (train and validation), for drawing and timing plots.
+pub fn history(epochs: usize) -> History {
+    let mut h = History::default();
+    for e in 0..epochs {
+        let t = e as f64;
+        h.push_epoch(&[
+            ("loss", 1.0 / (1.0 + 0.3 * t)),
+            ("accuracy", 1.0 - 0.5 / (1.0 + 0.3 * t)),
+            ("val_loss", 1.1 / (1.0 + 0.2 * t) + 0.05),
+            ("val_accuracy", 0.95 - 0.5 / (1.0 + 0.2 * t)),
+        ]);
+    }
+    h
+}
