@@ -4,6 +4,8 @@ import contextlib
 import os
 import pathlib
 import re
+import struct
+import zlib
 
 import nbformat
 import pytest
@@ -11,6 +13,8 @@ from nbclient import NotebookClient
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
+# The real data files for tests (../shared/datasets beside the clone, or where this points).
+SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
 
 
 def run_notebook(path: pathlib.Path, timeout: int = 900):
@@ -96,6 +100,18 @@ def png_size(data: bytes):
     assert data[:8] == PNG_SIGNATURE, f"not a PNG: starts with {data[:8]!r}"
     assert data[12:16] == b"IHDR", "PNG without an IHDR chunk first"
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def png_bytes(width: int, height: int, rgb: bytes) -> bytes:
+    """An 8-bit RGB PNG file of `rgb` (row by row, 3 bytes a pixel), for synthetic test images."""
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + rgb[y * width * 3:(y + 1) * width * 3] for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
 
 
 def decode_png(b64) -> bytes:

@@ -18,7 +18,8 @@ import pathlib
 import subprocess
 import sys
 
-from test_course_de import SHARED, _read_idx, _write_idx, link_shared
+from conftest import SHARED
+from test_course_de import _read_idx, _write_idx, link_shared
 
 N_TRAIN = 8000
 REPO = pathlib.Path(__file__).resolve().parent.parent

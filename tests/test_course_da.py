@@ -4,13 +4,12 @@ CIFAR-10's binary batches (1 label byte + 3,072 pixel bytes per record) and a TF
 folder-per-class copy of cats_vs_dogs (PNG files of different sizes)."""
 import random
 import re
-import struct
 import time
-import zlib
 
 import pytest
 
-from conftest import REPO, cell_with, decode_png, errors, outputs, png_size, quick_mode, run_notebook, texts, total_params
+from conftest import (REPO, cell_with, decode_png, errors, outputs, png_bytes, png_size, quick_mode,
+                      run_notebook, texts, total_params)
 
 NOTEBOOK = REPO / "notebooks" / "12_da_cnn_cifar10.ipynb"
 RECORDS_PER_BATCH = 60
@@ -29,17 +28,6 @@ def cifar_batch(path, n, rng):
     path.write_bytes(bytes(out))
 
 
-def write_png(path, width, height, rgb):
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
-
-    rows = b"".join(b"\x00" + rgb[y * width * 3:(y + 1) * width * 3] for y in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-                     + chunk(b"IEND", b""))
-
-
 @pytest.fixture(scope="module")
 def da_run(tmp_path_factory):
     rng = random.Random(7)
@@ -55,7 +43,7 @@ def da_run(tmp_path_factory):
         for k in range(10):
             w, h = 40 + 7 * k, 30 + 5 * k  # every image a different size, as in the real data
             pixels = bytes(min(255, max(0, c + rng.randrange(-20, 21))) for _ in range(w * h) for c in colour)
-            write_png(folder / f"{cls}.{k}.png", w, h, pixels)
+            (folder / f"{cls}.{k}.png").write_bytes(png_bytes(w, h, pixels))
     with quick_mode(data, SAMPLE):
         start = time.time()
         nb, messages = run_notebook(NOTEBOOK)

@@ -4,17 +4,14 @@ shared, so the training split is written from the first real test digits), no er
 summaries' parameter counts equal Keras's, accuracies are printed and the layer-by-layer
 inspection matches the hand computation."""
 import gzip
-import os
 import pathlib
 import re
 import struct
 
 import pytest
 
-from conftest import NOTEBOOKS, cell_with, errors, outputs, quick_mode, run_notebook, texts, total_params
+from conftest import NOTEBOOKS, SHARED, cell_with, errors, outputs, quick_mode, run_notebook, texts, total_params
 
-SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS",
-                                    pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"))
 SAMPLE = 256
 
 

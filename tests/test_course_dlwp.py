@@ -5,17 +5,14 @@ The data dir holds symlinks to the real MNIST files in ../shared/datasets (t10k 
 labels, train labels) and no training images, so the notebook's `load_mnist` takes its documented
 offline path: the prelude's split loader on the real t10k digits, 80 % to train on, 20 % to test on.
 """
-import os
-import pathlib
 import re
 import time
 
 import pytest
 
-from conftest import REPO, cell_with, decode_png, errors, outputs, png_size, quick_mode, run_notebook, texts
+from conftest import REPO, SHARED, cell_with, decode_png, errors, outputs, png_size, quick_mode, run_notebook, texts
 
 NOTEBOOK = REPO / "notebooks" / "15_en_da_dlwp_kapitel2.ipynb"
-SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
 MNIST_FILES = ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", "train-labels-idx1-ubyte.gz"]
 SAMPLE = 1000  # t10k digits read: 800 to train on, 200 to test on
 

@@ -6,55 +6,29 @@ evaluation, tiny Shakespeare) and small synthetic files in the real formats for 
 there: TFDS-style folder-per-class PNGs (rock_paper_scissors, beans, cats_vs_dogs), the
 Sign Language MNIST CSVs (label + 784 pixel columns) and the two style-transfer pictures.
 """
-import os
-import pathlib
 import random
 import re
-import struct
 import time
-import zlib
 
 import pytest
 
-from conftest import NOTEBOOKS, REPO, errors, outputs, quick_mode, run_notebook, texts, total_params
+from conftest import (NOTEBOOKS, SHARED, cell_with, errors, outputs, png_bytes, quick_mode, run_notebook,
+                      texts, total_params)
 
 NOTEBOOK = NOTEBOOKS / "11_sv_fran_eget_natverk_till_keras.ipynb"
 SAMPLE = 60  # spread over car.data's 1728 rows this keeps every feature value and class
-
-
-def shared_datasets():
-    p = os.environ.get("FERROKERAS_SHARED_DATASETS")
-    return pathlib.Path(p) if p else (REPO / ".." / "shared" / "datasets").resolve()
-
-
-def png_bytes(pixels, width, height):
-    """An 8-bit RGB PNG from a flat list of (r, g, b) tuples, row by row."""
-    raw = b"".join(
-        b"\x00" + bytes(v for px in pixels[y * width:(y + 1) * width] for v in px)
-        for y in range(height)
-    )
-
-    def chunk(tag, data):
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
 
 
 def picture(rng, klass, size):
     """A noisy picture whose dominant colour and stripe direction depend on the class."""
     w, h = size
     base = [(200, 60, 60), (60, 200, 60), (60, 60, 200)][klass % 3]
-    px = []
+    px = bytearray()
     for y in range(h):
         for x in range(w):
             stripe = ((x if klass % 2 else y) // 4) % 2
-            px.append(tuple(max(0, min(255, c - 50 * stripe + rng.randint(-30, 30))) for c in base))
-    return png_bytes(px, w, h)
+            px.extend(max(0, min(255, c - 50 * stripe + rng.randint(-30, 30))) for c in base)
+    return png_bytes(w, h, bytes(px))
 
 
 def image_folders(root, name, splits, classes, per_class, rng, sizes):
@@ -79,12 +53,11 @@ def sign_csv(path, n, rng):
     path.write_text("\n".join(lines) + "\n")
 
 
-def make_data_dir(root: pathlib.Path):
-    shared = shared_datasets()
+def make_data_dir(root):
     for name in ("car_evaluation", "tiny_shakespeare"):
-        if not (shared / name).is_dir():
-            pytest.skip(f"shared dataset {shared / name} is missing")
-        (root / name).symlink_to(shared / name)
+        if not (SHARED / name).is_dir():
+            pytest.skip(f"shared dataset {SHARED / name} is missing")
+        (root / name).symlink_to(SHARED / name)
     rng = random.Random(0)
     image_folders(root, "rock_paper_scissors", ["train", "test"], ["rock", "paper", "scissors"],
                   [8, 4], rng, [(32, 32)])
@@ -101,15 +74,6 @@ def make_data_dir(root: pathlib.Path):
     # PNG bytes under the course's .jpg names: images are decoded by content.
     (st / "apple.jpg").write_bytes(picture(rng, 0, (48, 40)))
     (st / "vangogh.jpg").write_bytes(picture(rng, 2, (40, 48)))
-
-
-
-
-def cell_with(nb, needle):
-    for cell in nb.cells:
-        if cell.cell_type == "code" and needle in cell.source:
-            return cell
-    raise AssertionError(f"no code cell contains {needle!r}")
 
 
 
