@@ -26,5 +26,6 @@ echo "==> kernel tests (real kernel over ZeroMQ; one at a time, they share the b
 cargo test --release --locked -p ferrokeras-kernel -- --test-threads=1
 
 echo "==> end-to-end notebook tests (nbclient)"
-python -m pytest -q tests/
+# --durations: the slowest tests, and each notebook run (a module fixture), in the log.
+python -m pytest -q --durations=12 tests/
 echo "all tests finished in $(( $(date +%s) - START ))s"
