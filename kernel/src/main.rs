@@ -39,7 +39,9 @@ fn main() -> Result<()> {
         Some("--connection-file") | Some("kernel") => {
             let file = args.get(1).context("missing connection file")?;
             // A waiting standby session serves this kernel; this process only relays signals.
-            if let Some(stream) = standby::try_adopt(&session_root(None), Path::new(file)) {
+            let build = build_identity();
+            if let Some(stream) = standby::try_adopt(&session_root(None), Path::new(file), &build)
+            {
                 return standby::proxy(stream);
             }
             run_kernel(Path::new(file))
@@ -77,15 +79,27 @@ fn ferrokeras_home() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("ferrokeras"))
 }
 
-/// Where the prelude crate is (`FERROKERAS_PRELUDE_DIR`, else next to this kernel's sources),
-/// and beside it the repository's lock file and the prelude's shared-library crate.
-fn session_config(session_dir: PathBuf) -> session::SessionConfig {
+/// The repository the session's prelude comes from: the parent of `FERROKERAS_PRELUDE_DIR`,
+/// else the one this kernel was built from.
+fn prelude_repo() -> PathBuf {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let prelude_dir = std::env::var_os("FERROKERAS_PRELUDE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo.join("prelude"));
     let prelude_dir = prelude_dir.canonicalize().unwrap_or(prelude_dir);
-    let repo = prelude_dir.parent().map_or(repo, Path::to_path_buf);
+    prelude_dir.parent().map_or(repo, Path::to_path_buf)
+}
+
+/// This kernel's binary and the prelude sources its sessions load (see `standby`).
+fn build_identity() -> String {
+    let repo = prelude_repo();
+    standby::build_identity(&[&repo.join("prelude"), &repo.join("kernel/prelude-dylib")])
+}
+
+/// Where the prelude crate is, and beside it the repository's lock file and the prelude's
+/// shared-library crate.
+fn session_config(session_dir: PathBuf) -> session::SessionConfig {
+    let repo = prelude_repo();
     session::SessionConfig {
         lockfile: Some(repo.join("Cargo.lock")),
         prelude_dylib_dir: repo.join("kernel/prelude-dylib"),
@@ -105,6 +119,7 @@ fn session_root(root: Option<PathBuf>) -> PathBuf {
 fn prepare_session(root: Option<PathBuf>) -> Result<(session_dir::Slot, session::SessionConfig)> {
     let root = session_root(root);
     let slot = session_dir::take_slot(&root)?;
+    forget_cargo_package_env();
     std::env::set_var("EVCXR_TMPDIR", &slot.dir);
     std::env::set_var("FERROKERAS_KERNEL", "1");
     std::env::set_var(
@@ -115,6 +130,36 @@ fn prepare_session(root: Option<PathBuf>) -> Result<(session_dir::Slot, session:
     let config = session_config(slot.dir.clone());
     write_evcxr_config(&slot.dir, config.offline)?;
     Ok((slot, config))
+}
+
+/// Removes the variables cargo sets for a package it builds or runs (`CARGO_MANIFEST_DIR`,
+/// `CARGO_PKG_NAME`, `OUT_DIR`, …), present when the kernel is started by `cargo test` or
+/// `cargo run`.
+///
+/// Why: the session's cargo inherits them, and build scripts such as ring's ask to be re-run
+/// when they change (`rerun-if-env-changed=CARGO_PKG_NAME`). A kernel started from the tests
+/// then rebuilt ring, rustls, ureq and the prelude in its slot, and the next kernel started by
+/// Jupyter (without them) rebuilt them back. Cargo's own settings (`CARGO_HOME`, …) stay.
+fn forget_cargo_package_env() {
+    const EXACT: [&str; 9] = [
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "OUT_DIR",
+    ];
+    const PREFIXES: [&str; 3] = ["CARGO_PKG_", "CARGO_CFG_", "CARGO_BIN_EXE_"];
+    let package_vars: Vec<_> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|n| EXACT.contains(&n.as_str()) || PREFIXES.iter().any(|p| n.starts_with(p)))
+        .collect();
+    for name in package_vars {
+        std::env::remove_var(name);
+    }
 }
 
 /// evcxr's settings for this session, in our own config file: pointing `EVCXR_CONFIG_DIR` at it
@@ -229,6 +274,7 @@ fn run_standby(root: PathBuf) -> Result<()> {
     let Some(lock) = standby::Waiting::lock(&root)? else {
         return Ok(()); // another standby is starting or waiting
     };
+    let build = build_identity();
     let (_slot, config) = prepare_session(Some(root.clone()))?;
     let interrupter = session_interrupter();
     let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -259,7 +305,10 @@ fn run_standby(root: PathBuf) -> Result<()> {
             }
         });
     }
-    let (request, stream) = waiting.accept()?;
+    let Some((request, stream)) = waiting.accept(&build)? else {
+        eprintln!("ferrokeras: a kernel of another build asked; this out-of-date standby ends");
+        return Ok(());
+    };
     adopted.store(true, std::sync::atomic::Ordering::SeqCst);
     let adopted_at = Instant::now();
     let _ = std::env::set_current_dir(&request.cwd);

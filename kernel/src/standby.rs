@@ -10,6 +10,10 @@
 //! Before serving, the standby gives its cell process the notebook's working directory and
 //! environment, so cells see what they would see in a freshly started kernel.
 //!
+//! A standby serves only a kernel of the same build: same kernel binary, same prelude sources
+//! ([`build_identity`]). One started before an update (set-up rebuilt the kernel, the prelude
+//! changed) refuses the adoption and exits, and the kernel starts its own session.
+//!
 //! `FERROKERAS_STANDBY=0` turns this off. A standby nobody adopts exits after an hour.
 
 use anyhow::{Context, Result};
@@ -34,6 +38,50 @@ pub struct Adoption {
     pub cwd: PathBuf,
     /// The kernel's environment (kernelspec `env`, variables a test or launcher set).
     pub env: BTreeMap<String, String>,
+    /// The adopting kernel's [`build_identity`].
+    #[serde(default)]
+    pub build: String,
+}
+
+/// What a standby must share with the kernel that adopts it: this kernel binary (its path and
+/// modification time) and the prelude sources it loads (the newest modification time under
+/// each of `sources`). Computed when a process starts, before anything could replace its
+/// binary.
+pub fn build_identity(sources: &[&Path]) -> String {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let mut id = format!("{}@{}", exe.display(), modified_nanos(&exe));
+    for dir in sources {
+        id.push_str(&format!(";{}@{}", dir.display(), newest_nanos(dir)));
+    }
+    id
+}
+
+fn modified_nanos(path: &Path) -> u128 {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// The newest modification time of a file below `dir` (hidden entries skipped).
+fn newest_nanos(dir: &Path) -> u128 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return modified_nanos(dir);
+    };
+    entries
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                newest_nanos(&path)
+            } else {
+                modified_nanos(&path)
+            }
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Whether standbys are used (`FERROKERAS_STANDBY` is not `0`).
@@ -51,7 +99,7 @@ fn lock_path(root: &Path) -> PathBuf {
 
 /// Hands `connection_file` to a waiting standby. `None` when there is none (or it did not
 /// answer): the caller then starts a session itself.
-pub fn try_adopt(root: &Path, connection_file: &Path) -> Option<UnixStream> {
+pub fn try_adopt(root: &Path, connection_file: &Path, build: &str) -> Option<UnixStream> {
     if !enabled() {
         return None;
     }
@@ -60,6 +108,7 @@ pub fn try_adopt(root: &Path, connection_file: &Path) -> Option<UnixStream> {
         connection_file: std::fs::canonicalize(connection_file).ok()?,
         cwd: std::env::current_dir().ok()?,
         env: std::env::vars().collect(),
+        build: build.to_string(),
     };
     let mut line = serde_json::to_string(&request).ok()?;
     line.push('\n');
@@ -178,7 +227,9 @@ impl Waiting {
 
     /// Waits for a kernel to adopt this session; answers it and returns its request and the
     /// connection to it. The socket and the lock are released, so another standby can start.
-    pub fn accept(self) -> Result<(Adoption, UnixStream)> {
+    /// `None` when the kernel is of another build than `build` (this standby is out of date):
+    /// it is told so, and starts its own session.
+    pub fn accept(self, build: &str) -> Result<Option<(Adoption, UnixStream)>> {
         loop {
             let (mut stream, _) = self.listener.accept()?;
             let mut line = String::new();
@@ -194,8 +245,12 @@ impl Waiting {
             };
             stream.set_read_timeout(None)?;
             let _ = std::fs::remove_file(&self.socket);
+            if request.build != build {
+                stream.write_all(b"other build\n")?;
+                return Ok(None);
+            }
             stream.write_all(b"ok\n")?;
-            return Ok((request, stream));
+            return Ok(Some((request, stream)));
         }
     }
 }
@@ -268,6 +323,7 @@ mod tests {
                 ("FERROKERAS_KERNEL".to_string(), "1".to_string()),
                 ("EVCXR_TMPDIR".to_string(), "/x".to_string()),
             ]),
+            build: String::new(),
         };
         let code = adoption_code(&request);
         assert!(code.contains(r#"std::env::set_current_dir("/home/student/course")"#));
@@ -290,8 +346,8 @@ mod tests {
         let conn = root.path().join("kernel.json");
         std::fs::write(&conn, "{}").unwrap();
         let (root2, conn2) = (root.path().to_path_buf(), conn.clone());
-        let adopter = std::thread::spawn(move || try_adopt(&root2, &conn2).is_some());
-        let (request, _stream) = waiting.accept().unwrap();
+        let adopter = std::thread::spawn(move || try_adopt(&root2, &conn2, "build 1").is_some());
+        let (request, _stream) = waiting.accept("build 1").unwrap().expect("same build");
         assert!(adopter.join().unwrap());
         assert_eq!(request.connection_file, conn.canonicalize().unwrap());
         assert!(request.env.contains_key("PATH"));
@@ -299,5 +355,41 @@ mod tests {
         // new standby.
         assert!(!socket_path(root.path()).exists());
         assert!(Waiting::lock(root.path()).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_standby_of_another_build_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let lock = Waiting::lock(root.path()).unwrap().expect("first lock");
+        let waiting = Waiting::listen(root.path(), lock).unwrap();
+        let conn = root.path().join("kernel.json");
+        std::fs::write(&conn, "{}").unwrap();
+        let (root2, conn2) = (root.path().to_path_buf(), conn.clone());
+        let adopter = std::thread::spawn(move || try_adopt(&root2, &conn2, "new build").is_some());
+        assert!(waiting.accept("old build").unwrap().is_none());
+        assert!(
+            !adopter.join().unwrap(),
+            "the kernel must start its own session"
+        );
+        assert!(Waiting::lock(root.path()).unwrap().is_some());
+    }
+
+    #[test]
+    fn build_identity_changes_when_a_source_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir(&src).unwrap();
+        let file = src.join("lib.rs");
+        std::fs::write(&file, "// v1").unwrap();
+        let before = build_identity(&[dir.path()]);
+        assert_eq!(before, build_identity(&[dir.path()]));
+        let later = std::time::SystemTime::now() + Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        assert_ne!(before, build_identity(&[dir.path()]));
     }
 }
