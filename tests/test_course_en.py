@@ -88,3 +88,18 @@ def test_tokenizer_and_shared_encoder(en_run):
     assert "[[5, 3, 1], [3, 1, 2], [1, 2, 4], [2, 4, 6]]" in tok
     assert texts(cell_with(nb, "encoder.add(autoencoder.layers()[0].clone())")).strip().endswith("[100, 32]")
     assert re.search(r"is a -> \w+", texts(cell_with(nb, "let query = Tensor::from_slice2")))
+
+
+def test_functional_api_shows_connected_to_and_a_graph_picture(en_run):
+    nb, _ = en_run
+    cell = cell_with(nb, "let res_model = Model::new(&inputs, &outputs)?;")
+    # Keras's count for the guide's residual MLP, and its "Connected to" column.
+    assert total_params(cell) == 2145
+    table = texts(cell)
+    assert "Connected to" in table and "│ add (Add)" in table and "dense[0][0]," in table, table
+    plot = cell_with(nb, "plot_model(&res_model)")
+    pngs = [o for o in plot.outputs if "image/png" in o.get("data", {})]
+    assert len(pngs) == 1, plot.outputs
+    width, height = png_size(decode_png(pngs[0]["data"]["image/png"]))
+    # Five boxes stacked top to bottom: taller than wide.
+    assert height > width > 100, (width, height)

@@ -125,7 +125,7 @@ fn main() {
         ..Default::default()
     };
     let ds = image_dataset_from_directory(&imgs, opts).expect("dataset");
-    let count = |ds: &Dataset| ds.iter().map(|b| b.unwrap().x.size()[0]).sum::<i64>();
+    let count = |ds: &Dataset| ds.iter().map(|b| b.unwrap().x().size()[0]).sum::<i64>();
     let (d, n) = time(2, || count(&ds));
     println!(
         "1000 JPEGs → 160×160     {:>8.1} ms  ({n} images, {:.0} images/s)",

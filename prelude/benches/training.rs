@@ -6,6 +6,10 @@
 //! loaded machine).
 //! Set `FERROKERAS_BENCH_SECONDS` to change the time per model (default 6). Metrics are off in
 //! both loops so they do the same work.
+//!
+//! `cargo bench -p ferrokeras --bench training -- keras` runs the same three models in Keras 3
+//! on TensorFlow's CPU backend (`benches/keras_tf.py`, in a scratch virtualenv) in the same run
+//! and prints ferrokeras/Keras samples/s over 5 epochs each.
 
 use ferrokeras::prelude::*;
 use std::time::Instant;
@@ -144,11 +148,17 @@ fn direct_epoch(
     }
 }
 
-fn mnist_mlp(device: Device) {
+/// A bench model with its data: `(model, x, y, batch size)`.
+type Setup = (Model, Tensor, Tensor, usize);
+
+/// A named bench model's constructor.
+type NamedSetup = (&'static str, fn(Device) -> Setup);
+
+/// The MNIST MLP and its data.
+fn mlp_setup(device: Device) -> Setup {
     let n = 128 * 40;
     let x = Tensor::rand([n, 28, 28], (Kind::Float, device));
     let y = Tensor::randint(10, [n], (Kind::Int64, device));
-
     let model = Sequential::new()
         .add(Input::new([28, 28]))
         .add(Flatten::new())
@@ -157,6 +167,11 @@ fn mnist_mlp(device: Device) {
     model
         .compile("rmsprop", "sparse_categorical_crossentropy", ())
         .unwrap();
+    (model.model(), x, y, 128)
+}
+
+fn mnist_mlp(device: Device) {
+    let (model, x, y, _) = mlp_setup(device);
 
     let vs = nn::VarStore::new(device);
     let root = vs.root();
@@ -179,12 +194,11 @@ fn mnist_mlp(device: Device) {
     );
 }
 
-fn cifar_cnn(device: Device) {
+/// The CIFAR CNN and its data (channels last).
+fn cnn_setup(device: Device) -> Setup {
     let n = 32 * 20;
     let x = Tensor::rand([n, 32, 32, 3], (Kind::Float, device));
-    let x_nchw = x.permute([0, 3, 1, 2]).contiguous();
     let y = Tensor::randint(10, [n], (Kind::Int64, device));
-
     let model = Sequential::new()
         .add(Input::new([32, 32, 3]))
         .add(Conv2D::new(32, (3, 3)).activation("relu"))
@@ -197,6 +211,12 @@ fn cifar_cnn(device: Device) {
         .add(Dense::new(10));
     let loss = SparseCategoricalCrossentropy::new().from_logits(true);
     model.compile("adam", loss, ()).unwrap();
+    (model.model(), x, y, 32)
+}
+
+fn cifar_cnn(device: Device) {
+    let (model, x, y, _) = cnn_setup(device);
+    let x_nchw = x.permute([0, 3, 1, 2]).contiguous();
 
     let vs = nn::VarStore::new(device);
     let root = vs.root();
@@ -225,12 +245,12 @@ fn cifar_cnn(device: Device) {
     });
 }
 
-fn shakespeare_lstm(device: Device) {
+/// The Shakespeare LSTM and its data.
+fn lstm_setup(device: Device) -> Setup {
     let n = 128 * 8;
     let steps = 40;
     let x = Tensor::randint(39, [n, steps], (Kind::Int64, device));
     let y = Tensor::randint(39, [n], (Kind::Int64, device));
-
     let model = Sequential::new()
         .add(Input::new([steps]))
         .add(Embedding::new(39, 64))
@@ -239,6 +259,11 @@ fn shakespeare_lstm(device: Device) {
     model
         .compile("adam", "sparse_categorical_crossentropy", ())
         .unwrap();
+    (model.model(), x, y, 128)
+}
+
+fn shakespeare_lstm(device: Device) {
+    let (model, x, y, _) = lstm_setup(device);
 
     let vs = nn::VarStore::new(device);
     let root = vs.root();
@@ -256,6 +281,84 @@ fn shakespeare_lstm(device: Device) {
     fit_against_direct(name, &model, (&x, &y), 128, || {
         direct_epoch(&x, &y, 128, &mut opt, &fwd)
     });
+}
+
+/// ferrokeras's samples/s over `epochs` epochs of `fit` (after one warm-up epoch), as a
+/// student's `model.fit(x, y, epochs=5)` runs: all epochs, not the best one.
+fn fit_epochs(setup: fn(Device) -> Setup, device: Device, epochs: usize) -> f64 {
+    let (model, x, y, batch) = setup(device);
+    let opts = |epochs| Fit {
+        epochs,
+        batch_size: batch,
+        shuffle: false,
+        verbose: 0,
+        ..Default::default()
+    };
+    model.fit(&x, &y, opts(1)).unwrap();
+    let start = Instant::now();
+    model.fit(&x, &y, opts(epochs)).unwrap();
+    (x.size()[0] as usize * epochs) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// The same three models in Keras 3 on TensorFlow's CPU backend (`benches/keras_tf.py`, run by
+/// the Python of `FERROKERAS_KERAS_PYTHON`, default the scratch virtualenv its docstring makes),
+/// measured in this run right after ferrokeras's, and then ferrokeras's again: ratios of
+/// samples/s over 5 epochs.
+fn keras_comparison(device: Device, threads: i32) {
+    let python = std::env::var("FERROKERAS_KERAS_PYTHON")
+        .unwrap_or_else(|_| "/root/.cache/ferrokeras-scratch/keras-tf/bin/python".into());
+    if !std::path::Path::new(&python).exists() {
+        println!("keras comparison skipped: no Keras/TensorFlow Python at {python} (see benches/keras_tf.py)");
+        return;
+    }
+    let models: [NamedSetup; 3] = [("mlp", mlp_setup), ("cnn", cnn_setup), ("lstm", lstm_setup)];
+    let ours = |round: usize| -> Vec<f64> {
+        models
+            .iter()
+            .map(|(name, setup)| {
+                let r = fit_epochs(*setup, device, 5);
+                println!("  round {round}: ferrokeras {name}: {r:.0} samples/s over 5 epochs");
+                r
+            })
+            .collect()
+    };
+    let first = ours(1);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/keras_tf.py");
+    let out = std::process::Command::new(&python)
+        .args([script, "--threads", &threads.to_string()])
+        .output()
+        .expect("run keras_tf.py");
+    let keras: Vec<(String, f64)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| {
+            Some((
+                v["model"].as_str()?.to_string(),
+                v["samples_per_s"].as_f64()?,
+            ))
+        })
+        .collect();
+    for (name, r) in &keras {
+        println!("  keras-tf {name}: {r:.0} samples/s over 5 epochs");
+    }
+    let second = ours(2);
+    println!("ferrokeras / Keras 3 (TensorFlow CPU), samples/s over 5 epochs (target >= 1.2):");
+    for (i, (name, _)) in models.iter().enumerate() {
+        match keras.iter().find(|(k, _)| k == name) {
+            Some((_, k)) => println!(
+                "  {name}: {:.2}x and {:.2}x (ferrokeras before and after Keras)",
+                first[i] / k,
+                second[i] / k
+            ),
+            None => println!(
+                "  {name}: no Keras figure ({})",
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+            ),
+        }
+    }
 }
 
 fn main() {
@@ -286,5 +389,8 @@ fn main() {
     }
     if want("lstm") {
         shakespeare_lstm(device);
+    }
+    if want("keras") {
+        keras_comparison(device, threads);
     }
 }

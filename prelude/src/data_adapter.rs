@@ -6,13 +6,55 @@
 use crate::error::{Error, Result};
 use tch::{Device, Kind, Tensor};
 
-/// One batch: inputs and, for training and evaluation, targets.
+/// One batch: inputs and, for training and evaluation, targets — one tensor per model input
+/// and per model output (one each for most models).
 #[derive(Debug)]
 pub struct Batch {
-    /// Inputs, batch first.
-    pub x: Tensor,
-    /// Targets, batch first (absent for prediction-only data).
-    pub y: Option<Tensor>,
+    /// Inputs, batch first, in the model's input order.
+    pub inputs: Vec<Tensor>,
+    /// Targets, batch first, in the model's output order (empty for prediction-only data).
+    pub targets: Vec<Tensor>,
+}
+
+impl Batch {
+    /// A batch of one input `x` and, optionally, one target `y`.
+    pub fn new(x: Tensor, y: Option<Tensor>) -> Batch {
+        Batch {
+            inputs: vec![x],
+            targets: y.into_iter().collect(),
+        }
+    }
+
+    /// The (first) input.
+    pub fn x(&self) -> &Tensor {
+        &self.inputs[0]
+    }
+
+    /// The (first) target, if any.
+    pub fn y(&self) -> Option<&Tensor> {
+        self.targets.first()
+    }
+
+    /// The (first) input and target.
+    pub fn into_xy(self) -> (Tensor, Option<Tensor>) {
+        let y = self.targets.into_iter().next();
+        let x = self
+            .inputs
+            .into_iter()
+            .next()
+            .expect("a batch has an input");
+        (x, y)
+    }
+
+    /// The number of examples.
+    pub fn len(&self) -> i64 {
+        self.inputs[0].size()[0]
+    }
+
+    /// Never true for a batch a source yields.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// An iterator over one epoch of batches.
@@ -28,7 +70,8 @@ pub trait BatchSource {
     fn batches(&self, batch_size: usize, shuffle: bool, seed: u64) -> Result<Batches<'_>>;
 }
 
-/// In-memory `(x, y)` tensors, batched along the first axis.
+/// In-memory `(x, y)` tensors, batched along the first axis (several of each for a model of
+/// several inputs or outputs).
 ///
 /// ```
 /// use ferrokeras::data_adapter::{BatchSource, TensorData};
@@ -37,42 +80,50 @@ pub trait BatchSource {
 /// let y = Tensor::from_slice(&[0i64, 1, 0, 1, 1]);
 /// let data = TensorData::new(&x, Some(&y)).unwrap();
 /// assert_eq!(data.num_batches(2), Some(3));
-/// let sizes: Vec<i64> = data.batches(2, false, 0).unwrap().map(|b| b.unwrap().x.size()[0]).collect();
+/// let sizes: Vec<i64> = data.batches(2, false, 0).unwrap().map(|b| b.unwrap().len()).collect();
 /// assert_eq!(sizes, vec![2, 2, 1]);
 /// ```
 #[derive(Debug)]
 pub struct TensorData {
-    x: Tensor,
-    y: Option<Tensor>,
+    x: Vec<Tensor>,
+    y: Vec<Tensor>,
 }
 
 impl TensorData {
     /// Checks that `x` and `y` hold the same number of examples and that there is at least one.
     pub fn new(x: &Tensor, y: Option<&Tensor>) -> Result<Self> {
-        let n = x.size().first().copied().unwrap_or(0);
-        if x.dim() == 0 || n == 0 {
+        Self::from_lists(
+            vec![x.shallow_clone()],
+            y.into_iter().map(Tensor::shallow_clone).collect(),
+        )
+    }
+
+    /// Several inputs and targets; every tensor must hold the same number of examples.
+    pub fn from_lists(x: Vec<Tensor>, y: Vec<Tensor>) -> Result<Self> {
+        let Some(first) = x.first() else {
+            return Err(Error::InvalidData("no input data given".into()));
+        };
+        let n = first.size().first().copied().unwrap_or(0);
+        if first.dim() == 0 || n == 0 {
             return Err(Error::InvalidData(format!(
                 "x is empty (shape {:?}); need at least one example",
-                x.size()
+                first.size()
             )));
         }
-        if let Some(y) = y {
-            let m = y.size().first().copied().unwrap_or(0);
+        for (what, t) in x.iter().map(|t| ("x", t)).chain(y.iter().map(|t| ("y", t))) {
+            let m = t.size().first().copied().unwrap_or(0);
             if m != n {
                 return Err(Error::InvalidData(format!(
-                    "x and y have different numbers of examples: x has {n}, y has {m}"
+                    "x and y have different numbers of examples: x has {n}, {what} has {m}"
                 )));
             }
         }
-        Ok(Self {
-            x: x.shallow_clone(),
-            y: y.map(Tensor::shallow_clone),
-        })
+        Ok(Self { x, y })
     }
 
     /// The number of examples.
     pub fn len(&self) -> usize {
-        self.x.size()[0] as usize
+        self.x[0].size()[0] as usize
     }
 
     /// Never true: construction rejects empty data.
@@ -96,21 +147,24 @@ impl TensorData {
                 "validation_split {fraction} of {n} examples leaves an empty split"
             )));
         }
-        let part = |start: i64, len: i64| TensorData {
-            x: self.x.narrow(0, start, len),
-            y: self.y.as_ref().map(|y| y.narrow(0, start, len)),
+        let part = |start: i64, len: i64| {
+            let cut = |ts: &[Tensor]| ts.iter().map(|t| t.narrow(0, start, len)).collect();
+            TensorData {
+                x: cut(&self.x),
+                y: cut(&self.y),
+            }
         };
         Ok((part(0, n_train), part(n_train, n_val)))
     }
 
-    /// The inputs.
+    /// The (first) input.
     pub fn x(&self) -> &Tensor {
-        &self.x
+        &self.x[0]
     }
 
-    /// The targets.
+    /// The (first) target.
     pub fn y(&self) -> Option<&Tensor> {
-        self.y.as_ref()
+        self.y.first()
     }
 }
 
@@ -144,11 +198,99 @@ impl BatchSource for TensorData {
                 None => t.narrow(0, start, len),
             };
             Ok(Batch {
-                x: take(&self.x),
-                y: self.y.as_ref().map(take),
+                inputs: self.x.iter().map(take).collect(),
+                targets: self.y.iter().map(take).collect(),
             })
         });
         Ok(Box::new(iter))
+    }
+}
+
+/// Data for a model's inputs or targets, as `fit`, `evaluate` and `predict` take it: one
+/// tensor (`&x`), one per input or output in order (`[&title, &body]`), or by name
+/// (`[("title", &title), ("body", &body)]`, the names of the `Input`s or output layers).
+pub enum Tensors<'a> {
+    /// In the model's order.
+    Positional(Vec<&'a Tensor>),
+    /// By input or output name.
+    Named(Vec<(String, &'a Tensor)>),
+}
+
+impl<'a> From<&'a Tensor> for Tensors<'a> {
+    fn from(t: &'a Tensor) -> Self {
+        Tensors::Positional(vec![t])
+    }
+}
+impl<'a, const N: usize> From<[&'a Tensor; N]> for Tensors<'a> {
+    fn from(ts: [&'a Tensor; N]) -> Self {
+        Tensors::Positional(ts.to_vec())
+    }
+}
+impl<'a> From<Vec<&'a Tensor>> for Tensors<'a> {
+    fn from(ts: Vec<&'a Tensor>) -> Self {
+        Tensors::Positional(ts)
+    }
+}
+impl<'a, const N: usize> From<[(&str, &'a Tensor); N]> for Tensors<'a> {
+    fn from(ts: [(&str, &'a Tensor); N]) -> Self {
+        Tensors::Named(ts.iter().map(|(k, t)| (k.to_string(), *t)).collect())
+    }
+}
+impl<'a> From<Vec<(&str, &'a Tensor)>> for Tensors<'a> {
+    fn from(ts: Vec<(&str, &'a Tensor)>) -> Self {
+        Tensors::Named(ts.into_iter().map(|(k, t)| (k.to_string(), t)).collect())
+    }
+}
+impl<'a> From<&'a std::collections::HashMap<String, Tensor>> for Tensors<'a> {
+    fn from(ts: &'a std::collections::HashMap<String, Tensor>) -> Self {
+        Tensors::Named(ts.iter().map(|(k, t)| (k.clone(), t)).collect())
+    }
+}
+
+impl Tensors<'_> {
+    /// The tensors in the order of `names` (the model's inputs or outputs, called `what`
+    /// in errors).
+    pub fn in_order(&self, names: &[String], what: &str) -> Result<Vec<Tensor>> {
+        match self {
+            Tensors::Positional(ts) => {
+                if ts.len() != names.len() {
+                    return Err(Error::InvalidData(format!(
+                        "the model has {} {what}s ({}), got {} tensors",
+                        names.len(),
+                        names.join(", "),
+                        ts.len()
+                    )));
+                }
+                Ok(ts.iter().map(|t| t.shallow_clone()).collect())
+            }
+            Tensors::Named(ts) => {
+                if let Some((k, _)) = ts.iter().find(|(k, _)| !names.contains(k)) {
+                    return Err(Error::InvalidData(format!(
+                        "the model has no {what} named '{k}'; its {what}s are: {}",
+                        names.join(", ")
+                    )));
+                }
+                names
+                    .iter()
+                    .map(|n| {
+                        ts.iter()
+                            .find(|(k, _)| k == n)
+                            .map(|(_, t)| t.shallow_clone())
+                            .ok_or_else(|| {
+                                Error::InvalidData(format!("no data given for the {what} '{n}'"))
+                            })
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The example count of the first tensor.
+    pub(crate) fn first_shape(&self) -> Option<Vec<i64>> {
+        match self {
+            Tensors::Positional(ts) => ts.first().map(|t| t.size()),
+            Tensors::Named(ts) => ts.first().map(|(_, t)| t.size()),
+        }
     }
 }
 
@@ -193,7 +335,7 @@ mod tests {
         let epoch = |seed| -> Vec<i64> {
             data.batches(3, true, seed)
                 .unwrap()
-                .flat_map(|b| Vec::<i64>::try_from(b.unwrap().x).unwrap())
+                .flat_map(|b| Vec::<i64>::try_from(b.unwrap().into_xy().0).unwrap())
                 .collect()
         };
         let a = epoch(1);

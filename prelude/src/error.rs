@@ -126,7 +126,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// ```
 pub fn keras_shape(shape: &[i64]) -> String {
     let mut parts = vec!["None".to_string()];
-    parts.extend(shape.iter().skip(1).map(|d| d.to_string()));
+    // Inner axes of any length (-1, Keras's None) show as None too.
+    parts.extend(shape.iter().skip(1).map(|&d| {
+        if d < 0 {
+            "None".to_string()
+        } else {
+            d.to_string()
+        }
+    }));
     if parts.len() == 1 {
         "(None,)".to_string()
     } else {

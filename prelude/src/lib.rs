@@ -19,8 +19,10 @@ pub mod initializers;
 pub mod layers;
 pub mod losses;
 pub mod metrics;
+pub mod model_selection;
 pub mod models;
 pub mod optimizers;
+pub mod trainers;
 
 pub mod datasets;
 pub mod preprocessing;

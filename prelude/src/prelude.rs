@@ -14,11 +14,14 @@ pub use tch::{nn, no_grad, Device, IndexOp, Kind, Tensor};
 pub use crate::activations::*;
 pub use crate::backend::*;
 pub use crate::callbacks::*;
+pub use crate::data_adapter::Tensors;
 pub use crate::layers::*;
 pub use crate::losses::*;
 pub use crate::metrics::*;
+pub use crate::model_selection::*;
 pub use crate::models::*;
 pub use crate::optimizers::*;
+pub use crate::trainers::*;
 
 pub use crate::datasets::*;
 pub use crate::preprocessing::*;

@@ -74,18 +74,18 @@ fn image_dataset_from_directory_shapes_values_and_split() {
     assert_eq!(ds.class_names(), ["cat", "dog"]);
     assert_eq!(ds.len(), Some(2));
     let batches: Vec<_> = ds.iter().map(|b| b.unwrap()).collect();
-    assert_eq!(batches[0].x.size(), vec![4, 6, 6, 3]);
-    assert_eq!(batches[0].x.kind(), Kind::Float);
-    assert_eq!(batches[1].x.size(), vec![1, 6, 6, 3]);
+    assert_eq!(batches[0].x().size(), vec![4, 6, 6, 3]);
+    assert_eq!(batches[0].x().kind(), Kind::Float);
+    assert_eq!(batches[1].x().size(), vec![1, 6, 6, 3]);
     let y: Vec<i64> = batches
         .iter()
-        .flat_map(|b| Vec::<i64>::try_from(b.y.as_ref().unwrap()).unwrap())
+        .flat_map(|b| Vec::<i64>::try_from(b.y().unwrap()).unwrap())
         .collect();
     assert_eq!(y, vec![0, 0, 0, 1, 1]);
     // red JPEG cats, blue PNG dogs (0–255 floats)
-    assert!((batches[0].x.double_value(&[0, 3, 3, 0]) - 200.0).abs() <= 3.0);
-    assert_eq!(batches[1].x.double_value(&[0, 3, 3, 2]), 255.0);
-    assert_eq!(batches[1].x.double_value(&[0, 3, 3, 0]), 0.0);
+    assert!((batches[0].x().double_value(&[0, 3, 3, 0]) - 200.0).abs() <= 3.0);
+    assert_eq!(batches[1].x().double_value(&[0, 3, 3, 2]), 255.0);
+    assert_eq!(batches[1].x().double_value(&[0, 3, 3, 0]), 0.0);
 
     // seeded validation split: disjoint, 1 of 5 for validation, same on every call
     let split = |subset| {
@@ -119,7 +119,7 @@ fn image_dataset_from_directory_shapes_values_and_split() {
         .equal(&val.collect_tensors().unwrap().0));
     assert_eq!(t2.len(), Some(4));
     assert_eq!(
-        train.iter().next().unwrap().unwrap().x.size(),
+        train.iter().next().unwrap().unwrap().x().size(),
         vec![4, 4, 3]
     );
     let err = image_dataset_from_directory(
@@ -142,7 +142,7 @@ fn image_dataset_from_directory_shapes_values_and_split() {
     )
     .unwrap();
     let b = cat.iter().next().unwrap().unwrap();
-    assert_eq!(b.y.unwrap().size(), vec![4, 2]);
+    assert_eq!(b.y().unwrap().size(), vec![4, 2]);
 }
 
 #[test]
@@ -166,11 +166,11 @@ fn tfds_layout_with_fixed_class_order_and_slices() {
     let mut per_class = [0; 3];
     for e in &ds {
         let e = e.unwrap();
-        assert_eq!(e.x.kind(), Kind::Uint8);
-        assert_eq!(e.x.size()[0], 9);
-        let label = e.y.unwrap().int64_value(&[]);
+        assert_eq!(e.x().kind(), Kind::Uint8);
+        assert_eq!(e.x().size()[0], 9);
+        let label = e.y().unwrap().int64_value(&[]);
         // label follows TFDS's order: rock red, paper green, scissors blue
-        assert_eq!(e.x.int64_value(&[0, 0, label]), 255);
+        assert_eq!(e.x().int64_value(&[0, 0, label]), 255);
         per_class[label as usize] += 1;
     }
     assert_eq!(per_class, [4, 4, 4]);
@@ -182,8 +182,8 @@ fn tfds_layout_with_fixed_class_order_and_slices() {
         .batch(8)
         .prefetch(1);
     let b = batched.iter().next().unwrap().unwrap();
-    assert_eq!(b.x.size(), vec![8, 5, 5, 3]);
-    assert!(b.x.max().double_value(&[]) <= 1.0 + 1e-5);
+    assert_eq!(b.x().size(), vec![8, 5, 5, 3]);
+    assert!(b.x().max().double_value(&[]) <= 1.0 + 1e-5);
     let err = tfds_load_from(d.path(), "beans", "train")
         .unwrap_err()
         .to_string();

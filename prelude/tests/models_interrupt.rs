@@ -1,5 +1,6 @@
 //! An interrupt from the kernel stops `fit` after the current batch and returns the history
-//! so far, keeping the weights. (Its own test binary: the interrupt flag is process-wide.)
+//! so far, keeping the weights, and stops a dataset's iteration. (Its own test binary with one
+//! test: the flag file's name is read once per process, and the flag is process-wide.)
 
 use ferrokeras::prelude::*;
 
@@ -8,6 +9,24 @@ fn interrupt_stops_fit_and_keeps_weights() {
     let dir = tempfile::tempdir().unwrap();
     let flag = dir.path().join("interrupt");
     std::env::set_var("FERROKERAS_INTERRUPT_FILE", &flag);
+    // The flag follows the file.
+    assert!(!interrupted());
+    std::fs::write(&flag, b"").unwrap();
+    assert!(interrupted());
+    assert!(matches!(check_interrupt(), Err(Error::Interrupted)));
+    std::fs::remove_file(&flag).unwrap();
+    assert!(check_interrupt().is_ok());
+
+    // A dataset's iteration stops with Interrupted.
+    let xs = Tensor::arange(10, (Kind::Float, Device::Cpu));
+    let ds = Dataset::from_tensor_slices(&xs, &xs).unwrap();
+    let mut it = ds.iter();
+    assert!(it.next().unwrap().is_ok());
+    std::fs::write(&flag, b"").unwrap();
+    assert!(matches!(it.next(), Some(Err(Error::Interrupted))));
+    assert!(it.next().is_none());
+    std::fs::remove_file(&flag).unwrap();
+
     let x = Tensor::randn([256, 4], (Kind::Float, Device::Cpu));
     let y = x
         .sum_dim_intlist(1, false, Kind::Float)

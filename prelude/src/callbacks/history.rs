@@ -1,5 +1,8 @@
 //! `History`: what `fit` returns, the per-epoch values of the loss and every metric.
 
+use super::{Callback, EpochLogs};
+use crate::error::Result;
+use crate::models::Model;
 use crate::runtime::{MimeBundle, Render};
 use std::collections::BTreeMap;
 
@@ -60,6 +63,16 @@ impl History {
         for (name, values) in &other.history {
             self.history.entry(name.clone()).or_default().extend(values);
         }
+    }
+}
+
+/// As in Keras, `fit` records each epoch's values through a `History` callback, the last one
+/// it runs; `fit` returns it.
+impl Callback for History {
+    fn on_epoch_end(&mut self, _epoch: usize, logs: &EpochLogs, _model: &Model) -> Result<()> {
+        let pairs: Vec<(&str, f64)> = logs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        self.push_epoch(&pairs);
+        Ok(())
     }
 }
 

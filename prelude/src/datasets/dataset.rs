@@ -54,7 +54,7 @@ impl SharedTensor {
 /// let mut seen = 0;
 /// for batch in &ds {
 ///     let batch = batch?;
-///     seen += batch.x.size()[0];
+///     seen += batch.len();
 /// }
 /// assert_eq!(seen, 5);
 /// # Ok::<(), ferrokeras::Error>(())
@@ -131,12 +131,9 @@ impl Dataset {
         let (x, y) = (SharedTensor::new(x), y.map(SharedTensor::new));
         Ok(Dataset::from_fn(Some(n), move |_| {
             let (x, y) = (x.get(), y.as_ref().map(SharedTensor::get));
-            Ok(Box::new((0..n as i64).map(move |i| {
-                Ok(Batch {
-                    x: x.get(i),
-                    y: y.as_ref().map(|y| y.get(i)),
-                })
-            })) as ElementIter)
+            Ok(Box::new(
+                (0..n as i64).map(move |i| Ok(Batch::new(x.get(i), y.as_ref().map(|y| y.get(i))))),
+            ) as ElementIter)
         }))
     }
 
@@ -207,9 +204,9 @@ impl Dataset {
         };
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
         for b in src.iter() {
-            let b = b?;
-            xs.push(b.x);
-            if let Some(y) = b.y {
+            let (x, y) = b?.into_xy();
+            xs.push(x);
+            if let Some(y) = y {
                 ys.push(y);
             }
         }
@@ -306,7 +303,7 @@ mod tests {
 
     fn xs(d: &Dataset) -> Vec<i64> {
         d.iter()
-            .flat_map(|b| Vec::<i64>::try_from(b.unwrap().x.reshape([-1])).unwrap())
+            .flat_map(|b| Vec::<i64>::try_from(b.unwrap().x().reshape([-1])).unwrap())
             .collect()
     }
 
@@ -335,7 +332,7 @@ mod tests {
         assert_eq!(xs(&d.skip(5)), vec![5, 6]);
         let b = d.batch(3);
         assert_eq!(b.len(), Some(3));
-        let sizes: Vec<i64> = b.iter().map(|b| b.unwrap().x.size()[0]).collect();
+        let sizes: Vec<i64> = b.iter().map(|b| b.unwrap().len()).collect();
         assert_eq!(sizes, vec![3, 3, 1]);
         assert_eq!(b.take(2).len(), Some(2));
         assert_eq!(b.num_examples(), Some(7));
@@ -376,10 +373,10 @@ mod tests {
     fn unequal_shapes_cannot_batch() {
         let d = Dataset::from_generator(Some(2), || {
             (1..3i64).map(|n| {
-                Ok(Batch {
-                    x: Tensor::zeros([n], (Kind::Float, Device::Cpu)),
-                    y: None,
-                })
+                Ok(Batch::new(
+                    Tensor::zeros([n], (Kind::Float, Device::Cpu)),
+                    None,
+                ))
             })
         });
         let err = d.batch(2).iter().next().unwrap().unwrap_err().to_string();

@@ -14,11 +14,12 @@ fn map_xy<F>(f: &F, b: Batch) -> Result<Batch>
 where
     F: Fn(Tensor, Tensor) -> Result<(Tensor, Tensor)>,
 {
-    let y = b.y.ok_or_else(|| {
+    let (x, y) = b.into_xy();
+    let y = y.ok_or_else(|| {
         Error::InvalidData("map(|x, y| …) on a dataset without targets; use map_x".into())
     })?;
-    let (x, y) = f(b.x, y)?;
-    Ok(Batch { x, y: Some(y) })
+    let (x, y) = f(x, y)?;
+    Ok(Batch::new(x, Some(y)))
 }
 
 impl Dataset {
@@ -66,8 +67,8 @@ impl Dataset {
         self.derive(self.len, move |pass| {
             let f = f.clone();
             Ok(Box::new(up(pass)?.map(move |e| {
-                let b = e?;
-                Ok(Batch { x: f(b.x)?, y: b.y })
+                let (x, y) = e?.into_xy();
+                Ok(Batch::new(f(x)?, y))
             })) as ElementIter)
         })
     }
@@ -229,24 +230,28 @@ impl Dataset {
 }
 
 fn stack(group: Vec<Batch>) -> Result<Batch> {
-    let first = group[0].x.size();
-    if let Some((i, b)) = group.iter().enumerate().find(|(_, b)| b.x.size() != first) {
+    let first = group[0].x().size();
+    if let Some((i, b)) = group
+        .iter()
+        .enumerate()
+        .find(|(_, b)| b.x().size() != first)
+    {
         return Err(Error::InvalidData(format!(
             "batch: element {i} has shape {:?} but element 0 has {first:?}; resize to one size \
              with map before batch",
-            b.x.size()
+            b.x().size()
         )));
     }
-    let has_y = group.iter().all(|b| b.y.is_some());
-    let xs: Vec<&Tensor> = group.iter().map(|b| &b.x).collect();
+    let has_y = group.iter().all(|b| b.y().is_some());
+    let xs: Vec<&Tensor> = group.iter().map(Batch::x).collect();
     let x = Tensor::f_stack(&xs, 0)?;
     let y = if has_y {
-        let ys: Vec<&Tensor> = group.iter().filter_map(|b| b.y.as_ref()).collect();
+        let ys: Vec<&Tensor> = group.iter().filter_map(Batch::y).collect();
         Some(Tensor::f_stack(&ys, 0)?)
     } else {
         None
     };
-    Ok(Batch { x, y })
+    Ok(Batch::new(x, y))
 }
 
 struct Prefetched {

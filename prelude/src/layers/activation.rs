@@ -1,5 +1,6 @@
 //! Keras's `Activation` layer.
 
+use super::config::field;
 use super::handle::{layer_builder, LayerKind, LayerOpts};
 use crate::activations::{ActivationArg, ActivationFn, Logits};
 use crate::error::Result;
@@ -21,6 +22,17 @@ pub struct Activation {
 layer_builder!(Activation);
 
 impl Activation {
+    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        Ok(Activation::new(field::<String>(
+            "Activation",
+            c,
+            "activation",
+        )?))
+    }
+}
+
+impl Activation {
     /// An activation layer, by id or typed value.
     pub fn new(activation: impl Into<ActivationArg>) -> Self {
         Activation {
@@ -28,9 +40,6 @@ impl Activation {
             activation: activation.into(),
             act: ActivationFn::Linear,
         }
-    }
-    pub(crate) fn from_parts(id: String) -> Self {
-        Self::new(id)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Keras's `BatchNormalization`, over the last (channels) axis.
 
+use super::config::field;
 use super::conv_common::{to_channels_first, to_channels_last};
 use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
 use crate::error::Result;
@@ -29,6 +30,15 @@ pub struct BatchNormalization {
     var: Option<Tensor>,
 }
 layer_builder!(BatchNormalization);
+
+impl BatchNormalization {
+    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        Ok(BatchNormalization::new()
+            .momentum(field("BatchNormalization", c, "momentum")?)
+            .epsilon(field("BatchNormalization", c, "epsilon")?))
+    }
+}
 
 impl Default for BatchNormalization {
     fn default() -> Self {
@@ -62,6 +72,9 @@ impl BatchNormalization {
 }
 
 impl LayerKind for BatchNormalization {
+    fn frozen_means_inference(&self) -> bool {
+        true
+    }
     fn class_name(&self) -> &'static str {
         "BatchNormalization"
     }

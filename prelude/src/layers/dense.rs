@@ -1,5 +1,6 @@
 //! Keras's `Dense` layer.
 
+use super::config::field;
 use super::handle::{created_params, layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
 use crate::activations::{ActivationArg, ActivationFn, Logits};
 use crate::error::Result;
@@ -26,6 +27,17 @@ pub struct Dense {
     bias: Option<Tensor>,
 }
 layer_builder!(Dense);
+
+impl Dense {
+    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        Ok(Dense::from_parts(
+            field("Dense", c, "units")?,
+            field("Dense", c, "activation")?,
+            field("Dense", c, "use_bias")?,
+        ))
+    }
+}
 
 impl Dense {
     /// A dense layer with `units` outputs, linear activation, glorot-uniform kernel, zero bias.

@@ -1,5 +1,6 @@
 //! Keras's `Dropout` layer.
 
+use super::config::field;
 use super::handle::{layer_builder, LayerKind, LayerOpts};
 use crate::error::Result;
 use serde_json::{json, Value};
@@ -12,6 +13,13 @@ pub struct Dropout {
     rate: f64,
 }
 layer_builder!(Dropout);
+
+impl Dropout {
+    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        Ok(Dropout::new(field("Dropout", c, "rate")?))
+    }
+}
 
 impl Dropout {
     /// A dropout layer with the given rate in `[0, 1)`.

@@ -1,5 +1,6 @@
 //! Keras's `Embedding`: integer ids → dense vectors.
 
+use super::config::field;
 use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
 use crate::error::Result;
 use crate::initializers::Initializer;
@@ -24,6 +25,16 @@ pub struct Embedding {
 layer_builder!(Embedding);
 
 impl Embedding {
+    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        Ok(Embedding::new(
+            field("Embedding", c, "input_dim")?,
+            field("Embedding", c, "output_dim")?,
+        ))
+    }
+}
+
+impl Embedding {
     /// A vocabulary of `input_dim` ids mapped to vectors of `output_dim`.
     pub fn new(input_dim: i64, output_dim: i64) -> Self {
         Embedding {
@@ -36,6 +47,9 @@ impl Embedding {
 }
 
 impl LayerKind for Embedding {
+    fn index_limit(&self) -> Option<i64> {
+        Some(self.input_dim)
+    }
     fn class_name(&self) -> &'static str {
         "Embedding"
     }

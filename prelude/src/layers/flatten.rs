@@ -13,6 +13,14 @@ pub struct Flatten {
 layer_builder!(Flatten);
 
 impl Flatten {
+    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        let _ = c;
+        Ok(Flatten::new())
+    }
+}
+
+impl Flatten {
     /// A flatten layer.
     pub fn new() -> Self {
         Self::default()

@@ -13,6 +13,14 @@ pub struct GlobalAveragePooling2D {
 layer_builder!(GlobalAveragePooling2D);
 
 impl GlobalAveragePooling2D {
+    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        let _ = c;
+        Ok(GlobalAveragePooling2D::new())
+    }
+}
+
+impl GlobalAveragePooling2D {
     /// A global average pooling layer.
     pub fn new() -> Self {
         Self::default()

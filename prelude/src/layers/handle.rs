@@ -1,13 +1,13 @@
 //! The shared layer handle, the trait each layer kind implements, and the options every
 //! layer builder has (`name`, `input_shape`, `trainable`).
 
-use super::functional::KerasTensor;
+use super::node::{KerasTensor, Node};
 use crate::activations::Logits;
 use crate::error::{keras_shape, Error, Result};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::fmt;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use tch::{Device, Tensor};
 
 /// One weight of a layer, in Keras layout.
@@ -80,6 +80,42 @@ pub trait LayerKind {
     fn own_param_counts(&self, _trainable: bool) -> Option<(i64, i64)> {
         None
     }
+
+    // Layers of several inputs (Keras's merge layers) override the two methods below; every
+    // other layer takes exactly one input and keeps these defaults.
+
+    /// Builds for several inputs (one example's shape each) and returns the output shape.
+    fn build_inputs(
+        &mut self,
+        label: &str,
+        inputs: &[Vec<i64>],
+        device: Device,
+    ) -> Result<Vec<i64>> {
+        match inputs {
+            [one] => self.build(label, one, device),
+            _ => Err(Error::InvalidArgument(format!(
+                "{label} takes one input, got a list of {}",
+                inputs.len()
+            ))),
+        }
+    }
+    /// The forward pass on one batch of each input (as many as `build_inputs` accepted).
+    fn forward_inputs(&self, xs: &[Tensor], training: bool) -> Tensor {
+        self.forward(&xs[0], training)
+    }
+
+    // Capabilities: what the model and trainer need to know about a layer kind.
+
+    /// For a layer that takes integer indices (Embedding): how many ids it knows, so inputs
+    /// are passed as integers and checked against `[0, n)`. `None`: inputs become floats.
+    fn index_limit(&self) -> Option<i64> {
+        None
+    }
+    /// Whether a frozen layer (`trainable == false`) runs in inference mode even while
+    /// fitting, as Keras's BatchNormalization does (fine-tuning keeps its moving statistics).
+    fn frozen_means_inference(&self) -> bool {
+        false
+    }
 }
 
 /// Options every layer builder has.
@@ -100,13 +136,26 @@ pub(crate) struct LayerState {
     pub declared_input: Option<Vec<i64>>,
     pub input_shape: Option<Vec<i64>>,
     pub output_shape: Option<Vec<i64>>,
-    pub input_node: Option<KerasTensor>,
-    pub output_node: Option<KerasTensor>,
+    /// The graph nodes this layer was called in, oldest first. Weak: a node owns its layer
+    /// (and its inputs), never the other way round, so a layer never keeps a graph alive
+    /// and a dropped model frees its weights.
+    pub inbound: Vec<Weak<Node>>,
 }
 
 /// A layer in a model: a cheap handle; clones share the same weights.
 #[derive(Clone)]
 pub struct Layer(pub(crate) Rc<RefCell<LayerState>>);
+
+/// A layer handle that does not keep the layer alive (see [`Layer::downgrade`]).
+#[derive(Clone, Default)]
+pub(crate) struct WeakLayer(Weak<RefCell<LayerState>>);
+
+impl WeakLayer {
+    /// The layer, if something still holds it.
+    pub fn upgrade(&self) -> Option<Layer> {
+        self.0.upgrade().map(Layer)
+    }
+}
 
 /// A fresh automatic name: `dense`, then `dense_1`, `dense_2`, … as Keras numbers them. The
 /// counters last for the whole notebook session (`runtime::shared`), not just one cell.
@@ -133,18 +182,22 @@ pub(crate) fn layer_shape_err(label: &str, expected: impl Into<String>, input: &
 impl Layer {
     /// Wraps a layer kind into a handle, naming it.
     pub fn new(kind: impl LayerKind + 'static, opts: LayerOpts) -> Layer {
+        Layer::from_kind(Box::new(kind), opts)
+    }
+
+    /// [`Layer::new`] for a kind already boxed (as the config loader makes them).
+    pub fn from_kind(kind: Box<dyn LayerKind>, opts: LayerOpts) -> Layer {
         let name = opts
             .name
             .unwrap_or_else(|| unique_name(kind.default_name()));
         Layer(Rc::new(RefCell::new(LayerState {
             name,
-            kind: Box::new(kind),
+            kind,
             trainable: opts.trainable.unwrap_or(true),
             declared_input: opts.input_shape,
             input_shape: None,
             output_shape: None,
-            input_node: None,
-            output_node: None,
+            inbound: Vec::new(),
         })))
     }
 
@@ -164,6 +217,24 @@ impl Layer {
         format!("{} '{}'", s.kind.class_name(), s.name)
     }
 
+    /// For a layer that takes integer ids (Embedding): how many it knows (see
+    /// [`LayerKind::index_limit`]).
+    pub fn index_limit(&self) -> Option<i64> {
+        self.0.borrow().kind.index_limit()
+    }
+
+    /// A handle that does not keep the layer alive (for a back-reference that must not make
+    /// a cycle).
+    pub(crate) fn downgrade(&self) -> WeakLayer {
+        WeakLayer(Rc::downgrade(&self.0))
+    }
+
+    /// How many handles hold this layer (its model's graph, other models, the cell's
+    /// variables): what a test reads to show that nothing holds a dropped model's layers.
+    pub fn handle_count(&self) -> usize {
+        Rc::strong_count(&self.0)
+    }
+
     /// Whether two handles are the same layer.
     pub fn same(&self, other: &Layer) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
@@ -181,11 +252,29 @@ impl Layer {
 
     /// Builds the layer for `input` (one example's shape) and returns its output shape.
     pub fn build(&self, input: &[i64], device: Device) -> Result<Vec<i64>> {
+        self.build_with(std::slice::from_ref(&input.to_vec()), |kind, label| {
+            kind.build(label, input, device)
+        })
+    }
+
+    /// Builds the layer for a list of inputs (merge layers) and returns its output shape.
+    pub fn build_inputs(&self, inputs: &[Vec<i64>], device: Device) -> Result<Vec<i64>> {
+        self.build_with(inputs, |kind, label| {
+            kind.build_inputs(label, inputs, device)
+        })
+    }
+
+    /// Runs `build` on the kind and records the shapes and trainability of the first build.
+    fn build_with(
+        &self,
+        inputs: &[Vec<i64>],
+        build: impl FnOnce(&mut dyn LayerKind, &str) -> Result<Vec<i64>>,
+    ) -> Result<Vec<i64>> {
         let label = self.label();
         let mut s = self.0.borrow_mut();
-        let out = s.kind.build(&label, input, device)?;
+        let out = build(s.kind.as_mut(), &label)?;
         if s.output_shape.is_none() {
-            s.input_shape = Some(input.to_vec());
+            s.input_shape = inputs.first().cloned();
             s.output_shape = Some(out.clone());
             let trainable = s.trainable;
             // Nested models keep their own layers' flags.
@@ -208,33 +297,45 @@ impl Layer {
         self.0.borrow().output_shape.clone()
     }
 
-    /// The symbolic input of the layer's first call (Keras's `layer.input`).
+    /// The node of the layer's first call that is still alive (its graph is owned by a model
+    /// or by the cell's symbolic tensors).
+    fn first_node(&self) -> Result<KerasTensor> {
+        let s = self.0.borrow();
+        s.inbound
+            .iter()
+            .find_map(Weak::upgrade)
+            .map(KerasTensor)
+            .ok_or_else(|| {
+                Error::NotReady(format!(
+                    "layer '{}' is not connected: it has never been called on a symbolic input (or the model that called it is gone), so it has no defined input or output",
+                    s.name
+                ))
+            })
+    }
+
+    /// The symbolic input of the layer's first call (Keras's `layer.input`); for a layer of
+    /// several inputs, the first (see [`Layer::inputs`]).
     pub fn input(&self) -> Result<KerasTensor> {
-        self.0.borrow().input_node.clone().ok_or_else(|| {
-            Error::NotReady(format!(
-                "layer '{}' has never been called, so it has no defined input",
-                self.name()
-            ))
-        })
+        let node = self.first_node()?;
+        Ok(node.inputs().first().cloned().unwrap_or(node))
+    }
+
+    /// Every symbolic input of the layer's first call.
+    pub fn inputs(&self) -> Result<Vec<KerasTensor>> {
+        Ok(self.first_node()?.inputs().to_vec())
     }
 
     /// The symbolic output of the layer's first call (Keras's `layer.output`), to build a
     /// sub-model: `Model::new(&model.input()?, &model.layers()[0].output()?)`.
     pub fn output(&self) -> Result<KerasTensor> {
-        self.0.borrow().output_node.clone().ok_or_else(|| {
-            Error::NotReady(format!(
-                "layer '{}' has never been called, so it has no defined output",
-                self.name()
-            ))
-        })
+        self.first_node()
     }
 
-    pub(crate) fn record_nodes(&self, input: &KerasTensor, output: &KerasTensor) {
+    /// Remembers (weakly) a node this layer was called in.
+    pub(crate) fn record_node(&self, node: &Rc<Node>) {
         let mut s = self.0.borrow_mut();
-        if s.output_node.is_none() {
-            s.input_node = Some(input.clone());
-            s.output_node = Some(output.clone());
-        }
+        s.inbound.retain(|w| w.strong_count() > 0);
+        s.inbound.push(Rc::downgrade(node));
     }
 
     /// Runs the layer on a batch without checks (the model checks shapes first).
@@ -242,8 +343,18 @@ impl Layer {
         let s = self.0.borrow();
         // As in Keras, a frozen BatchNormalization runs in inference mode (fine-tuning keeps
         // its moving statistics).
-        let training = training && (s.trainable || s.kind.class_name() != "BatchNormalization");
+        let training = training && (s.trainable || !s.kind.frozen_means_inference());
         s.kind.forward(x, training)
+    }
+
+    /// Runs the layer on one batch of each of its inputs, without checks.
+    pub(crate) fn forward_inputs(&self, xs: &[Tensor], training: bool) -> Tensor {
+        if let [x] = xs {
+            return self.forward(x, training);
+        }
+        let s = self.0.borrow();
+        let training = training && (s.trainable || !s.kind.frozen_means_inference());
+        s.kind.forward_inputs(xs, training)
     }
 
     /// The forward pass, and the logits when the layer ends in `softmax` or `sigmoid` (the
@@ -261,7 +372,7 @@ impl Layer {
     }
 
     /// Calls the layer on a tensor (inference mode) or a symbolic [`KerasTensor`].
-    pub fn call<A: CallArg>(&self, x: &A) -> A::Output {
+    pub fn call<A: CallArg + ?Sized>(&self, x: &A) -> A::Output {
         x.call_layer(self)
     }
 
@@ -427,7 +538,16 @@ pub trait CallArg {
 impl CallArg for Tensor {
     type Output = Result<Tensor>;
     fn call_layer(&self, layer: &Layer) -> Result<Tensor> {
-        let size = self.size();
+        call_on_tensors(layer, &[self], false)
+    }
+}
+
+/// Runs `layer` on real tensors: builds it for their shapes, passes integer inputs as they
+/// are to a layer that takes ids (Embedding) and as floats to every other layer.
+fn call_on_tensors(layer: &Layer, xs: &[&Tensor], list: bool) -> Result<Tensor> {
+    let mut shapes = Vec::with_capacity(xs.len());
+    for x in xs {
+        let size = x.size();
         if size.is_empty() {
             return Err(layer_shape_err(
                 &layer.label(),
@@ -435,14 +555,47 @@ impl CallArg for Tensor {
                 &size,
             ));
         }
-        let device = self.device();
-        layer.build(&size[1..], device)?;
-        let x = if crate::data_adapter::is_integer(self) && layer.class_name() != "Embedding" {
-            self.to_kind(tch::Kind::Float)
-        } else {
-            self.shallow_clone()
-        };
-        Ok(layer.forward(&x, false))
+        shapes.push(size[1..].to_vec());
+    }
+    let device = xs.first().map_or(Device::Cpu, |x| x.device());
+    if list {
+        layer.build_inputs(&shapes, device)?;
+    } else {
+        layer.build(&shapes[0], device)?;
+    }
+    let takes_ids = layer.index_limit().is_some();
+    let xs: Vec<Tensor> = xs
+        .iter()
+        .map(|x| {
+            if crate::data_adapter::is_integer(x) && !takes_ids {
+                x.to_kind(tch::Kind::Float)
+            } else {
+                x.shallow_clone()
+            }
+        })
+        .collect();
+    Ok(layer.forward_inputs(&xs, false))
+}
+
+/// A list of tensors for a layer of several inputs: `Add::new().call(&[&a, &b])`.
+impl<const N: usize> CallArg for [&Tensor; N] {
+    type Output = Result<Tensor>;
+    fn call_layer(&self, layer: &Layer) -> Result<Tensor> {
+        call_on_tensors(layer, self, true)
+    }
+}
+
+impl CallArg for [&Tensor] {
+    type Output = Result<Tensor>;
+    fn call_layer(&self, layer: &Layer) -> Result<Tensor> {
+        call_on_tensors(layer, self, true)
+    }
+}
+
+impl CallArg for Vec<Tensor> {
+    type Output = Result<Tensor>;
+    fn call_layer(&self, layer: &Layer) -> Result<Tensor> {
+        call_on_tensors(layer, &self.iter().collect::<Vec<_>>(), true)
     }
 }
 
@@ -467,7 +620,7 @@ macro_rules! layer_builder {
                 self
             }
             /// Turns the builder into a layer and calls it (see [`Layer::call`]).
-            pub fn call<A: $crate::layers::CallArg>(self, x: &A) -> A::Output {
+            pub fn call<A: $crate::layers::CallArg + ?Sized>(self, x: &A) -> A::Output {
                 $crate::layers::Layer::from(self).call(x)
             }
         }
@@ -482,7 +635,7 @@ macro_rules! layer_builder {
 pub(crate) use layer_builder;
 
 /// Implements `LayerKind` for a layer builder by handing every call to its `inner` kind, the
-/// one implementation a family of layers shares (`ConvN`, `PoolN`).
+/// one implementation a family of layers shares (`ConvN`, `PoolN`, `Merge`).
 macro_rules! delegate_layer_kind {
     ($ty:ident) => {
         impl LayerKind for $ty {
@@ -506,6 +659,17 @@ macro_rules! delegate_layer_kind {
             }
             fn config(&self) -> Value {
                 self.inner.config()
+            }
+            fn build_inputs(
+                &mut self,
+                label: &str,
+                inputs: &[Vec<i64>],
+                device: Device,
+            ) -> Result<Vec<i64>> {
+                self.inner.build_inputs(label, inputs, device)
+            }
+            fn forward_inputs(&self, xs: &[Tensor], training: bool) -> Tensor {
+                self.inner.forward_inputs(xs, training)
             }
         }
     };

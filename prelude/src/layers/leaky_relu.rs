@@ -1,5 +1,6 @@
 //! Keras's `LeakyReLU` layer.
 
+use super::config::field;
 use super::handle::{layer_builder, LayerKind, LayerOpts};
 use crate::activations::ActivationFn;
 use crate::error::Result;
@@ -12,6 +13,13 @@ pub struct LeakyReLU {
     slope: f64,
 }
 layer_builder!(LeakyReLU);
+
+impl LeakyReLU {
+    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        Ok(LeakyReLU::new().negative_slope(field("LeakyReLU", c, "negative_slope")?))
+    }
+}
 
 impl Default for LeakyReLU {
     fn default() -> Self {

@@ -1,5 +1,6 @@
 //! Keras's `LSTM`, on libtorch's fused LSTM kernel.
 
+use super::config::field;
 use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
 use crate::error::Result;
 use crate::initializers::Initializer;
@@ -30,6 +31,19 @@ pub struct LSTM {
     zero_bias: Option<Tensor>,
 }
 layer_builder!(LSTM);
+
+impl LSTM {
+    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        Ok(
+            LSTM::new(field("LSTM", c, "units")?).return_sequences(field(
+                "LSTM",
+                c,
+                "return_sequences",
+            )?),
+        )
+    }
+}
 
 impl LSTM {
     /// An LSTM with `units` hidden units.

@@ -1,6 +1,6 @@
 //! Keras's `padding` option and rebuilding layers from saved configurations.
 
-use super::handle::Layer;
+use super::handle::LayerKind;
 use crate::error::{Error, Result};
 use serde_json::Value;
 
@@ -56,74 +56,51 @@ pub(crate) fn torch_pad_order(pads: &[(i64, i64)]) -> Vec<i64> {
     pads.iter().rev().flat_map(|&(b, a)| [b, a]).collect()
 }
 
-/// Rebuilds a layer from [`Layer::config`] (used by `load_model`).
-pub(crate) fn build_layer_from_config(v: &Value) -> Result<Layer> {
-    let class = v["class_name"].as_str().unwrap_or_default();
-    let c = &v["config"];
-    let opts = LayerOpts {
-        name: v["name"].as_str().map(str::to_string),
-        input_shape: serde_json::from_value(v["input_shape"].clone())
-            .ok()
-            .flatten(),
-        trainable: v["trainable"].as_bool(),
-    };
-    let bad = |what: &str| Error::InvalidArgument(format!("saved layer config of {class}: {what}"));
-    macro_rules! field {
-        ($name:literal) => {
-            serde_json::from_value(c[$name].clone()).map_err(|e| bad(&format!("{}: {e}", $name)))?
-        };
-    }
+/// Builds a layer kind from its saved class name and `config`, by asking the layer's own
+/// `from_config`. `None` for a class this table does not know (the model loader handles
+/// nested `Sequential`/`Functional` models itself).
+pub(crate) fn layer_kind_from_config(class: &str, c: &Value) -> Option<Result<Box<dyn LayerKind>>> {
     use super::*;
-    use crate::preprocessing::random_layers;
-    let layer = match class {
-        "Dense" => Layer::new(
-            dense::Dense::from_parts(field!("units"), field!("activation"), field!("use_bias")),
-            opts,
-        ),
-        "Activation" => Layer::new(
-            activation::Activation::from_parts(field!("activation")),
-            opts,
-        ),
-        "Flatten" => Layer::new(Flatten::new(), opts),
-        "Dropout" => Layer::new(Dropout::new(field!("rate")), opts),
-        "Rescaling" => Layer::new(Rescaling::new(field!("scale"), field!("offset")), opts),
-        "LeakyReLU" => Layer::new(
-            LeakyReLU::new().negative_slope(field!("negative_slope")),
-            opts,
-        ),
-        "Conv1D" | "Conv2D" | "Conv3D" => {
-            Layer::new(conv_common::ConvN::from_config(class, c)?, opts)
-        }
+    use crate::preprocessing::random_layers::{RandomFlip, RandomRotation, RandomZoom};
+    fn boxed<K: LayerKind + 'static>(k: Result<K>) -> Result<Box<dyn LayerKind>> {
+        k.map(|k| Box::new(k) as Box<dyn LayerKind>)
+    }
+    Some(match class {
+        "InputLayer" => boxed(input_layer::InputLayer::from_config(c)),
+        "Dense" => boxed(Dense::from_config(c)),
+        "Add" => boxed(Add::from_config(c)),
+        "Subtract" => boxed(Subtract::from_config(c)),
+        "Multiply" => boxed(Multiply::from_config(c)),
+        "Average" => boxed(Average::from_config(c)),
+        "Maximum" => boxed(Maximum::from_config(c)),
+        "Minimum" => boxed(Minimum::from_config(c)),
+        "Concatenate" => boxed(Concatenate::from_config(c)),
+        "Activation" => boxed(Activation::from_config(c)),
+        "Flatten" => boxed(Flatten::from_config(c)),
+        "Dropout" => boxed(Dropout::from_config(c)),
+        "Rescaling" => boxed(Rescaling::from_config(c)),
+        "LeakyReLU" => boxed(LeakyReLU::from_config(c)),
+        "Conv1D" | "Conv2D" | "Conv3D" => boxed(conv_common::ConvN::from_config(class, c)),
         "MaxPooling1D" | "MaxPooling2D" | "MaxPooling3D" | "AveragePooling2D" => {
-            Layer::new(pooling_common::PoolN::from_config(class, c)?, opts)
+            boxed(pooling_common::PoolN::from_config(class, c))
         }
-        "GlobalAveragePooling2D" => Layer::new(GlobalAveragePooling2D::new(), opts),
-        "BatchNormalization" => Layer::new(
-            BatchNormalization::new()
-                .momentum(field!("momentum"))
-                .epsilon(field!("epsilon")),
-            opts,
-        ),
-        "Embedding" => Layer::new(
-            Embedding::new(field!("input_dim"), field!("output_dim")),
-            opts,
-        ),
-        "LSTM" => Layer::new(
-            LSTM::new(field!("units")).return_sequences(field!("return_sequences")),
-            opts,
-        ),
-        "RandomFlip" => Layer::new(random_layers::RandomFlip::from_config(c)?, opts),
-        "RandomRotation" => Layer::new(random_layers::RandomRotation::from_config(c)?, opts),
-        "RandomZoom" => Layer::new(random_layers::RandomZoom::from_config(c)?, opts),
-        "Sequential" | "Functional" => {
-            let model = crate::models::model_from_architecture(c)?;
-            let layer = Layer::from(model);
-            if opts.trainable == Some(false) {
-                layer.set_trainable(false);
-            }
-            layer
-        }
-        _ => return Err(bad("unknown layer class")),
-    };
-    Ok(layer)
+        "GlobalAveragePooling2D" => boxed(GlobalAveragePooling2D::from_config(c)),
+        "GlobalMaxPooling2D" => boxed(GlobalMaxPooling2D::from_config(c)),
+        "DepthwiseConv2D" => boxed(DepthwiseConv2D::from_config(c)),
+        "SeparableConv2D" => boxed(SeparableConv2D::from_config(c)),
+        "ZeroPadding2D" => boxed(ZeroPadding2D::from_config(c)),
+        "Cropping2D" => boxed(Cropping2D::from_config(c)),
+        "UpSampling2D" => boxed(UpSampling2D::from_config(c)),
+        "Reshape" => boxed(Reshape::from_config(c)),
+        "Permute" => boxed(Permute::from_config(c)),
+        "RepeatVector" => boxed(RepeatVector::from_config(c)),
+        "ReLU" => boxed(ReLU::from_config(c)),
+        "BatchNormalization" => boxed(BatchNormalization::from_config(c)),
+        "Embedding" => boxed(Embedding::from_config(c)),
+        "LSTM" => boxed(LSTM::from_config(c)),
+        "RandomFlip" => boxed(RandomFlip::from_config(c)),
+        "RandomRotation" => boxed(RandomRotation::from_config(c)),
+        "RandomZoom" => boxed(RandomZoom::from_config(c)),
+        _ => return None,
+    })
 }

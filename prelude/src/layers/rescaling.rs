@@ -1,5 +1,6 @@
 //! Keras's `Rescaling` layer.
 
+use super::config::field;
 use super::handle::{layer_builder, LayerKind, LayerOpts};
 use crate::error::Result;
 use serde_json::{json, Value};
@@ -12,6 +13,16 @@ pub struct Rescaling {
     offset: f64,
 }
 layer_builder!(Rescaling);
+
+impl Rescaling {
+    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        Ok(Rescaling::new(
+            field("Rescaling", c, "scale")?,
+            field("Rescaling", c, "offset")?,
+        ))
+    }
+}
 
 impl Rescaling {
     /// A rescaling layer.

@@ -288,6 +288,71 @@ impl From<String> for LossArg {
     }
 }
 
+/// What `compile`'s `loss` accepts: one loss for every output, or one per output (in the
+/// model's output order), each by id or typed, with optional weights (Keras's
+/// `loss_weights`): `"mse"`, `["binary_crossentropy", "categorical_crossentropy"]`,
+/// `Losses::from([...]).weights([1.0, 0.2])`.
+///
+/// ```
+/// use ferrokeras::prelude::*;
+/// let l = Losses::from(["binary_crossentropy", "categorical_crossentropy"]).weights([1.0, 0.2]);
+/// assert_eq!(l.resolve().unwrap().len(), 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Losses {
+    /// The losses: one, or one per output.
+    pub losses: Vec<LossArg>,
+    /// Each output's weight in the total loss (all 1 when `None`).
+    pub loss_weights: Option<Vec<f64>>,
+}
+
+impl Losses {
+    /// Weights each output's loss in the total (Keras's `loss_weights`).
+    pub fn weights(mut self, weights: impl AsRef<[f64]>) -> Self {
+        self.loss_weights = Some(weights.as_ref().to_vec());
+        self
+    }
+
+    /// Resolves every loss, erroring on unknown ids.
+    pub fn resolve(&self) -> Result<Vec<Loss>> {
+        self.losses.iter().map(LossArg::resolve).collect()
+    }
+}
+
+impl<T: Into<LossArg>> From<Vec<T>> for Losses {
+    fn from(losses: Vec<T>) -> Self {
+        Losses {
+            losses: losses.into_iter().map(Into::into).collect(),
+            loss_weights: None,
+        }
+    }
+}
+impl<T: Into<LossArg>, const N: usize> From<[T; N]> for Losses {
+    fn from(losses: [T; N]) -> Self {
+        Losses::from(Vec::from(losses))
+    }
+}
+impl From<LossArg> for Losses {
+    fn from(l: LossArg) -> Self {
+        Losses::from(vec![l])
+    }
+}
+impl From<Loss> for Losses {
+    fn from(l: Loss) -> Self {
+        Losses::from(vec![l])
+    }
+}
+impl From<&str> for Losses {
+    fn from(s: &str) -> Self {
+        Losses::from(vec![s])
+    }
+}
+impl From<String> for Losses {
+    fn from(s: String) -> Self {
+        Losses::from(vec![s])
+    }
+}
+
 macro_rules! typed_loss {
     ($ty:ident, $kind:ident) => {
         #[doc = concat!("Keras's `", stringify!($ty), "` loss: `", stringify!($ty), "::new()` gives a [`Loss`].")]

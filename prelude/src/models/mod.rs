@@ -1,5 +1,5 @@
-//! Keras's `keras.models`: [`Sequential`], functional [`Model`]s, training, summaries,
-//! saving, and model selection.
+//! Keras's `keras.models`: [`Sequential`], functional [`Model`]s (graphs of any number of
+//! inputs and outputs), summaries and saving. Training is in `crate::trainers`.
 //!
 //! The whole workflow of a course notebook, in Rust:
 //!
@@ -41,23 +41,19 @@
 //! # }
 //! ```
 
-mod inference;
+mod compiled;
+mod graph;
 mod model;
+mod nested;
+mod plan;
 mod saving;
-mod selection;
 mod sequential;
 mod summary;
-mod training;
 
 pub use crate::sequential;
-pub use inference::Evaluation;
-pub use model::{LayerKey, Model};
+pub(crate) use compiled::Compiled;
+pub use model::{KerasTensors, LayerKey, Model, ModelCallArg};
+pub(crate) use plan::Plan;
 pub use saving::load_model;
-pub(crate) use saving::model_from_architecture;
-pub use selection::{
-    cross_val_score, CrossValScores, RandomizedSearch, SearchCandidate, SearchParams,
-    SearchResults, SearchValue,
-};
 pub use sequential::{Sequential, SequentialItem};
 pub use summary::{ModelSummary, SummaryRow};
-pub use training::{Fit, Validation};

@@ -1,37 +1,52 @@
-//! `Model`: the shared core of `Sequential` and functional models — layers, building,
-//! the forward pass, weights and trainability.
+//! `Model`: the shared core of `Sequential` and functional models — the graph, building,
+//! the forward pass, weights and trainability. Training lives in `crate::trainers`.
 
-use super::training::Compiled;
-use crate::activations::Logits;
+use super::compiled::Compiled;
+use super::graph::Graph;
+use super::plan::Plan;
 use crate::error::{Error, Result};
-use crate::layers::{Input, KerasTensor, Layer};
+use crate::layers::{Input, KerasTensor, Layer, WeakLayer};
 use std::cell::RefCell;
 use std::rc::Rc;
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Tensor};
+
+/// How a model is defined.
+pub(crate) enum Structure {
+    /// A stack of layers (`Sequential`); its graph is made when it is built.
+    Sequential {
+        layers: Vec<Layer>,
+        declared_input: Option<Vec<i64>>,
+    },
+    /// A graph given by its inputs and outputs (`Model::new`).
+    Functional,
+}
 
 pub(crate) struct ModelState {
     pub name: String,
-    pub layers: Vec<Layer>,
-    pub functional: bool,
-    pub declared_input: Option<Vec<i64>>,
-    pub input: Option<KerasTensor>,
-    pub output: Option<KerasTensor>,
+    pub structure: Structure,
+    /// The graph, once built (always, for a functional model).
+    pub graph: Option<Rc<Graph>>,
     pub compiled: Option<Compiled>,
     pub stop_training: bool,
+    /// The layer this model is inside other models. Weak: that layer owns the model.
+    pub as_layer: WeakLayer,
 }
 
 /// A Keras model: a handle (cheap to clone, clones are the same model), so a cell can write
 /// `let model = …` without `mut`.
 ///
-/// Functional API:
+/// Functional API, with branches and merges:
 /// ```
 /// use ferrokeras::prelude::*;
-/// let inputs = Input::new([4]);
-/// let x = Dense::new(8).activation("relu").call(&inputs).unwrap();
-/// let outputs = Dense::new(3).activation("softmax").call(&x).unwrap();
-/// let model = Model::new(&inputs, &outputs).unwrap();
-/// let y = model.predict(&Tensor::ones([2, 4], (Kind::Float, Device::Cpu))).unwrap();
-/// assert_eq!(y.size(), vec![2, 3]);
+/// let inputs = Input::new([32]);
+/// let h = Dense::new(32).activation("relu").call(&inputs).unwrap();
+/// let h2 = Dense::new(32).activation("relu").call(&h).unwrap();
+/// let s = Add::new().call(&[&h, &h2]).unwrap();
+/// let out = Dense::new(1).call(&s).unwrap();
+/// let model = Model::new(&inputs, &out).unwrap();
+/// assert_eq!(model.count_params(), 2145); // as Keras counts it
+/// let y = model.predict(&Tensor::ones([2, 32], (Kind::Float, Device::Cpu))).unwrap();
+/// assert_eq!(y.size(), vec![2, 1]);
 /// ```
 #[derive(Clone)]
 pub struct Model(pub(crate) Rc<RefCell<ModelState>>);
@@ -54,107 +69,59 @@ impl From<&str> for LayerKey {
     }
 }
 
-/// The layers and graph needed for a forward pass, detached from the model's cell.
-pub(crate) struct Plan {
-    pub layers: Vec<Layer>,
-    pub graph: Option<(KerasTensor, KerasTensor)>,
-    pub input_shape: Vec<i64>,
-    pub device: Device,
-    pub embedding_first: bool,
+/// One or several symbolic tensors, for [`Model::new`]'s inputs and outputs:
+/// `&x`, `&[&title, &body]`, or a `Vec<KerasTensor>`.
+pub struct KerasTensors(pub Vec<KerasTensor>);
+
+impl From<&KerasTensor> for KerasTensors {
+    fn from(t: &KerasTensor) -> Self {
+        KerasTensors(vec![t.clone()])
+    }
 }
-
-impl Plan {
-    pub(crate) fn forward(&self, x: &Tensor, training: bool) -> Tensor {
-        self.forward_with_logits(x, training).0
+impl<const N: usize> From<&[&KerasTensor; N]> for KerasTensors {
+    fn from(ts: &[&KerasTensor; N]) -> Self {
+        KerasTensors(ts.iter().map(|t| (*t).clone()).collect())
     }
-
-    /// [`Plan::forward`], with the logits of an output that ends in `softmax` or `sigmoid`,
-    /// which cross-entropy losses use instead of the probabilities (see [`Logits`]).
-    pub(crate) fn forward_with_logits(
-        &self,
-        x: &Tensor,
-        training: bool,
-    ) -> (Tensor, Option<Logits>) {
-        match (&self.graph, self.layers.split_last()) {
-            (Some((_, output)), _) => output.eval_with_logits(x, training),
-            (None, Some((last, rest))) => {
-                let mut h = x.shallow_clone();
-                for l in rest {
-                    h = l.forward(&h, training);
-                }
-                last.forward_with_logits(&h, training)
-            }
-            (None, None) => (x.shallow_clone(), None),
-        }
+}
+impl From<&[&KerasTensor]> for KerasTensors {
+    fn from(ts: &[&KerasTensor]) -> Self {
+        KerasTensors(ts.iter().map(|t| (*t).clone()).collect())
     }
-
-    /// Moves a batch to the model's device and dtype, checking its shape.
-    pub(crate) fn prepare(&self, x: &Tensor) -> Result<Tensor> {
-        let size = x.size();
-        if size.is_empty() || size[1..] != self.input_shape[..] {
-            // Re-propagate the shapes to find the layer that rejects them.
-            if size.is_empty() {
-                return Err(Error::InvalidData(
-                    "x is a scalar; expected a batch of examples".into(),
-                ));
-            }
-            let mut shape = size[1..].to_vec();
-            for l in &self.layers {
-                shape = l.build(&shape, self.device)?;
-            }
-        }
-        let x = if self.embedding_first {
-            let ids = x.to_kind(Kind::Int64);
-            let vocab = self.layers[0].config()["config"]["input_dim"]
-                .as_i64()
-                .unwrap_or(i64::MAX);
-            if ids.numel() > 0 {
-                let (lo, hi) = (ids.min().int64_value(&[]), ids.max().int64_value(&[]));
-                if lo < 0 || hi >= vocab {
-                    return Err(Error::InvalidData(format!(
-                        "{} takes ids in [0, {vocab}), got ids from {lo} to {hi}",
-                        self.layers[0].label()
-                    )));
-                }
-            }
-            ids
-        } else if x.kind() != Kind::Float {
-            x.to_kind(Kind::Float)
-        } else {
-            x.shallow_clone()
-        };
-        Ok(x.to_device(self.device))
+}
+impl From<Vec<KerasTensor>> for KerasTensors {
+    fn from(ts: Vec<KerasTensor>) -> Self {
+        KerasTensors(ts)
+    }
+}
+impl From<&Vec<KerasTensor>> for KerasTensors {
+    fn from(ts: &Vec<KerasTensor>) -> Self {
+        KerasTensors(ts.clone())
     }
 }
 
 impl Model {
-    pub(crate) fn from_state(state: ModelState) -> Model {
-        Model(Rc::new(RefCell::new(state)))
-    }
-
-    /// A functional model from an input to an output (Keras's `Model(inputs, outputs)`).
-    /// The output may be any inner layer's output, e.g. `model.layers()[0].output()?`, to read
-    /// intermediate activations.
-    pub fn new(inputs: &KerasTensor, outputs: &KerasTensor) -> Result<Model> {
-        let root = outputs.root();
-        if root.shape() != inputs.shape() {
-            return Err(Error::InvalidArgument(format!(
-                "outputs are computed from an input of shape {:?}, not from the given inputs of shape {:?}",
-                root.shape(),
-                inputs.shape()
-            )));
-        }
-        let layers = outputs.layer_path();
-        Ok(Model::from_state(ModelState {
-            name: crate::layers::unique_name("functional"),
-            layers,
-            functional: true,
-            declared_input: Some(inputs.shape()),
-            input: Some(root),
-            output: Some(outputs.clone()),
+    pub(crate) fn from_state(name: String, structure: Structure, graph: Option<Graph>) -> Model {
+        Model(Rc::new(RefCell::new(ModelState {
+            name,
+            structure,
+            graph: graph.map(Rc::new),
             compiled: None,
             stop_training: false,
-        }))
+            as_layer: WeakLayer::default(),
+        })))
+    }
+
+    /// A functional model from its inputs to its outputs (Keras's `Model(inputs, outputs)`):
+    /// `Model::new(&inputs, &outputs)`, or `Model::new(&[&title, &body], &[&priority, &dept])`
+    /// for several. An output may be any inner layer's output, e.g.
+    /// `model.layers()[1].output()?`, to read intermediate activations.
+    pub fn new(inputs: impl Into<KerasTensors>, outputs: impl Into<KerasTensors>) -> Result<Model> {
+        let graph = Graph::new(&inputs.into().0, &outputs.into().0)?;
+        Ok(Model::from_state(
+            crate::layers::unique_name("functional"),
+            Structure::Functional,
+            Some(graph),
+        ))
     }
 
     /// The model's name.
@@ -167,9 +134,33 @@ impl Model {
         self.0.borrow_mut().name = name.into();
     }
 
-    /// The layers, in order (handles sharing the model's weights).
+    /// Whether this is a functional model (made by [`Model::new`]) rather than a `Sequential`.
+    pub fn is_functional(&self) -> bool {
+        matches!(self.0.borrow().structure, Structure::Functional)
+    }
+
+    /// The layers, in order (handles sharing the model's weights). As in Keras, a
+    /// functional model lists its `InputLayer`s; a `Sequential` does not.
     pub fn layers(&self) -> Vec<Layer> {
-        self.0.borrow().layers.clone()
+        let s = self.0.borrow();
+        match (&s.structure, &s.graph) {
+            (Structure::Sequential { layers, .. }, _) => layers.clone(),
+            (Structure::Functional, Some(g)) => g.layers(),
+            (Structure::Functional, None) => Vec::new(),
+        }
+    }
+
+    /// The layers that may hold weights: every layer but the inputs' (what saved files
+    /// number).
+    pub(crate) fn weight_layers(&self) -> Vec<Layer> {
+        let inputs: Vec<Layer> = match &self.0.borrow().graph {
+            Some(g) => g.inputs.iter().map(KerasTensor::layer).collect(),
+            None => Vec::new(),
+        };
+        self.layers()
+            .into_iter()
+            .filter(|l| !inputs.iter().any(|i| i.same(l)))
+            .collect()
     }
 
     /// One layer by index or name: `model.get_layer(0)?`, `model.get_layer("dense_1")?`.
@@ -201,7 +192,16 @@ impl Model {
 
     /// Whether the weights exist.
     pub fn built(&self) -> bool {
-        self.0.borrow().input.is_some()
+        self.0.borrow().graph.is_some()
+    }
+
+    /// The declared input shape of a `Sequential` (an `Input` item or a first layer's
+    /// `input_shape`).
+    pub(crate) fn declared_input(&self) -> Option<Vec<i64>> {
+        match &self.0.borrow().structure {
+            Structure::Sequential { declared_input, .. } => declared_input.clone(),
+            Structure::Functional => None,
+        }
     }
 
     /// Builds from the declared input shape (an `Input` item or a first layer's
@@ -210,7 +210,7 @@ impl Model {
         if self.built() {
             return Ok(());
         }
-        let shape = self.0.borrow().declared_input.clone().ok_or_else(|| {
+        let shape = self.declared_input().ok_or_else(|| {
             Error::NotReady(format!(
                 "model '{}' has no input shape yet: start it with Input::new([...]), give the first layer .input_shape([...]), or call fit/predict (which build from the data)",
                 self.name()
@@ -219,8 +219,12 @@ impl Model {
         self.build_for(&shape)
     }
 
-    /// Builds for examples of `shape` (without batch).
+    /// Builds a `Sequential` for examples of `shape` (without batch): an `Input` and one
+    /// call of each layer.
     pub fn build_for(&self, shape: &[i64]) -> Result<()> {
+        if self.is_functional() {
+            return Ok(());
+        }
         let layers = self.layers();
         if layers.is_empty() {
             return Err(Error::NotReady(format!(
@@ -233,74 +237,70 @@ impl Model {
         for l in &layers {
             x = l.call(&x)?;
         }
-        let mut s = self.0.borrow_mut();
-        s.input = Some(input);
-        s.output = Some(x);
+        self.0.borrow_mut().graph = Some(Rc::new(Graph::new(&[input], &[x])?));
         Ok(())
     }
 
+    /// Builds, if not built yet, from the declared shape or else from the examples' shapes.
     pub(crate) fn ensure_built(&self, example: Option<&[i64]>) -> Result<()> {
         if self.built() {
             return Ok(());
         }
-        let declared = self.0.borrow().declared_input.clone();
-        match (declared, example) {
+        match (self.declared_input(), example) {
             (Some(s), _) => self.build_for(&s),
             (None, Some(e)) => self.build_for(e),
             (None, None) => self.build(),
         }
     }
 
-    pub(crate) fn plan(&self) -> Result<Plan> {
+    /// The built graph.
+    pub(crate) fn graph(&self) -> Result<Rc<Graph>> {
         self.build()?;
-        let s = self.0.borrow();
-        let input = s.input.clone().expect("built");
-        let output = s.output.clone().expect("built");
-        let device = s
-            .layers
+        Ok(self.0.borrow().graph.clone().expect("built"))
+    }
+
+    pub(crate) fn plan(&self) -> Result<Plan> {
+        let graph = self.graph()?;
+        let device = graph
+            .layers()
             .iter()
-            .flat_map(|l| l.params())
+            .flat_map(Layer::params)
             .map(|p| p.device())
             .next()
             .unwrap_or_else(crate::backend::current_device);
-        Ok(Plan {
-            layers: s.layers.clone(),
-            graph: if s.functional {
-                Some((input.clone(), output))
-            } else {
-                None
-            },
-            input_shape: input.shape(),
-            device,
-            embedding_first: s
-                .layers
-                .first()
-                .is_some_and(|l| l.class_name() == "Embedding"),
-        })
+        Ok(Plan::new(graph, device))
     }
 
-    /// The symbolic input (Keras's `model.input`).
+    /// The symbolic input (Keras's `model.input`); the first, for a model of several.
     pub fn input(&self) -> Result<KerasTensor> {
-        self.build()?;
-        Ok(self.0.borrow().input.clone().expect("built"))
+        Ok(self.graph()?.inputs[0].clone())
     }
 
-    /// The symbolic output (Keras's `model.output`).
+    /// Every symbolic input (Keras's `model.inputs`).
+    pub fn inputs(&self) -> Result<Vec<KerasTensor>> {
+        Ok(self.graph()?.inputs.clone())
+    }
+
+    /// The symbolic output (Keras's `model.output`); the first, for a model of several.
     pub fn output(&self) -> Result<KerasTensor> {
-        self.build()?;
-        Ok(self.0.borrow().output.clone().expect("built"))
+        Ok(self.graph()?.outputs[0].clone())
     }
 
-    /// The output shape of one example (without batch).
+    /// Every symbolic output (Keras's `model.outputs`).
+    pub fn outputs(&self) -> Result<Vec<KerasTensor>> {
+        Ok(self.graph()?.outputs.clone())
+    }
+
+    /// The output shape of one example (without batch); the first output's, for several.
     pub fn output_shape(&self) -> Result<Vec<i64>> {
         Ok(self.output()?.shape())
     }
 
-    /// Runs the model on a batch in inference mode, with gradients (for hand-written loops).
-    pub fn call(&self, x: &Tensor) -> Result<Tensor> {
-        self.ensure_built(x.size().get(1..))?;
-        let plan = self.plan()?;
-        Ok(plan.forward(&plan.prepare(x)?, false))
+    /// Runs the model on a batch in inference mode, with gradients (for hand-written loops);
+    /// or, on a symbolic tensor, calls the model as a layer of a bigger model
+    /// (`base_model.call(&inputs)?`, Keras's `base_model(inputs)`).
+    pub fn call<A: ModelCallArg + ?Sized>(&self, x: &A) -> A::Output {
+        x.call_model(self)
     }
 
     /// Each layer's name and output for the input `x`, in inference mode, on the CPU —
@@ -308,19 +308,15 @@ impl Model {
     pub fn activations(&self, x: &Tensor) -> Result<Vec<(String, Tensor)>> {
         self.ensure_built(x.size().get(1..))?;
         let plan = self.plan()?;
-        let x = plan.prepare(x)?;
-        let layers = match &plan.graph {
-            Some((_, out)) => out.layer_path(),
-            None => plan.layers.clone(),
-        };
+        let xs = plan.prepare(std::slice::from_ref(x))?;
         tch::no_grad(|| {
-            let mut h = x;
-            let mut out = Vec::with_capacity(layers.len());
-            for l in &layers {
-                h = l.forward(&h, false);
-                out.push((l.name(), h.to_device(Device::Cpu)));
-            }
-            Ok(out)
+            Ok(plan
+                .graph
+                .node_values(&xs)
+                .into_iter()
+                .filter(|(node, _)| !node.is_input())
+                .map(|(node, t)| (node.name().to_string(), t.to_device(Device::Cpu)))
+                .collect())
         })
     }
 
@@ -370,18 +366,10 @@ impl Model {
         }
     }
 
-    /// The leaf tensors an optimizer updates (shared layers once).
+    /// The leaf tensors an optimizer updates (each layer once).
     pub(crate) fn params(&self) -> Vec<Tensor> {
-        let mut seen: Vec<Layer> = Vec::new();
-        let mut out = Vec::new();
-        for l in self.layers() {
-            if seen.iter().any(|s| s.same(&l)) {
-                continue;
-            }
-            out.extend(l.params());
-            seen.push(l);
-        }
-        out
+        let _ = self.build();
+        self.layers().iter().flat_map(Layer::params).collect()
     }
 
     /// Asks a running `fit` to stop after the current epoch (for callbacks).
@@ -390,9 +378,35 @@ impl Model {
     }
 }
 
+/// What [`Model::call`] accepts: a batch (runs the model) or a symbolic tensor (adds the
+/// model as one layer to a bigger graph).
+pub trait ModelCallArg {
+    /// What the call returns.
+    type Output;
+    /// Calls `model` on `self`.
+    fn call_model(&self, model: &Model) -> Self::Output;
+}
+
+impl ModelCallArg for Tensor {
+    type Output = Result<Tensor>;
+    fn call_model(&self, model: &Model) -> Result<Tensor> {
+        model.ensure_built(self.size().get(1..))?;
+        let plan = model.plan()?;
+        let xs = plan.prepare(std::slice::from_ref(self))?;
+        Ok(plan.forward(&xs, false).swap_remove(0))
+    }
+}
+
+impl ModelCallArg for KerasTensor {
+    type Output = Result<KerasTensor>;
+    fn call_model(&self, model: &Model) -> Result<KerasTensor> {
+        Layer::from(model.clone()).call(self)
+    }
+}
+
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let class = if self.0.borrow().functional {
+        let class = if self.is_functional() {
             "Functional"
         } else {
             "Sequential"
@@ -406,90 +420,5 @@ impl crate::runtime::Render for Model {
     /// Keras's repr, `<Sequential name=sequential, built=True>`; use `summary()` for the table.
     fn mime_bundle(&self) -> crate::runtime::MimeBundle {
         crate::runtime::MimeBundle::text(format!("{self:?}"))
-    }
-}
-
-/// A model used as a layer of another model (a pre-built base under a new head).
-struct NestedModel {
-    model: Model,
-    class: &'static str,
-}
-
-impl crate::layers::LayerKind for NestedModel {
-    fn class_name(&self) -> &'static str {
-        self.class
-    }
-    fn default_name(&self) -> &'static str {
-        "functional"
-    }
-    fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
-        self.model.ensure_built(Some(input))?;
-        let plan = self.model.plan()?;
-        if plan.input_shape != input {
-            // Let the inner layers report the mismatch.
-            let mut shape = input.to_vec();
-            for l in &plan.layers {
-                shape = l.build(&shape, plan.device)?;
-            }
-            let _ = label;
-        }
-        self.model.output_shape()
-    }
-    fn forward(&self, x: &Tensor, training: bool) -> Tensor {
-        match self.model.plan() {
-            Ok(plan) => plan.forward(x, training),
-            Err(e) => panic!("nested model '{}' could not run: {e}", self.model.name()),
-        }
-    }
-    fn weights(&self) -> Vec<crate::layers::Weight> {
-        self.model
-            .layers()
-            .iter()
-            .flat_map(Layer::named_weights)
-            .collect()
-    }
-    fn params(&self) -> Vec<Tensor> {
-        self.model.params()
-    }
-    fn config(&self) -> serde_json::Value {
-        self.model.architecture()
-    }
-    fn on_set_trainable(&mut self, trainable: bool) {
-        self.model.set_trainable(trainable);
-    }
-    fn own_param_counts(&self, trainable: bool) -> Option<(i64, i64)> {
-        let mut c = (0, 0);
-        for l in self.model.layers() {
-            let (t, n) = l.param_counts();
-            if trainable {
-                c.0 += t;
-                c.1 += n;
-            } else {
-                c.1 += t + n;
-            }
-        }
-        Some(c)
-    }
-}
-
-impl From<Model> for Layer {
-    /// A model becomes one layer of another model (shared weights), as in transfer learning:
-    /// `Sequential::new().add(base_model).add(GlobalAveragePooling2D::new())…`.
-    fn from(model: Model) -> Layer {
-        let class = if model.0.borrow().functional {
-            "Functional"
-        } else {
-            "Sequential"
-        };
-        let name = model.name();
-        let declared = model.0.borrow().declared_input.clone();
-        Layer::new(
-            NestedModel { model, class },
-            crate::layers::LayerOpts {
-                name: Some(name),
-                input_shape: declared,
-                trainable: None,
-            },
-        )
     }
 }

@@ -1,11 +1,12 @@
 //! Saving and loading: weights and whole models (architecture JSON + weights) in one
 //! safetensors file, written atomically (temp file + rename).
 
-use super::model::Model;
+use super::model::{Model, Structure};
 use super::sequential::Sequential;
 use crate::error::{Error, Result};
-use crate::layers::{build_layer_from_config, Input};
+use crate::layers::{layer_kind_from_config, Input, KerasTensor, Layer, LayerOpts};
 use safetensors::tensor::{Dtype, TensorView};
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::Path;
 use tch::{Device, Kind, Tensor};
@@ -14,7 +15,9 @@ const ARCH_KEY: &str = "ferrokeras_architecture";
 
 fn weight_entries(model: &Model) -> Vec<(String, String, Tensor)> {
     let mut out = Vec::new();
-    for (i, l) in model.layers().iter().enumerate() {
+    // Input layers hold no weights and are left out of the numbering, so files saved before
+    // functional models listed their input layers still load.
+    for (i, l) in model.weight_layers().iter().enumerate() {
         // Nested models repeat names (kernel, bias, …): later ones get `_1`, `_2`, …
         let mut seen: HashMap<&'static str, usize> = HashMap::new();
         for w in l.named_weights() {
@@ -135,16 +138,49 @@ impl Model {
         Ok(())
     }
 
-    /// The architecture as JSON: class, name, input shape and each layer's config.
-    pub fn architecture(&self) -> serde_json::Value {
+    /// The architecture as JSON: class, name and each layer's config; for a functional
+    /// model also its nodes (which layer is called on which earlier nodes), its inputs and
+    /// its outputs, as Keras's `get_config` records the graph.
+    pub fn architecture(&self) -> Value {
         let _ = self.build();
         let s = self.0.borrow();
-        serde_json::json!({
-            "class_name": if s.functional { "Functional" } else { "Sequential" },
-            "name": s.name,
-            "input_shape": s.input.as_ref().map(|i| i.shape()),
-            "layers": s.layers.iter().map(|l| l.config()).collect::<Vec<_>>(),
-        })
+        let layers: Vec<Value>;
+        let mut arch = match (&s.structure, &s.graph) {
+            (Structure::Sequential { layers: ls, .. }, g) => {
+                layers = ls.iter().map(Layer::config).collect();
+                json!({
+                    "class_name": "Sequential",
+                    "input_shape": g.as_ref().map(|g| g.inputs[0].shape()),
+                })
+            }
+            (Structure::Functional, Some(g)) => {
+                let unique = g.layers();
+                layers = unique.iter().map(Layer::config).collect();
+                let nodes = g.nodes();
+                let at = |t: &KerasTensor| nodes.iter().position(|n| n.same(t)).expect("in graph");
+                let node_list: Vec<Value> = nodes
+                    .iter()
+                    .map(|n| {
+                        let layer = unique.iter().position(|l| l.same(&n.layer())).expect("listed");
+                        json!({"layer": layer, "inputs": n.inputs().iter().map(at).collect::<Vec<_>>()})
+                    })
+                    .collect();
+                json!({
+                    "class_name": "Functional",
+                    "nodes": node_list,
+                    "inputs": g.inputs.iter().map(at).collect::<Vec<_>>(),
+                    "outputs": g.outputs.iter().map(at).collect::<Vec<_>>(),
+                })
+            }
+            (Structure::Functional, None) => {
+                layers = Vec::new();
+                json!({"class_name": "Functional"})
+            }
+        };
+        arch["format"] = json!(2);
+        arch["name"] = json!(s.name);
+        arch["layers"] = json!(layers);
+        arch
     }
 
     /// Saves the whole model: architecture (JSON in the file's metadata) and weights.
@@ -188,35 +224,114 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<Model> {
     Ok(model)
 }
 
-/// Rebuilds a model (new weights) from [`Model::architecture`].
-pub(crate) fn model_from_architecture(arch: &serde_json::Value) -> Result<Model> {
-    let input: Vec<i64> = serde_json::from_value(arch["input_shape"].clone())
-        .map_err(|e| Error::InvalidArgument(format!("architecture input shape: {e}")))?;
+/// Rebuilds a layer from [`Layer::config`]: the layer's own `from_config`, or a nested model.
+pub(crate) fn layer_from_config(v: &Value) -> Result<Layer> {
+    let class = v["class_name"].as_str().unwrap_or_default();
+    let opts = LayerOpts {
+        name: v["name"].as_str().map(str::to_string),
+        input_shape: serde_json::from_value(v["input_shape"].clone())
+            .ok()
+            .flatten(),
+        trainable: v["trainable"].as_bool(),
+    };
+    if let Some(kind) = layer_kind_from_config(class, &v["config"]) {
+        return Ok(Layer::from_kind(kind?, opts));
+    }
+    match class {
+        "Sequential" | "Functional" => {
+            let layer = Layer::from(model_from_architecture(&v["config"])?);
+            if opts.trainable == Some(false) {
+                layer.set_trainable(false);
+            }
+            Ok(layer)
+        }
+        _ => Err(Error::InvalidArgument(format!(
+            "saved layer config of {class}: unknown layer class"
+        ))),
+    }
+}
+
+/// Rebuilds a model (new weights) from [`Model::architecture`]. Files written before graphs
+/// (no `format`) hold a chain of layers from one input; they load as that chain.
+pub(crate) fn model_from_architecture(arch: &Value) -> Result<Model> {
     let layers = arch["layers"]
         .as_array()
-        .map(|ls| {
-            ls.iter()
-                .map(build_layer_from_config)
-                .collect::<Result<Vec<_>>>()
-        })
+        .map(|ls| ls.iter().map(layer_from_config).collect::<Result<Vec<_>>>())
         .transpose()?
         .unwrap_or_default();
-    let model: Model = if arch["class_name"] == "Functional" {
-        let inputs = Input::new(&input);
-        let mut x = inputs.clone();
-        for l in &layers {
-            x = l.call(&x)?;
+    let model: Model = match (arch["class_name"].as_str(), arch["format"].as_i64()) {
+        (Some("Functional"), Some(2)) => graph_from_architecture(arch, &layers)?,
+        (Some("Functional"), _) => {
+            let inputs = Input::new(input_shape(arch)?);
+            let mut x = inputs.clone();
+            for l in &layers {
+                x = l.call(&x)?;
+            }
+            Model::new(&inputs, &x)?
         }
-        Model::new(&inputs, &x)?
-    } else {
-        let seq = Sequential::new().add(Input::new(&input));
-        for l in layers {
-            seq.add(l);
+        _ => {
+            let seq = Sequential::new();
+            if !arch["input_shape"].is_null() {
+                seq.add(Input::new(input_shape(arch)?));
+            }
+            for l in layers {
+                seq.add(l);
+            }
+            seq.model()
         }
-        seq.model()
     };
     if let Some(name) = arch["name"].as_str() {
         model.set_name(name);
     }
     Ok(model)
+}
+
+fn input_shape(arch: &Value) -> Result<Vec<i64>> {
+    serde_json::from_value(arch["input_shape"].clone())
+        .map_err(|e| Error::InvalidArgument(format!("architecture input shape: {e}")))
+}
+
+/// Calls the saved layers on each other as the saved nodes say.
+fn graph_from_architecture(arch: &Value, layers: &[Layer]) -> Result<Model> {
+    let bad = |what: &str| Error::InvalidArgument(format!("saved functional graph: {what}"));
+    let index = |v: &Value| {
+        v.as_u64()
+            .map(|i| i as usize)
+            .ok_or_else(|| bad("an index is not a number"))
+    };
+    let mut nodes: Vec<KerasTensor> = Vec::new();
+    for n in arch["nodes"].as_array().ok_or_else(|| bad("no nodes"))? {
+        let layer = layers
+            .get(index(&n["layer"])?)
+            .ok_or_else(|| bad("a node names no layer"))?;
+        let inputs = n["inputs"]
+            .as_array()
+            .ok_or_else(|| bad("a node has no inputs list"))?
+            .iter()
+            .map(|i| {
+                nodes
+                    .get(index(i)?)
+                    .cloned()
+                    .ok_or_else(|| bad("a node reads a later node"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let node = if inputs.is_empty() {
+            let shape = layer.config()["config"]["shape"].clone();
+            let shape: Vec<i64> =
+                serde_json::from_value(shape).map_err(|_| bad("an input without a shape"))?;
+            KerasTensor::from_call(layer, Vec::new(), shape)
+        } else {
+            layer.call(&inputs)?
+        };
+        nodes.push(node);
+    }
+    let pick = |key: &str| -> Result<Vec<KerasTensor>> {
+        arch[key]
+            .as_array()
+            .ok_or_else(|| bad(key))?
+            .iter()
+            .map(|i| nodes.get(index(i)?).cloned().ok_or_else(|| bad(key)))
+            .collect()
+    };
+    Model::new(pick("inputs")?, pick("outputs")?)
 }

@@ -1,6 +1,6 @@
 //! `Sequential`: a plain stack of layers.
 
-use super::model::{Model, ModelState};
+use super::model::{Model, Structure};
 use crate::layers::{KerasTensor, Layer};
 use std::ops::Deref;
 
@@ -30,26 +30,37 @@ pub trait SequentialItem {
 
 impl SequentialItem for KerasTensor {
     fn add_to(self, model: &Model) {
-        let mut s = model.0.borrow_mut();
-        s.declared_input = Some(self.shape());
-        s.input = None;
-        s.output = None;
+        model.edit_stack(|_, declared| *declared = Some(self.shape()));
     }
 }
 
 impl<T: Into<Layer>> SequentialItem for T {
     fn add_to(self, model: &Model) {
         let layer: Layer = self.into();
-        let mut s = model.0.borrow_mut();
-        if s.layers.is_empty() && s.declared_input.is_none() {
-            s.declared_input = layer.declared_input_shape();
-        }
-        s.layers.push(layer);
-        s.input = None;
-        s.output = None;
-        // A bound optimizer does not know the new weights: bind again at the next fit.
+        model.edit_stack(|layers, declared| {
+            if layers.is_empty() && declared.is_none() {
+                *declared = layer.declared_input_shape();
+            }
+            layers.push(layer);
+        });
+    }
+}
+
+impl Model {
+    /// Changes a `Sequential`'s layers or input; the graph is made again at the next build,
+    /// and a bound optimizer binds again at the next fit (it does not know new weights).
+    fn edit_stack<R>(&self, f: impl FnOnce(&mut Vec<Layer>, &mut Option<Vec<i64>>) -> R) -> R {
+        let mut s = self.0.borrow_mut();
+        s.graph = None;
         if let Some(c) = s.compiled.as_mut() {
             c.state = None;
+        }
+        match &mut s.structure {
+            Structure::Sequential {
+                layers,
+                declared_input,
+            } => f(layers, declared_input),
+            Structure::Functional => unreachable!("only a Sequential is edited"),
         }
     }
 }
@@ -63,16 +74,14 @@ impl Default for Sequential {
 impl Sequential {
     /// An empty sequential model named `sequential`, `sequential_1`, …
     pub fn new() -> Self {
-        Sequential(Model::from_state(ModelState {
-            name: crate::layers::unique_name("sequential"),
-            layers: Vec::new(),
-            functional: false,
-            declared_input: None,
-            input: None,
-            output: None,
-            compiled: None,
-            stop_training: false,
-        }))
+        Sequential(Model::from_state(
+            crate::layers::unique_name("sequential"),
+            Structure::Sequential {
+                layers: Vec::new(),
+                declared_input: None,
+            },
+            None,
+        ))
     }
 
     /// A sequential model from a list of layers.
@@ -93,13 +102,7 @@ impl Sequential {
 
     /// Removes the last layer (Keras's `pop`).
     pub fn pop(&self) -> Option<Layer> {
-        let mut s = self.0 .0.borrow_mut();
-        s.input = None;
-        s.output = None;
-        if let Some(c) = s.compiled.as_mut() {
-            c.state = None;
-        }
-        s.layers.pop()
+        self.0.edit_stack(|layers, _| layers.pop())
     }
 
     /// The underlying [`Model`] handle.

@@ -1,7 +1,9 @@
 //! `model.summary()`: Keras's table of layers, output shapes and parameter counts.
 
+use super::graph::Graph;
 use super::model::Model;
 use crate::error::keras_shape;
+use crate::layers::{KerasTensor, Layer};
 use crate::optimizers::OptimizerSpec;
 use crate::runtime::progress::html_escape;
 use crate::runtime::{MimeBundle, Render};
@@ -15,6 +17,9 @@ pub struct SummaryRow {
     pub output_shape: String,
     /// The layer's parameter count.
     pub params: i64,
+    /// For a functional model that is not a plain chain: the tensors the layer is called
+    /// on, Keras's "Connected to" (`dense[0][0]`); empty for inputs (shown as `-`).
+    pub connected_to: Vec<String>,
 }
 
 /// What `model.summary()` returns; shows as Keras's table (text) or an HTML table.
@@ -42,6 +47,9 @@ pub struct ModelSummary {
     pub non_trainable_params: i64,
     /// Whether the model is built (counts are 0 otherwise).
     pub built: bool,
+    /// Whether the table has Keras's "Connected to" column (a functional model with branches,
+    /// merges, several inputs or outputs, or shared layers).
+    pub connections: bool,
     /// The optimizer's variables once it has taken a step (Keras adds this line after
     /// training): slots per trainable parameter, plus the iteration count and learning rate.
     pub optimizer_params: Option<i64>,
@@ -85,40 +93,42 @@ impl Model {
     /// Keras's summary table (shows as a table when it ends a cell; `println!("{}", …)` prints it).
     pub fn summary(&self) -> ModelSummary {
         let built = self.build().is_ok();
-        let mut rows = Vec::new();
         let state = self.0.borrow();
-        if state.functional {
-            if let Some(input) = &state.input {
-                let mut full = vec![-1];
-                full.extend(input.shape());
-                rows.push(SummaryRow {
-                    layer: format!("{} (InputLayer)", input.name()),
-                    output_shape: keras_shape(&full),
-                    params: 0,
-                });
-            }
-        }
-        let (mut trainable, mut frozen) = (0, 0);
-        let mut seen: Vec<crate::layers::Layer> = Vec::new();
-        for l in &state.layers {
-            let (t, n) = l.param_counts();
-            if !seen.iter().any(|s| s.same(l)) {
-                trainable += t;
-                frozen += n;
-                seen.push(l.clone());
-            }
-            let shape = match l.output_shape() {
-                Some(s) if built => {
-                    let mut full = vec![-1];
-                    full.extend(s);
-                    keras_shape(&full)
-                }
+        let graph = state.graph.clone();
+        let layers = self.layers();
+        let connections = graph
+            .as_ref()
+            .is_some_and(|g| self.is_functional() && !chain_like(g));
+        let shape_of = |l: &Layer| -> String {
+            let out = graph
+                .as_ref()
+                .and_then(|g| {
+                    g.nodes()
+                        .iter()
+                        .find(|n| n.layer().same(l))
+                        .map(KerasTensor::shape)
+                })
+                .or_else(|| l.output_shape());
+            match out {
+                Some(s) if built => keras_shape(&[[-1].as_slice(), &s].concat()),
                 _ => "?".to_string(),
+            }
+        };
+        let (mut trainable, mut frozen) = (0, 0);
+        let mut rows = Vec::with_capacity(layers.len());
+        for l in &layers {
+            let (t, n) = l.param_counts();
+            trainable += t;
+            frozen += n;
+            let connected_to = match (&graph, connections) {
+                (Some(g), true) => connected_to(g, l),
+                _ => Vec::new(),
             };
             rows.push(SummaryRow {
                 layer: format!("{} ({})", l.name(), l.class_name()),
-                output_shape: shape,
+                output_shape: shape_of(l),
                 params: t + n,
+                connected_to,
             });
         }
         let optimizer_params = state.compiled.as_ref().and_then(|c| {
@@ -140,15 +150,55 @@ impl Model {
             trainable_params: trainable,
             non_trainable_params: frozen,
             built,
+            connections,
             optimizer_params,
         }
     }
 }
 
+/// Whether the graph is a plain chain (Keras then prints the summary without "Connected to"):
+/// one input, each node called on the node before it, every layer called once.
+fn chain_like(g: &Graph) -> bool {
+    let nodes = g.nodes();
+    g.inputs.len() == 1
+        && g.outputs.len() == 1
+        && nodes
+            .windows(2)
+            .all(|w| w[1].inputs().len() == 1 && w[1].inputs()[0].same(&w[0]))
+        && g.layers().len() == nodes.len()
+}
+
+/// Keras's "Connected to" of a layer: `name[node][0]` for each tensor its calls in this graph
+/// read, where `node` counts the producing layer's calls in the graph.
+fn connected_to(g: &Graph, layer: &Layer) -> Vec<String> {
+    let nodes = g.nodes();
+    let call_index = |t: &KerasTensor| {
+        let producer = t.layer();
+        nodes
+            .iter()
+            .filter(|n| n.layer().same(&producer))
+            .position(|n| n.same(t))
+            .unwrap_or(0)
+    };
+    nodes
+        .iter()
+        .filter(|n| n.layer().same(layer))
+        .flat_map(|n| n.inputs().to_vec())
+        .map(|t| format!("{}[{}][0]", t.name(), call_index(&t)))
+        .collect()
+}
+
 impl std::fmt::Display for ModelSummary {
+    /// Keras's table as it prints in a notebook (80 columns): fixed column widths, text
+    /// wrapped at spaces, a word too long for its column cut with `…`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let headers = ["Layer (type)", "Output Shape", "Param #"];
-        let cells: Vec<[String; 3]> = self
+        let mut headers = vec!["Layer (type)", "Output Shape", "Param #"];
+        let mut w: Vec<usize> = vec![31, 22, 13];
+        if self.connections {
+            headers.push("Connected to");
+            w = vec![19, 17, 10, 17];
+        }
+        let cells: Vec<Vec<Vec<String>>> = self
             .rows
             .iter()
             .map(|r| {
@@ -157,40 +207,41 @@ impl std::fmt::Display for ModelSummary {
                 } else {
                     "0 (unbuilt)".into()
                 };
-                [r.layer.clone(), r.output_shape.clone(), p]
+                let mut row = vec![r.layer.clone(), r.output_shape.clone(), p];
+                if self.connections {
+                    row.push(connection_text(&r.connected_to));
+                }
+                row.iter().zip(&w).map(|(c, &n)| wrap(c, n)).collect()
             })
             .collect();
-        let mut w = [31usize, 22, 13];
-        for row in cells
-            .iter()
-            .chain(std::iter::once(&headers.map(String::from)))
-        {
-            for (i, c) in row.iter().enumerate() {
-                w[i] = w[i].max(c.chars().count());
-            }
-        }
+        let header_cells: Vec<Vec<String>> =
+            headers.iter().zip(&w).map(|(h, &n)| wrap(h, n)).collect();
         let line = |l: &str, m: &str, r: &str, h: &str| {
-            format!(
-                "{l}{}{m}{}{m}{}{r}",
-                h.repeat(w[0] + 2),
-                h.repeat(w[1] + 2),
-                h.repeat(w[2] + 2)
-            )
+            let parts: Vec<String> = w.iter().map(|n| h.repeat(n + 2)).collect();
+            format!("{l}{}{r}", parts.join(m))
         };
-        let row = |c: &[String; 3], bar: &str| {
-            format!(
-                "{bar} {:<a$} {bar} {:<b$} {bar} {:>c$} {bar}",
-                c[0],
-                c[1],
-                c[2],
-                a = w[0],
-                b = w[1],
-                c = w[2]
-            )
+        let row = |c: &[Vec<String>], bar: &str| -> String {
+            let height = c.iter().map(Vec::len).max().unwrap_or(1);
+            (0..height)
+                .map(|k| {
+                    let mut out = String::from(bar);
+                    for (i, cell) in c.iter().enumerate() {
+                        let text = cell.get(k).map_or("", String::as_str);
+                        // Parameter counts are right-aligned, as in Keras.
+                        if i == 2 {
+                            out.push_str(&format!(" {text:>0$} {bar}", w[i]));
+                        } else {
+                            out.push_str(&format!(" {text:<0$} {bar}", w[i]));
+                        }
+                    }
+                    out
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
         };
         writeln!(f, "Model: \"{}\"", self.name)?;
         writeln!(f, "{}", line("┏", "┳", "┓", "━"))?;
-        writeln!(f, "{}", row(&headers.map(String::from), "┃"))?;
+        writeln!(f, "{}", row(&header_cells, "┃"))?;
         writeln!(f, "{}", line("┡", "╇", "┩", "━"))?;
         for (i, c) in cells.iter().enumerate() {
             writeln!(f, "{}", row(c, "│"))?;
@@ -201,6 +252,45 @@ impl std::fmt::Display for ModelSummary {
         writeln!(f, "{}", line("└", "┴", "┘", "─"))?;
         write!(f, "{}", self.footer().join("\n"))
     }
+}
+
+/// Keras's "Connected to" cell: `-` for an input, else the tensors joined by `, `.
+fn connection_text(connected: &[String]) -> String {
+    if connected.is_empty() {
+        "-".to_string()
+    } else {
+        connected.join(", ")
+    }
+}
+
+/// Wraps `text` at spaces into lines of at most `width` characters, as Keras's table does;
+/// a line still too long (one long word) is cut and ends in `…`.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let len = current.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    lines.push(current);
+    lines
+        .into_iter()
+        .map(|l| {
+            if l.chars().count() > width {
+                let mut cut: String = l.chars().take(width.saturating_sub(1)).collect();
+                cut.push('…');
+                cut
+            } else {
+                l
+            }
+        })
+        .collect()
 }
 
 impl ModelSummary {
@@ -246,13 +336,26 @@ impl Render for ModelSummary {
             "<div><b>Model: \"{}\"</b><table><thead><tr><th style=\"text-align:left\">Layer (type)</th><th style=\"text-align:left\">Output Shape</th><th style=\"text-align:right\">Param #</th></tr></thead><tbody>",
             html_escape(&self.name)
         );
+        if self.connections {
+            html = html.replace(
+                "Param #</th></tr>",
+                "Param #</th><th style=\"text-align:left\">Connected to</th></tr>",
+            );
+        }
         for r in &self.rows {
             html.push_str(&format!(
-                "<tr><td style=\"text-align:left\">{}</td><td style=\"text-align:left\">{}</td><td style=\"text-align:right\">{}</td></tr>",
+                "<tr><td style=\"text-align:left\">{}</td><td style=\"text-align:left\">{}</td><td style=\"text-align:right\">{}</td>",
                 html_escape(&r.layer),
                 html_escape(&r.output_shape),
                 thousands(r.params)
             ));
+            if self.connections {
+                html.push_str(&format!(
+                    "<td style=\"text-align:left\">{}</td>",
+                    html_escape(&connection_text(&r.connected_to))
+                ));
+            }
+            html.push_str("</tr>");
         }
         html.push_str(&format!(
             "</tbody></table><pre style=\"margin:0\">{}</pre></div>",
@@ -273,5 +376,23 @@ mod tests {
         assert_eq!(memory(407050), "1.55 MB");
         assert_eq!(memory(0), "0.00 B");
         assert_eq!(memory(896), "3.50 KB");
+    }
+
+    /// Keras wraps cells at spaces and cuts a word too long for its column with `…`.
+    #[test]
+    fn cells_wrap_like_keras() {
+        assert_eq!(
+            wrap("input_layer (InputLayer)", 19),
+            ["input_layer", "(InputLayer)"]
+        );
+        assert_eq!(
+            wrap("lstm[0][0], lstm_1[0][0], tags[0][0]", 17),
+            ["lstm[0][0],", "lstm_1[0][0],", "tags[0][0]"]
+        );
+        assert_eq!(
+            wrap("input_layer[0][0], input_layer_1[0][0]", 17),
+            ["input_layer[0][0…", "input_layer_1[0]…"]
+        );
+        assert_eq!(wrap("dense (Dense)", 31), ["dense (Dense)"]);
     }
 }

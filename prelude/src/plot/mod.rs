@@ -25,7 +25,9 @@ mod grids;
 mod history;
 mod image_data;
 mod live;
+mod model_graph;
 mod model_plots;
+mod plot_model;
 mod raster;
 
 pub use activations::{activation_panel, plot_feature_maps, plot_filters};
@@ -38,4 +40,6 @@ pub use grids::{image_grid, prediction_grid};
 pub use history::{compare_curves, plot_history, plot_history_with, HistoryPlot};
 pub use image_data::PlotImage;
 pub use live::LivePlot;
+pub use model_graph::{draw_model_graph, GraphBox, ModelDiagram, ModelGraph, PlotModel};
 pub use model_plots::{plot_activation_panel, plot_activations, plot_layer_filters};
+pub use plot_model::{plot_model, plot_model_with};

@@ -310,7 +310,7 @@ impl ImageDataGenerator {
                     .map(|y| y.index_select(0, &idx.to_device(y.device())));
                 Some(
                     gen.random_transform_with(&xb, &mut rng)
-                        .map(|xb| Batch { x: xb, y: yb }),
+                        .map(|xb| Batch::new(xb, yb)),
                 )
             })) as ElementIter)
         });
@@ -433,11 +433,11 @@ mod tests {
         let ds = g.flow(&x, Some(&y), 2, true, 0).unwrap();
         assert_eq!(ds.len(), Some(3));
         let b: Vec<Batch> = ds.iter().map(|b| b.unwrap()).collect();
-        assert_eq!(b[2].x.size(), vec![1, 4, 4, 1]);
-        assert_eq!(b[0].x.double_value(&[0, 0, 0, 0]), 0.5);
+        assert_eq!(b[2].x().size(), vec![1, 4, 4, 1]);
+        assert_eq!(b[0].x().double_value(&[0, 0, 0, 0]), 0.5);
         let mut labels: Vec<i64> = b
             .iter()
-            .flat_map(|b| Vec::<i64>::try_from(b.y.as_ref().unwrap()).unwrap())
+            .flat_map(|b| Vec::<i64>::try_from(b.y().unwrap()).unwrap())
             .collect();
         labels.sort();
         assert_eq!(labels, vec![0, 1, 2, 3, 4]);

@@ -21,7 +21,9 @@ pub const DISPLAY_LINE_PREFIX: &str = "FERROKERAS_DISPLAY ";
 
 /// Whether this process runs cells for the ferrokeras kernel (so displays reach a notebook).
 pub fn in_notebook() -> bool {
-    std::env::var_os("FERROKERAS_KERNEL").is_some_and(|v| v == "1")
+    // Set by the kernel before the cell process starts; read once.
+    static IN_NOTEBOOK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *IN_NOTEBOOK.get_or_init(|| std::env::var_os("FERROKERAS_KERNEL").is_some_and(|v| v == "1"))
 }
 
 /// One value in several representations, keyed by MIME type, as Jupyter sends them.

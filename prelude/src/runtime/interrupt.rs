@@ -10,16 +10,25 @@ use crate::error::{Error, Result};
 
 /// Whether the user has asked the running cell to stop.
 ///
+/// (The flag file's name is read once per process; `tests/models_interrupt.rs` checks that the
+/// flag follows the file.)
+///
 /// ```
 /// // Outside the kernel nothing ever interrupts.
 /// std::env::remove_var("FERROKERAS_INTERRUPT_FILE");
 /// assert!(!ferrokeras::interrupted());
 /// ```
 pub fn interrupted() -> bool {
-    match std::env::var_os("FERROKERAS_INTERRUPT_FILE") {
-        Some(path) if !path.is_empty() => std::path::Path::new(&path).exists(),
-        _ => false,
-    }
+    // The kernel names the flag file before the cell process starts; read the name once, not
+    // on every batch of a training loop.
+    static FLAG: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    FLAG.get_or_init(|| {
+        std::env::var_os("FERROKERAS_INTERRUPT_FILE")
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from)
+    })
+    .as_ref()
+    .is_some_and(|path| path.exists())
 }
 
 /// `Err(Error::Interrupted)` once the user has interrupted the cell; use it with `?` in loops.
@@ -28,24 +37,5 @@ pub fn check_interrupt() -> Result<()> {
         Err(Error::Interrupted)
     } else {
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flag_follows_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let flag = dir.path().join("interrupt");
-        std::env::set_var("FERROKERAS_INTERRUPT_FILE", &flag);
-        assert!(!interrupted());
-        std::fs::write(&flag, b"").unwrap();
-        assert!(interrupted());
-        assert!(matches!(check_interrupt(), Err(Error::Interrupted)));
-        std::fs::remove_file(&flag).unwrap();
-        assert!(check_interrupt().is_ok());
-        std::env::remove_var("FERROKERAS_INTERRUPT_FILE");
     }
 }

@@ -103,6 +103,29 @@ impl ProgressBar {
 
     /// The bar as one line of text.
     pub fn line(&self) -> String {
+        let (count, bar, secs, step) = self.parts();
+        let mut line = format!("{count} {bar} {secs} {step}");
+        if !self.message.is_empty() {
+            line.push_str(" - ");
+            line.push_str(&self.message);
+        }
+        line
+    }
+
+    /// Keras's `verbose=2` line, without the bar:
+    /// `469/469 - 5s - 10ms/step - accuracy: 0.8759 - loss: 0.4314`.
+    pub fn compact_line(&self) -> String {
+        let (count, _, secs, step) = self.parts();
+        let mut line = format!("{count} - {secs} - {step}");
+        if !self.message.is_empty() {
+            line.push_str(" - ");
+            line.push_str(&self.message);
+        }
+        line
+    }
+
+    /// The step count, the bar, the elapsed seconds and the time per step.
+    fn parts(&self) -> (String, String, String, String) {
         let elapsed = self.started.elapsed();
         let done = self.position.max(1);
         let per_step = elapsed.as_secs_f64() / done as f64;
@@ -127,12 +150,7 @@ impl ProgressBar {
         } else {
             format!("{:.0}us/step", per_step * 1e6)
         };
-        let mut line = format!("{count} {bar} {}s {step}", elapsed.as_secs());
-        if !self.message.is_empty() {
-            line.push_str(" - ");
-            line.push_str(&self.message);
-        }
-        line
+        (count, bar, format!("{}s", elapsed.as_secs()), step)
     }
 
     fn draw(&mut self, force: bool) {

@@ -1,60 +1,46 @@
 //! Small values that must outlive a cell: display-id and layer-name counters, the seed stream,
 //! the forced device.
 //!
-//! In the notebook these values live in the process environment, under
-//! `FERROKERAS_STATE_<key>`, so every cell sees them whichever copy of the prelude it runs. The
-//! kernel links all cells against one shared prelude library (`kernel/prelude-dylib`), where a
-//! `static` would do; but a cell linked statically (evcxr's default, and how the kernel ran
-//! before) carries a fresh copy of every `static`, so two cells would hand out the same display
-//! id and `set_random_seed` would not reach the next cell. The environment is right in both.
-//! Outside the kernel (programs, tests) a thread-local map keeps tests that run in parallel
-//! threads independent.
-//!
-//! Cells run one at a time on one thread, and only cell code writes these values.
+//! In the notebook every cell links the one shared prelude library (`kernel/prelude-dylib`),
+//! so a process-wide `static` is seen by every cell. Outside the kernel (programs, tests) a
+//! thread-local store keeps tests that run in parallel threads independent (each test's
+//! layers are named `dense`, `dense_1`, … from the start).
 
 use super::display::in_notebook;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Mutex;
+
+static SESSION: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
 
 thread_local! {
     static LOCAL: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
 }
 
-fn env_key(key: &str) -> String {
-    let key: String = key
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("FERROKERAS_STATE_{key}")
+/// Runs `f` on the store this process uses: process-wide in the notebook, per thread else.
+fn with_store<R>(f: impl FnOnce(&mut HashMap<String, String>) -> R) -> R {
+    if in_notebook() {
+        // A panic in another cell while holding the lock leaves the map as it was: use it.
+        let mut guard = SESSION.lock().unwrap_or_else(|e| e.into_inner());
+        f(guard.get_or_insert_with(HashMap::new))
+    } else {
+        LOCAL.with(|m| f(&mut m.borrow_mut()))
+    }
 }
 
 /// The value stored under `key`, if any.
 pub fn get(key: &str) -> Option<String> {
-    if in_notebook() {
-        std::env::var(env_key(key)).ok()
-    } else {
-        LOCAL.with(|m| m.borrow().get(key).cloned())
-    }
+    with_store(|m| m.get(key).cloned())
 }
 
 /// Stores `value` under `key`.
 pub fn set(key: &str, value: &str) {
-    if in_notebook() {
-        std::env::set_var(env_key(key), value);
-    } else {
-        LOCAL.with(|m| {
-            m.borrow_mut().insert(key.to_string(), value.to_string());
-        });
-    }
+    with_store(|m| {
+        m.insert(key.to_string(), value.to_string());
+    })
 }
 
-/// Returns the counter under `key` and increments it (starting at 0).
+/// Returns the counter under `key` and increments it (starting at 0), in one step.
 ///
 /// ```
 /// use ferrokeras::runtime::shared;
@@ -62,9 +48,11 @@ pub fn set(key: &str, value: &str) {
 /// assert_eq!(shared::next_count("doc-example"), 1);
 /// ```
 pub fn next_count(key: &str) -> u64 {
-    let n = get(key).and_then(|v| v.parse().ok()).unwrap_or(0u64);
-    set(key, &(n + 1).to_string());
-    n
+    with_store(|m| {
+        let n = m.get(key).and_then(|v| v.parse().ok()).unwrap_or(0u64);
+        m.insert(key.to_string(), (n + 1).to_string());
+        n
+    })
 }
 
 #[cfg(test)]
@@ -81,7 +69,12 @@ mod tests {
     }
 
     #[test]
-    fn keys_become_environment_names() {
-        assert_eq!(env_key("name:dense_1"), "FERROKERAS_STATE_NAME_DENSE_1");
+    fn threads_outside_the_kernel_count_on_their_own() {
+        assert_eq!(next_count("thread-counter"), 0);
+        let other = std::thread::spawn(|| next_count("thread-counter"))
+            .join()
+            .unwrap();
+        assert_eq!(other, 0);
+        assert_eq!(next_count("thread-counter"), 1);
     }
 }

@@ -213,7 +213,7 @@ impl Default for ImageDatasetOptions {
 /// })?;
 /// assert_eq!(ds.class_names(), ["cat", "dog"]);
 /// let batch = ds.iter().next().unwrap()?;
-/// assert_eq!(batch.x.size(), vec![2, 4, 4, 3]);
+/// assert_eq!(batch.x().size(), vec![2, 4, 4, 3]);
 /// # Ok::<(), ferrokeras::Error>(())
 /// ```
 pub fn image_dataset_from_directory(
@@ -369,7 +369,7 @@ pub(crate) fn decoded_dataset(
                 },
                 None => img,
             };
-            Some(Ok(Batch { x, y: label(y) }))
+            Some(Ok(Batch::new(x, label(y))))
         })
     };
     Dataset::from_fn(Some(n), move |pass| {

@@ -2,11 +2,11 @@
 //! `cross_val_score` and `RandomizedSearchCV`: k-fold cross-validation of a closure that
 //! builds and compiles a model, and a seeded randomized search over parameter lists.
 
-use super::model::Model;
-use super::training::Fit;
 use crate::error::{Error, Result};
+use crate::models::Model;
 use crate::runtime::progress::html_escape;
 use crate::runtime::{interrupted, MimeBundle, ProgressBar, Render};
+use crate::trainers::Fit;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use std::collections::BTreeMap;

@@ -1,0 +1,13 @@
+//! Keras's `Average` merge layer.
+
+use super::handle::{delegate_layer_kind, layer_builder, LayerKind, LayerOpts, Weight};
+use super::merge_common::{merge_layer, Merge, MergeOp};
+use crate::error::Result;
+use serde_json::Value;
+use tch::{Device, Tensor};
+
+merge_layer!(
+    Average,
+    Average,
+    "Keras's `Average`: the element-wise mean of its inputs.\n\nInputs: a list of tensors of one shape `(batch, …)`; output: that shape.\n\n```\nuse ferrokeras::prelude::*;\nlet a = Tensor::from_slice(&[1.0f32, 2.0]).view([1, 2]);\nlet b = Tensor::from_slice(&[3.0f32, 4.0]).view([1, 2]);\nlet y = Average::new().call(&[&a, &b]).unwrap();\nassert_eq!(Vec::<f32>::try_from(y.view([-1])).unwrap(), vec![2.0, 3.0]);\n```"
+);

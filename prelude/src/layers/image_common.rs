@@ -1,0 +1,75 @@
+//! What the channels-last image layers (`ZeroPadding2D`, `Cropping2D`, `UpSampling2D`,
+//! `GlobalMaxPooling2D`, `DepthwiseConv2D`, `SeparableConv2D`) share: the input check and
+//! Keras's per-side margins.
+
+use super::handle::layer_shape_err;
+use crate::error::Result;
+
+/// `[h, w, channels]` of one example, or the shape error that names the layer and the input.
+pub(super) fn image_dims(label: &str, input: &[i64]) -> Result<[i64; 3]> {
+    match *input {
+        [h, w, c] => Ok([h, w, c]),
+        _ => Err(layer_shape_err(
+            label,
+            "4 dimensions (batch, h, w, channels)",
+            input,
+        )),
+    }
+}
+
+/// Rows and columns added (`ZeroPadding2D`) or removed (`Cropping2D`) on each side, as Keras
+/// writes them: `((top, bottom), (left, right))`. From one number (every side), a pair
+/// `(rows, columns)` (the same on both sides of each axis) or the full pair of pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Margins2D(pub [[i64; 2]; 2]);
+
+impl From<i64> for Margins2D {
+    fn from(v: i64) -> Self {
+        Margins2D([[v, v], [v, v]])
+    }
+}
+impl From<(i64, i64)> for Margins2D {
+    fn from((h, w): (i64, i64)) -> Self {
+        Margins2D([[h, h], [w, w]])
+    }
+}
+impl From<((i64, i64), (i64, i64))> for Margins2D {
+    fn from(((t, b), (l, r)): ((i64, i64), (i64, i64))) -> Self {
+        Margins2D([[t, b], [l, r]])
+    }
+}
+impl From<[[i64; 2]; 2]> for Margins2D {
+    fn from(v: [[i64; 2]; 2]) -> Self {
+        Margins2D(v)
+    }
+}
+
+impl Margins2D {
+    /// `(before, after)` for the height and the width axes.
+    pub(super) fn pairs(&self) -> [(i64, i64); 2] {
+        let [[t, b], [l, r]] = self.0;
+        [(t, b), (l, r)]
+    }
+
+    /// How Keras prints it: `((1, 2), (3, 4))`.
+    pub(super) fn keras_repr(&self) -> String {
+        let [[t, b], [l, r]] = self.0;
+        format!("(({t}, {b}), ({l}, {r}))")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margins_from_keras_forms() {
+        assert_eq!(Margins2D::from(1).0, [[1, 1], [1, 1]]);
+        assert_eq!(Margins2D::from((1, 2)).0, [[1, 1], [2, 2]]);
+        assert_eq!(Margins2D::from(((1, 2), (3, 4))).pairs(), [(1, 2), (3, 4)]);
+        assert_eq!(
+            Margins2D::from([[1, 2], [3, 4]]).keras_repr(),
+            "((1, 2), (3, 4))"
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! Keras's `ZeroPadding2D` layer.
+
+use super::config::field;
+use super::handle::{layer_builder, LayerKind, LayerOpts};
+use super::image_common::{image_dims, Margins2D};
+use super::registry::torch_pad_order;
+use crate::error::Result;
+use serde_json::{json, Value};
+use tch::{Device, Tensor};
+
+/// Keras's `ZeroPadding2D`: adds rows and columns of zeros around each image.
+///
+/// Argument: `padding`, one number (every side, default 1), `(rows, columns)` or
+/// `((top, bottom), (left, right))` (see [`Margins2D`]).
+/// Input `(batch, h, w, channels)` → `(batch, h + top + bottom, w + left + right, channels)`.
+///
+/// ```
+/// use ferrokeras::prelude::*;
+/// let x = Tensor::ones([1, 5, 5, 3], (Kind::Float, Device::Cpu));
+/// let y = ZeroPadding2D::new(((1, 2), (3, 4))).call(&x).unwrap();
+/// assert_eq!(y.size(), vec![1, 8, 12, 3]);
+/// ```
+pub struct ZeroPadding2D {
+    pub(crate) opts: LayerOpts,
+    padding: Margins2D,
+}
+layer_builder!(ZeroPadding2D);
+
+impl ZeroPadding2D {
+    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        let padding: [[i64; 2]; 2] = field("ZeroPadding2D", c, "padding")?;
+        Ok(ZeroPadding2D::new(padding))
+    }
+}
+
+impl Default for ZeroPadding2D {
+    /// One row or column of zeros on every side, as Keras's default `padding=(1, 1)`.
+    fn default() -> Self {
+        Self::new(1)
+    }
+}
+
+impl ZeroPadding2D {
+    /// Pads by `padding` (see [`Margins2D`] for its forms).
+    pub fn new(padding: impl Into<Margins2D>) -> Self {
+        ZeroPadding2D {
+            opts: LayerOpts::default(),
+            padding: padding.into(),
+        }
+    }
+}
+
+impl LayerKind for ZeroPadding2D {
+    fn class_name(&self) -> &'static str {
+        "ZeroPadding2D"
+    }
+    fn default_name(&self) -> &'static str {
+        "zero_padding2d"
+    }
+    fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
+        let [h, w, c] = image_dims(label, input)?;
+        let [(t, b), (l, r)] = self.padding.pairs();
+        if self.padding.0.iter().flatten().any(|&p| p < 0) {
+            return Err(crate::Error::InvalidArgument(format!(
+                "{label}: padding must not be negative, got {}",
+                self.padding.keras_repr()
+            )));
+        }
+        Ok(vec![h + t + b, w + l + r, c])
+    }
+    fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
+        // Nothing added on the channel axis (the last one, first in libtorch's order).
+        let [hp, wp] = self.padding.pairs();
+        x.constant_pad_nd(torch_pad_order(&[hp, wp, (0, 0)]).as_slice())
+    }
+    fn config(&self) -> Value {
+        json!({"padding": self.padding.0})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::prelude::*;
+
+    fn values(t: &Tensor) -> Vec<f32> {
+        Vec::<f32>::try_from(t.reshape([-1])).unwrap()
+    }
+
+    /// Keras 3.15: `ZeroPadding2D(((1,2),(3,4)))` on 1..6 reshaped (1, 2, 3, 1).
+    #[test]
+    fn matches_keras() {
+        let x = (Tensor::arange(6, (Kind::Float, Device::Cpu)) + 1.0).view([1, 2, 3, 1]);
+        let y = ZeroPadding2D::new(((1, 2), (3, 4))).call(&x).unwrap();
+        assert_eq!(y.size(), vec![1, 5, 10, 1]);
+        let mut want = vec![0f32; 50];
+        want[13..16].copy_from_slice(&[1., 2., 3.]);
+        want[23..26].copy_from_slice(&[4., 5., 6.]);
+        assert_eq!(values(&y), want);
+    }
+
+    /// Keras: input (None, 5, 5, 3) → (None, 8, 12, 3), no weights; config round trip.
+    #[test]
+    fn shape_params_and_config() {
+        let l: Layer = ZeroPadding2D::new(((1, 2), (3, 4))).into();
+        assert_eq!(l.build(&[5, 5, 3], Device::Cpu).unwrap(), vec![8, 12, 3]);
+        assert_eq!(l.count_params(), 0);
+        let c = l.config()["config"].clone();
+        assert_eq!(c, serde_json::json!({"padding": [[1, 2], [3, 4]]}));
+        let back = super::ZeroPadding2D::from_config(&c).unwrap();
+        assert_eq!(back.config(), c);
+        assert_eq!(ZeroPadding2D::default().padding.0, [[1, 1], [1, 1]]);
+    }
+
+    #[test]
+    fn wrong_rank_names_layer_and_shapes() {
+        let err = ZeroPadding2D::new(1)
+            .name("zp")
+            .call(&Tensor::zeros([2, 5, 3], (Kind::Float, Device::Cpu)))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "ZeroPadding2D 'zp' expects 4 dimensions (batch, h, w, channels), got input of shape (None, 5, 3)"
+        );
+    }
+}

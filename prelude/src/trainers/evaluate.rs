@@ -1,0 +1,156 @@
+//! `evaluate`: the loss and metrics over data, in batches, without gradients.
+
+use super::fit::on_device;
+use super::logs::Tally;
+use super::objective::Objective;
+use crate::callbacks::{format_logs, EpochLogs};
+use crate::data_adapter::{BatchSource, Tensors};
+use crate::error::{Error, Result};
+use crate::models::{Model, Plan};
+use crate::runtime::{interrupted, MimeBundle, ProgressBar, Render};
+use std::collections::BTreeMap;
+
+/// What `evaluate` returns: the loss and each metric by name (`ev["accuracy"]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Values by name: `loss`, `accuracy`, …
+    pub values: BTreeMap<String, f64>,
+}
+
+impl Evaluation {
+    /// The loss.
+    pub fn loss(&self) -> f64 {
+        self.values.get("loss").copied().unwrap_or(f64::NAN)
+    }
+    /// One value by name.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.values.get(name).copied()
+    }
+    /// The values as Keras's list: the loss first, then the metrics (alphabetical), so
+    /// `let [loss, acc] = ev.to_vec()[..] else { … }` reads like `loss, acc = model.evaluate(…)`.
+    pub fn to_vec(&self) -> Vec<f64> {
+        let mut v = vec![self.loss()];
+        v.extend(
+            self.values
+                .iter()
+                .filter(|(k, _)| k.as_str() != "loss")
+                .map(|(_, v)| *v),
+        );
+        v
+    }
+}
+
+impl std::ops::Index<&str> for Evaluation {
+    type Output = f64;
+    fn index(&self, name: &str) -> &f64 {
+        self.values.get(name).unwrap_or_else(|| {
+            panic!(
+                "evaluation has no value '{name}'; it has: {}",
+                self.values.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
+}
+
+impl Render for Evaluation {
+    fn mime_bundle(&self) -> MimeBundle {
+        MimeBundle::text(format_logs(&self.values))
+    }
+}
+
+impl Model {
+    /// Loss and metrics on in-memory data, in batches of 32 (Keras prints a line).
+    pub fn evaluate<'a>(
+        &self,
+        x: impl Into<Tensors<'a>>,
+        y: impl Into<Tensors<'a>>,
+    ) -> Result<Evaluation> {
+        self.evaluate_with(x, y, 32, 1)
+    }
+
+    /// `evaluate` with a batch size and verbosity (0 silent, 1 prints the result line).
+    pub fn evaluate_with<'a>(
+        &self,
+        x: impl Into<Tensors<'a>>,
+        y: impl Into<Tensors<'a>>,
+        batch_size: usize,
+        verbose: u8,
+    ) -> Result<Evaluation> {
+        let (plan, data) = self.tensor_data(&x.into(), Some(&y.into()))?;
+        self.evaluate_plan(&plan, &data, batch_size, verbose)
+    }
+
+    /// Loss and metrics over a [`BatchSource`] (e.g. a `Dataset`), printing the result line.
+    pub fn evaluate_source(&self, source: &dyn BatchSource) -> Result<Evaluation> {
+        self.evaluate_source_with(source, 32, 1)
+    }
+
+    /// `evaluate_source` with a batch size (ignored by already batched sources) and
+    /// verbosity (0 silent, 1 prints the result line): Keras's
+    /// `model.evaluate(val_ds, verbose=0)`.
+    pub fn evaluate_source_with(
+        &self,
+        source: &dyn BatchSource,
+        batch_size: usize,
+        verbose: u8,
+    ) -> Result<Evaluation> {
+        self.build_from_source(source)?;
+        let plan = self.plan()?;
+        self.evaluate_plan(&plan, source, batch_size, verbose)
+    }
+
+    fn evaluate_plan(
+        &self,
+        plan: &Plan,
+        source: &dyn BatchSource,
+        batch_size: usize,
+        verbose: u8,
+    ) -> Result<Evaluation> {
+        let values = self.with_compiled(|compiled| {
+            let objective = Objective::new(compiled, plan)?;
+            evaluate_batches(plan, &objective, source, batch_size)
+        })?;
+        if verbose >= 1 {
+            let steps = source.num_batches(batch_size).unwrap_or(1).max(1) as u64;
+            let mut bar = ProgressBar::hidden(Some(steps));
+            bar.update(steps, "");
+            println!("{}", bar.finish(&format_logs(&values)));
+        }
+        Ok(Evaluation { values })
+    }
+}
+
+/// The mean loss and metrics of `plan` over `source`, without gradients.
+pub(crate) fn evaluate_batches(
+    plan: &Plan,
+    objective: &Objective,
+    source: &dyn BatchSource,
+    batch_size: usize,
+) -> Result<EpochLogs> {
+    let mut tally = Tally::new(&objective.names, plan.device);
+    tch::no_grad(|| -> Result<()> {
+        for batch in source.batches(batch_size.max(1), false, 0)? {
+            let batch = batch?;
+            if batch.targets.is_empty() {
+                return Err(Error::InvalidData(
+                    "evaluation batches need targets (y)".into(),
+                ));
+            }
+            let xs = plan.prepare(&batch.inputs)?;
+            let ys = on_device(&batch.targets, plan);
+            let (preds, logits) = plan.forward_with_logits(&xs, false);
+            let (_, values) = objective.compute(&preds, &logits, &ys)?;
+            tally.add(&values, xs[0].size()[0]);
+            if interrupted() {
+                return Err(Error::Interrupted);
+            }
+        }
+        Ok(())
+    })?;
+    if tally.count == 0 {
+        return Err(Error::InvalidData(
+            "the evaluation data yielded no batches".into(),
+        ));
+    }
+    Ok(tally.logs(""))
+}
