@@ -7,6 +7,8 @@
 //! Set `FERROKERAS_BENCH_SECONDS` to change the time per model (default 6). Metrics are off in
 //! both loops so they do the same work.
 //!
+//! `cargo bench -p ferrokeras --bench training -- denormal` times 6 epochs of an RMSprop MLP
+//! epoch by epoch, ferrokeras (denormals flushed) beside plain tch.
 //! `cargo bench -p ferrokeras --bench training -- keras` runs the same three models in Keras 3
 //! on TensorFlow's CPU backend (`benches/keras_tf.py`, in a scratch virtualenv) in the same run
 //! and prints ferrokeras/Keras samples/s over 5 epochs each.
@@ -170,21 +172,28 @@ fn mlp_setup(device: Device) -> Setup {
     (model.model(), x, y, 128)
 }
 
-fn mnist_mlp(device: Device) {
-    let (model, x, y, _) = mlp_setup(device);
-
+/// The MNIST MLP written directly with tch, with Keras's RMSprop defaults: its optimizer and
+/// forward pass.
+fn direct_mlp(device: Device) -> (nn::Optimizer, impl Fn(&Tensor) -> Tensor) {
     let vs = nn::VarStore::new(device);
     let root = vs.root();
     let l1 = nn::linear(&root / "l1", 784, 512, Default::default());
     let l2 = nn::linear(&root / "l2", 512, 10, Default::default());
-    let mut opt = nn::RmsProp {
+    let opt = nn::RmsProp {
         alpha: 0.9,
         eps: 1e-7,
         ..Default::default()
     }
     .build(&vs, 1e-3)
     .unwrap();
-    let fwd = |xb: &Tensor| xb.flatten(1, -1).apply(&l1).relu().apply(&l2);
+    (opt, move |xb: &Tensor| {
+        xb.flatten(1, -1).apply(&l1).relu().apply(&l2)
+    })
+}
+
+fn mnist_mlp(device: Device) {
+    let (model, x, y, _) = mlp_setup(device);
+    let (mut opt, fwd) = direct_mlp(device);
     fit_against_direct(
         "MNIST MLP (Dense 512, batch 128)",
         &model,
@@ -361,6 +370,53 @@ fn keras_comparison(device: Device, threads: i32) {
     }
 }
 
+/// Milliseconds per step of each of `epochs` epochs of an RMSprop MLP on random data, in a new
+/// thread (the CPU's denormal mode is per thread): ferrokeras's `fit`, which flushes denormals
+/// to zero as TensorFlow does, and the same loop in plain tch, which does not.
+fn denormal_epochs(device: Device, epochs: usize) {
+    let per_epoch = |ferrokeras: bool| -> Vec<f64> {
+        std::thread::spawn(move || {
+            let (model, x, y, batch) = mlp_setup(device);
+            let steps = x.size()[0] as f64 / batch as f64;
+            let (mut opt, fwd) = direct_mlp(device);
+            (0..epochs)
+                .map(|_| {
+                    let start = Instant::now();
+                    if ferrokeras {
+                        let opts = Fit {
+                            batch_size: batch,
+                            shuffle: false,
+                            verbose: 0,
+                            ..Default::default()
+                        };
+                        model.fit(&x, &y, opts).unwrap();
+                    } else {
+                        direct_epoch(&x, &y, batch as i64, &mut opt, &fwd);
+                    }
+                    start.elapsed().as_secs_f64() * 1e3 / steps
+                })
+                .collect()
+        })
+        .join()
+        .unwrap()
+    };
+    let show = |v: &[f64]| {
+        v.iter()
+            .map(|ms| format!("{ms:.1}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!("MNIST MLP, RMSprop, random data: ms/step by epoch");
+    println!(
+        "  direct tch (denormals kept):       {}",
+        show(&per_epoch(false))
+    );
+    println!(
+        "  ferrokeras fit (flushed to zero):  {}",
+        show(&per_epoch(true))
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a name filter selects models.
     let filter: Vec<String> = std::env::args()
@@ -389,6 +445,9 @@ fn main() {
     }
     if want("lstm") {
         shakespeare_lstm(device);
+    }
+    if want("denormal") {
+        denormal_epochs(device, 6);
     }
     if want("keras") {
         keras_comparison(device, threads);

@@ -94,3 +94,22 @@ pub fn flush_denormals() -> bool {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Kind, Tensor};
+
+    /// After `flush_denormals`, a result below f32's normal range is 0 on this thread.
+    #[test]
+    fn denormals_become_zero() {
+        // Each test runs on its own thread, so this leaves other tests' threads alone.
+        let tiny = Tensor::from_slice(&[1e-30f32]);
+        let before = (&tiny * 1e-10).double_value(&[0]);
+        assert!(before > 0.0, "a denormal result: {before}");
+        assert!(flush_denormals());
+        let after = (&tiny * 1e-10).double_value(&[0]);
+        assert_eq!(after, 0.0);
+        assert_eq!(tiny.to_kind(Kind::Float).double_value(&[0]) as f32, 1e-30);
+    }
+}

@@ -249,6 +249,38 @@ impl LayerKind for ConvN {
                "padding": self.padding, "activation": act, "use_bias": self.use_bias})
     }
 }
+/// The builder options every convolution layer has (`strides`, `padding`, `activation`,
+/// `use_bias`), for layer `$ty` with `$n` spatial axes, on its `inner` convolution: a
+/// [`ConvN`] for `Conv1D/2D/3D`, a `DepthwiseSep` for `DepthwiseConv2D` and
+/// `SeparableConv2D`.
+macro_rules! conv_options {
+    ($ty:ident, $n:literal) => {
+        impl $ty {
+            /// The step between windows, one number or one per spatial axis (default 1).
+            pub fn strides(mut self, strides: impl Into<SpatialDims<$n>>) -> Self {
+                self.inner.strides = strides.into().0.into();
+                self
+            }
+            /// `"valid"` (default) or `"same"` (Keras's: any odd extra padding after).
+            pub fn padding(mut self, padding: &str) -> Self {
+                self.inner.padding = padding.to_string();
+                self
+            }
+            /// The activation, by id or typed.
+            pub fn activation(mut self, activation: impl Into<ActivationArg>) -> Self {
+                self.inner.activation = activation.into();
+                self
+            }
+            /// Whether to add a bias (default `true`).
+            pub fn use_bias(mut self, use_bias: bool) -> Self {
+                self.inner.use_bias = use_bias;
+                self
+            }
+        }
+    };
+}
+pub(super) use conv_options;
+
 /// Declares one of `Conv1D/2D/3D` over [`ConvN`].
 macro_rules! conv_layer {
     ($ty:ident, $n:literal, $doc:literal) => {
@@ -267,27 +299,8 @@ macro_rules! conv_layer {
                     inner: ConvN::new(stringify!($ty), filters, kernel_size.into().0.to_vec()),
                 }
             }
-            /// The step between windows (default 1).
-            pub fn strides(mut self, strides: impl Into<SpatialDims<$n>>) -> Self {
-                self.inner.strides = strides.into().0.to_vec();
-                self
-            }
-            /// `"valid"` (default) or `"same"`.
-            pub fn padding(mut self, padding: &str) -> Self {
-                self.inner.padding = padding.to_string();
-                self
-            }
-            /// The activation, by id or typed.
-            pub fn activation(mut self, activation: impl Into<ActivationArg>) -> Self {
-                self.inner.activation = activation.into();
-                self
-            }
-            /// Whether to add a bias (default `true`).
-            pub fn use_bias(mut self, use_bias: bool) -> Self {
-                self.inner.use_bias = use_bias;
-                self
-            }
         }
+        $crate::layers::conv_common::conv_options!($ty, $n);
 
         delegate_layer_kind!($ty);
     };

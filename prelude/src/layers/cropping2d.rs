@@ -59,13 +59,7 @@ impl LayerKind for Cropping2D {
     }
     fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
         let [h, w, c] = image_dims(label, input)?;
-        let [(t, b), (l, r)] = self.cropping.pairs();
-        if self.cropping.0.iter().flatten().any(|&p| p < 0) {
-            return Err(crate::Error::InvalidArgument(format!(
-                "{label}: cropping must not be negative, got {}",
-                self.cropping.keras_repr()
-            )));
-        }
+        let [(t, b), (l, r)] = self.cropping.checked_pairs(label, "cropping")?;
         // As Keras, at least one row and one column must be left.
         if h - t - b <= 0 || w - l - r <= 0 {
             return Err(layer_shape_err(

@@ -204,33 +204,14 @@ impl LayerKind for DepthwiseSep {
 }
 
 /// The builder options `DepthwiseConv2D` and `SeparableConv2D` share, on their `inner`
-/// [`DepthwiseSep`].
+/// [`DepthwiseSep`]: those of every convolution (`conv_options!`) and `depth_multiplier`.
 macro_rules! depthwise_options {
     ($ty:ident) => {
+        $crate::layers::conv_common::conv_options!($ty, 2);
         impl $ty {
-            /// The step between windows, one number or `(rows, columns)` (default 1).
-            pub fn strides(mut self, strides: impl Into<SpatialDims<2>>) -> Self {
-                self.inner.strides = strides.into().0;
-                self
-            }
-            /// `"valid"` (default) or `"same"` (Keras's: any odd extra row or column after).
-            pub fn padding(mut self, padding: &str) -> Self {
-                self.inner.padding = padding.to_string();
-                self
-            }
             /// How many filters each input channel gets (default 1).
             pub fn depth_multiplier(mut self, depth_multiplier: i64) -> Self {
                 self.inner.depth_multiplier = depth_multiplier;
-                self
-            }
-            /// The activation, by id or typed.
-            pub fn activation(mut self, activation: impl Into<ActivationArg>) -> Self {
-                self.inner.activation = activation.into();
-                self
-            }
-            /// Whether to add a bias (default `true`).
-            pub fn use_bias(mut self, use_bias: bool) -> Self {
-                self.inner.use_bias = use_bias;
                 self
             }
         }

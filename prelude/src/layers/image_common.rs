@@ -3,7 +3,7 @@
 //! Keras's per-side margins.
 
 use super::handle::layer_shape_err;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// `[h, w, channels]` of one example, or the shape error that names the layer and the input.
 pub(super) fn image_dims(label: &str, input: &[i64]) -> Result<[i64; 3]> {
@@ -56,6 +56,18 @@ impl Margins2D {
         let [[t, b], [l, r]] = self.0;
         format!("(({t}, {b}), ({l}, {r}))")
     }
+
+    /// [`Margins2D::pairs`], or the error naming layer `label` and its argument `what`
+    /// (`"padding"`, `"cropping"`) when a margin is negative.
+    pub(super) fn checked_pairs(&self, label: &str, what: &str) -> Result<[(i64, i64); 2]> {
+        if self.0.iter().flatten().any(|&p| p < 0) {
+            return Err(Error::InvalidArgument(format!(
+                "{label}: {what} must not be negative, got {}",
+                self.keras_repr()
+            )));
+        }
+        Ok(self.pairs())
+    }
 }
 
 #[cfg(test)]
@@ -70,6 +82,20 @@ mod tests {
         assert_eq!(
             Margins2D::from([[1, 2], [3, 4]]).keras_repr(),
             "((1, 2), (3, 4))"
+        );
+    }
+
+    #[test]
+    fn negative_margins_are_an_error_naming_layer_and_argument() {
+        let ok = Margins2D::from((1, 2)).checked_pairs("zp", "padding");
+        assert_eq!(ok.unwrap(), [(1, 1), (2, 2)]);
+        let err = Margins2D::from(((1, -2), (0, 0)))
+            .checked_pairs("Cropping2D 'crop'", "cropping")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("Cropping2D 'crop': cropping must not be negative, got ((1, -2), (0, 0))"),
+            "{err}"
         );
     }
 }

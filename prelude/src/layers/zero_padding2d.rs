@@ -60,13 +60,7 @@ impl LayerKind for ZeroPadding2D {
     }
     fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
         let [h, w, c] = image_dims(label, input)?;
-        let [(t, b), (l, r)] = self.padding.pairs();
-        if self.padding.0.iter().flatten().any(|&p| p < 0) {
-            return Err(crate::Error::InvalidArgument(format!(
-                "{label}: padding must not be negative, got {}",
-                self.padding.keras_repr()
-            )));
-        }
+        let [(t, b), (l, r)] = self.padding.checked_pairs(label, "padding")?;
         Ok(vec![h + t + b, w + l + r, c])
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {

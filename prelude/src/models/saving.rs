@@ -5,6 +5,7 @@ use super::model::{Model, Structure};
 use super::sequential::Sequential;
 use crate::error::{Error, Result};
 use crate::layers::{layer_kind_from_config, Input, KerasTensor, Layer, LayerOpts};
+use crate::utils::write_atomic;
 use safetensors::tensor::{Dtype, TensorView};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -32,19 +33,6 @@ fn weight_entries(model: &Model) -> Vec<(String, String, Tensor)> {
         }
     }
     out
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
 }
 
 fn save_file(model: &Model, path: &Path, meta: Option<HashMap<String, String>>) -> Result<()> {

@@ -6,6 +6,7 @@ use super::colormap::CmapSpec;
 use super::draw::{draw_axes, draw_text, perr, place_image, PlacedImage, Rect};
 use super::font::ensure_registered;
 use super::image_data::resize_nearest;
+use super::model_graph::save_picture;
 use super::raster::RasterBackend;
 use crate::error::{Error, Result};
 use crate::runtime::{display, DisplayHandle, MimeBundle, Render};
@@ -343,31 +344,12 @@ impl Figure {
     /// Writes the figure to `path`: PNG for `.png`, SVG for `.svg`. The file is written to a
     /// temporary file beside it and renamed, so it is never seen half-written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        use std::io::Write;
-        let path = path.as_ref();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        let bytes = match ext.as_deref() {
-            Some("png") => self.to_png()?,
-            Some("svg") => self.to_svg()?.into_bytes(),
-            _ => {
-                return Err(Error::UnknownId {
-                    kind: "figure file extension",
-                    got: path.display().to_string(),
-                    valid: vec!["png", "svg"],
-                })
-            }
-        };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
-        tmp.write_all(&bytes).map_err(|e| Error::io(path, e))?;
-        tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-        Ok(())
+        save_picture(
+            path.as_ref(),
+            "figure file extension",
+            || self.to_png(),
+            || self.to_svg(),
+        )
     }
 
     /// Shows the figure now, while the cell runs (matplotlib's `plt.show()`); the handle can

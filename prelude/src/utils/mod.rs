@@ -1,6 +1,7 @@
 //! Keras's `keras.utils`: `get_file`, `to_categorical`, the data cache directory and the
 //! quick-mode switch.
 
+pub(crate) mod atomic_file;
 pub(crate) mod data_dir;
 pub(crate) mod get_file;
 pub(crate) mod image_folder;
@@ -8,6 +9,7 @@ pub(crate) mod image_io;
 pub(crate) mod npz;
 pub(crate) mod to_categorical;
 
+pub(crate) use atomic_file::write_atomic;
 pub use data_dir::{data_dir, sample_limit};
 pub use get_file::{get_file, sha256_file};
 pub use image_folder::{
