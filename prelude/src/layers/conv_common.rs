@@ -6,7 +6,7 @@
 //! copies between stacked conv/pool layers).
 
 use super::handle::{created_params, layer_shape_err, LayerKind, Weight};
-use super::registry::{torch_pad_order, Padding};
+use super::padding::{torch_pad_order, Padding};
 use crate::activations::{ActivationArg, ActivationFn};
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;

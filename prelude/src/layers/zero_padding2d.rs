@@ -3,7 +3,7 @@
 use super::config::field;
 use super::handle::{layer_builder, LayerKind, LayerOpts};
 use super::image_common::{image_dims, Margins2D};
-use super::registry::torch_pad_order;
+use super::padding::torch_pad_order;
 use crate::error::Result;
 use serde_json::{json, Value};
 use tch::{Device, Tensor};

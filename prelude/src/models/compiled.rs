@@ -1,5 +1,5 @@
 //! What `compile` stores in a model: the optimizer (and its state once bound to the
-//! weights), the losses and the metrics. The trainer (`crate::trainers`) reads and updates it.
+//! weights), the losses and the metrics. The trainer (the `trainers` module) reads and updates it.
 
 use crate::losses::Loss;
 use crate::metrics::Metric;

@@ -1,5 +1,5 @@
 //! Keras's `keras.models`: [`Sequential`], functional [`Model`]s (graphs of any number of
-//! inputs and outputs), summaries and saving. Training is in `crate::trainers`.
+//! inputs and outputs), summaries and saving. Training is in the `trainers` module.
 //!
 //! The whole workflow of a course notebook, in Rust:
 //!
@@ -42,6 +42,7 @@
 //! ```
 
 mod compiled;
+mod deserialize;
 mod graph;
 mod model;
 mod nested;

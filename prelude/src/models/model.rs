@@ -1,5 +1,5 @@
 //! `Model`: the shared core of `Sequential` and functional models — the graph, building,
-//! the forward pass, weights and trainability. Training lives in `crate::trainers`.
+//! the forward pass, weights and trainability. Training lives in the `trainers` module.
 
 use super::compiled::Compiled;
 use super::graph::Graph;

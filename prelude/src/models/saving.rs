@@ -1,10 +1,10 @@
 //! Saving and loading: weights and whole models (architecture JSON + weights) in one
 //! safetensors file, written atomically (temp file + rename).
 
+use super::deserialize::model_from_architecture;
 use super::model::{Model, Structure};
-use super::sequential::Sequential;
 use crate::error::{Error, Result};
-use crate::layers::{layer_kind_from_config, Input, KerasTensor, Layer, LayerOpts};
+use crate::layers::{KerasTensor, Layer};
 use crate::utils::write_atomic;
 use safetensors::tensor::{Dtype, TensorView};
 use serde_json::{json, Value};
@@ -210,116 +210,4 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<Model> {
     model.build()?;
     model.load_weights(path)?;
     Ok(model)
-}
-
-/// Rebuilds a layer from [`Layer::config`]: the layer's own `from_config`, or a nested model.
-pub(crate) fn layer_from_config(v: &Value) -> Result<Layer> {
-    let class = v["class_name"].as_str().unwrap_or_default();
-    let opts = LayerOpts {
-        name: v["name"].as_str().map(str::to_string),
-        input_shape: serde_json::from_value(v["input_shape"].clone())
-            .ok()
-            .flatten(),
-        trainable: v["trainable"].as_bool(),
-    };
-    if let Some(kind) = layer_kind_from_config(class, &v["config"]) {
-        return Ok(Layer::from_kind(kind?, opts));
-    }
-    match class {
-        "Sequential" | "Functional" => {
-            let layer = Layer::from(model_from_architecture(&v["config"])?);
-            if opts.trainable == Some(false) {
-                layer.set_trainable(false);
-            }
-            Ok(layer)
-        }
-        _ => Err(Error::InvalidArgument(format!(
-            "saved layer config of {class}: unknown layer class"
-        ))),
-    }
-}
-
-/// Rebuilds a model (new weights) from [`Model::architecture`]. Files written before graphs
-/// (no `format`) hold a chain of layers from one input; they load as that chain.
-pub(crate) fn model_from_architecture(arch: &Value) -> Result<Model> {
-    let layers = arch["layers"]
-        .as_array()
-        .map(|ls| ls.iter().map(layer_from_config).collect::<Result<Vec<_>>>())
-        .transpose()?
-        .unwrap_or_default();
-    let model: Model = match (arch["class_name"].as_str(), arch["format"].as_i64()) {
-        (Some("Functional"), Some(2)) => graph_from_architecture(arch, &layers)?,
-        (Some("Functional"), _) => {
-            let inputs = Input::new(input_shape(arch)?);
-            let mut x = inputs.clone();
-            for l in &layers {
-                x = l.call(&x)?;
-            }
-            Model::new(&inputs, &x)?
-        }
-        _ => {
-            let seq = Sequential::new();
-            if !arch["input_shape"].is_null() {
-                seq.add(Input::new(input_shape(arch)?));
-            }
-            for l in layers {
-                seq.add(l);
-            }
-            seq.model()
-        }
-    };
-    if let Some(name) = arch["name"].as_str() {
-        model.set_name(name);
-    }
-    Ok(model)
-}
-
-fn input_shape(arch: &Value) -> Result<Vec<i64>> {
-    serde_json::from_value(arch["input_shape"].clone())
-        .map_err(|e| Error::InvalidArgument(format!("architecture input shape: {e}")))
-}
-
-/// Calls the saved layers on each other as the saved nodes say.
-fn graph_from_architecture(arch: &Value, layers: &[Layer]) -> Result<Model> {
-    let bad = |what: &str| Error::InvalidArgument(format!("saved functional graph: {what}"));
-    let index = |v: &Value| {
-        v.as_u64()
-            .map(|i| i as usize)
-            .ok_or_else(|| bad("an index is not a number"))
-    };
-    let mut nodes: Vec<KerasTensor> = Vec::new();
-    for n in arch["nodes"].as_array().ok_or_else(|| bad("no nodes"))? {
-        let layer = layers
-            .get(index(&n["layer"])?)
-            .ok_or_else(|| bad("a node names no layer"))?;
-        let inputs = n["inputs"]
-            .as_array()
-            .ok_or_else(|| bad("a node has no inputs list"))?
-            .iter()
-            .map(|i| {
-                nodes
-                    .get(index(i)?)
-                    .cloned()
-                    .ok_or_else(|| bad("a node reads a later node"))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let node = if inputs.is_empty() {
-            let shape = layer.config()["config"]["shape"].clone();
-            let shape: Vec<i64> =
-                serde_json::from_value(shape).map_err(|_| bad("an input without a shape"))?;
-            KerasTensor::from_call(layer, Vec::new(), shape)
-        } else {
-            layer.call(&inputs)?
-        };
-        nodes.push(node);
-    }
-    let pick = |key: &str| -> Result<Vec<KerasTensor>> {
-        arch[key]
-            .as_array()
-            .ok_or_else(|| bad(key))?
-            .iter()
-            .map(|i| nodes.get(index(i)?).cloned().ok_or_else(|| bad(key)))
-            .collect()
-    };
-    Model::new(pick("inputs")?, pick("outputs")?)
 }
