@@ -914,6 +914,21 @@ impl EvalContext {
                         prompt,
                         is_password,
                     }))?;
+            } else if let Some(header) = line.strip_prefix(evcxr_internal_runtime::USER_ERROR_BEGIN) {
+                let (head, type_name) = header.trim_start().split_once(' ').unwrap_or(("-", ""));
+                let mut message = Vec::new();
+                loop {
+                    let line = self.child_process.recv_line()?;
+                    if line == evcxr_internal_runtime::USER_ERROR_END {
+                        break;
+                    }
+                    message.push(line);
+                }
+                output.user_error = Some(UserCodeError {
+                    type_name: type_name.to_owned(),
+                    debug_head: if head == "-" { String::new() } else { head.to_owned() },
+                    message: message.join("\n"),
+                });
             } else if line == evcxr_internal_runtime::USER_ERROR_OCCURRED {
                 // A question mark operator in user code triggered an early
                 // return. Any newly defined variables won't have been stored.
@@ -1126,6 +1141,21 @@ pub struct EvalOutputs {
     pub content_by_mime_type: HashMap<String, String>,
     pub timing: Option<Duration>,
     pub phases: Vec<PhaseDetails>,
+    /// Set when a `?` in user code returned early with an error (patched, ferrokeras): the
+    /// cell did not complete, and a front end should report it as failed.
+    pub user_error: Option<UserCodeError>,
+}
+
+/// An error that a `?` in user code returned (patched, ferrokeras).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserCodeError {
+    /// `std::any::type_name` of the error, e.g. `core::num::error::ParseIntError`.
+    pub type_name: String,
+    /// The start of its `Debug` form up to the first non-identifier character: the variant
+    /// for a derived enum (`NotFound`), the type for a struct, empty for a string.
+    pub debug_head: String,
+    /// The error formatted with the configured error format (`Display` by default).
+    pub message: String,
 }
 
 impl EvalOutputs {
@@ -1134,6 +1164,7 @@ impl EvalOutputs {
             content_by_mime_type: HashMap::new(),
             timing: None,
             phases: Vec::new(),
+            user_error: None,
         }
     }
 
@@ -1166,6 +1197,7 @@ impl EvalOutputs {
             (t1, t2) => t1.or(t2),
         };
         self.phases.append(&mut other.phases);
+        self.user_error = self.user_error.take().or(other.user_error);
     }
 }
 
@@ -1599,25 +1631,48 @@ impl ContextState {
         code
     }
 
+    /// The `From` conversion that a `?` in user code goes through.
+    ///
+    /// Patched (ferrokeras): instead of printing the error on stderr, where the host cannot
+    /// tell it from other output, the error's type, the head of its `Debug` form (an enum's
+    /// variant) and its message are sent on stdout as a `USER_ERROR_BEGIN` block, which
+    /// `run_and_capture_output` turns into `EvalOutputs::user_error`. `Debug` is required
+    /// besides the configured format trait; every `std::error::Error` has it.
     fn error_trait_code(&self, for_analysis: bool) -> CodeBlock {
+        let report = if for_analysis {
+            String::new()
+        } else {
+            format!(
+                r#"
+                    let evcxr_debug = format!("{{:?}}", error);
+                    let evcxr_variant: String = evcxr_debug
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    println!(
+                        "{{}} {{}} {{}}\n{}\n{{}}\n{{}}",
+                        evcxr_internal_runtime::USER_ERROR_BEGIN,
+                        if evcxr_variant.is_empty() {{ "-" }} else {{ &evcxr_variant }},
+                        std::any::type_name::<T>(),
+                        error,
+                        evcxr_internal_runtime::USER_ERROR_END,
+                        evcxr_internal_runtime::USER_ERROR_OCCURRED,
+                    );
+                "#,
+                self.config.error_fmt.format_str,
+            )
+        };
         CodeBlock::new().generated(format!(
             r#"
             struct EvcxrUserCodeError {{}}
-            impl<T: {}> From<T> for EvcxrUserCodeError {{
+            impl<T: {} + std::fmt::Debug> From<T> for EvcxrUserCodeError {{
                 fn from(error: T) -> Self {{
-                    eprintln!("{}", error);
                     {}
                     EvcxrUserCodeError {{}}
                 }}
             }}
         "#,
-            self.config.error_fmt.format_trait,
-            self.config.error_fmt.format_str,
-            if for_analysis {
-                ""
-            } else {
-                "println!(\"{}\", evcxr_internal_runtime::USER_ERROR_OCCURRED);"
-            }
+            self.config.error_fmt.format_trait, report,
         ))
     }
 

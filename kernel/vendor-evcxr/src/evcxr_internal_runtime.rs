@@ -11,6 +11,10 @@
 
 pub const VARIABLE_CHANGED_TYPE: &str = "EVCXR_VARIABLE_CHANGED_TYPE:";
 pub const USER_ERROR_OCCURRED: &str = "EVCXR_ERROR_OCCURRED";
+/// Starts a `?` error report: `EVCXR_BEGIN_USER_ERROR <debug head or -> <type name>`, then
+/// the message's lines, then `USER_ERROR_END` (patched, ferrokeras).
+pub const USER_ERROR_BEGIN: &str = "EVCXR_BEGIN_USER_ERROR";
+pub const USER_ERROR_END: &str = "EVCXR_END_USER_ERROR";
 
 pub struct VariableStore {
     variables: std::collections::HashMap<String, Box<dyn std::any::Any + 'static>>,
