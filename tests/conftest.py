@@ -18,13 +18,16 @@ SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS", REPO.parent /
 
 
 def run_notebook(path: pathlib.Path, timeout: int = 900):
+    """Executes the notebook; a failing cell (compile error, panic, `?` error: the kernel
+    replies `status: "error"`) makes nbclient raise `CellExecutionError` naming the cell and
+    the error, so a test never has to look for failures in the outputs."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
         kernel_name="ferrokeras",
         timeout=timeout,
         startup_timeout=900,
-        allow_errors=True,
+        allow_errors=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     # Record every iopub message so tests can check live updates (update_display_data).

@@ -9,6 +9,14 @@ cd "$(dirname "$0")/.."
 START=$(date +%s)
 bash kernel/scripts/setup.sh --no-lab
 source kernel/scripts/env.sh
+# The test and benchmark packages (pytest, selenium), apart from what users need; installed
+# again only when the list changes.
+TEST_REQS=kernel/scripts/requirements-test.txt
+TEST_STAMP="$FERROKERAS_VENV/.ferrokeras-test-requirements"
+if ! cmp -s "$TEST_REQS" "$TEST_STAMP"; then
+  pip install -q -r "$TEST_REQS"
+  cp "$TEST_REQS" "$TEST_STAMP"
+fi
 # Kernels the tests start leave a standby session for the next kernel (kernel/src/standby.rs);
 # the last one ends with the run, pass or fail.
 stop_standbys() {

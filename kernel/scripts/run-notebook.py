@@ -3,7 +3,9 @@
 
     python kernel/scripts/run-notebook.py notebooks/00_smoke.ipynb [OUT.ipynb] [--timeout S]
 
-Exits non-zero (and still writes the notebook) if a cell fails.
+Exits non-zero (and still writes the notebook) if a cell fails: a compile error, a panic or a
+`?` error (the kernel replies `status: "error"`, so nbclient stops there), or any `error`
+output in the notebook (a cell tagged `raises-exception` lets nbclient go on past it).
 """
 import argparse
 import os
@@ -13,6 +15,11 @@ import tempfile
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+
+def error_outputs(nb):
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if o.output_type == "error"]
 
 
 def main() -> int:
@@ -30,6 +37,9 @@ def main() -> int:
         client.execute()
     except CellExecutionError as e:
         print(e, file=sys.stderr)
+        status = 1
+    for error in error_outputs(nb):
+        print(f"error output: {error.ename}: {error.evalue}", file=sys.stderr)
         status = 1
     out = args.output or args.notebook
     # Written atomically: a temp file in the same folder, then renamed.

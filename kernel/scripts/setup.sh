@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ferrokeras set-up: on a fresh machine (Debian, Rust, Python 3.11, package registries only)
+# ferrokeras set-up: on a fresh machine (Debian/Ubuntu, Rust, Python 3.10–3.13, package
+# registries only)
 # this creates the project's virtualenv with torch==2.13.0 (libtorch for tch 0.26), JupyterLab,
 # jupyter_client and nbclient; builds the kernel in release; installs the `ferrokeras`
 # kernelspec; compiles the prelude into the kernel's build cache; and starts JupyterLab.
@@ -8,6 +9,9 @@
 #   bash kernel/scripts/setup.sh            # everything, then JupyterLab
 #   bash kernel/scripts/setup.sh --no-lab   # everything but JupyterLab (used by the tests)
 #   bash kernel/scripts/setup.sh --port=9000 --no-browser   # other arguments go to jupyter lab
+#   FERROKERAS_TORCH_INDEX=https://download.pytorch.org/whl/cpu bash kernel/scripts/setup.sh
+#                                            # CPU-only torch wheel (laptops: no CUDA libraries)
+#   FERROKERAS_PYTHON=python3.12 bash ...     # build the venv with this interpreter
 set -euo pipefail
 NO_LAB=0
 EXTRA_LAB_ARGS=()
@@ -24,7 +28,8 @@ START=$(date +%s)
 step "system packages"
 need=()
 command -v cc >/dev/null || need+=(build-essential)
-python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+PY=$(ferrokeras_pick_python)
+"$PY" -c 'import ensurepip, venv' 2>/dev/null || need+=("$(basename "$PY")-venv")
 # evcxr links every cell; mold makes that link several times faster than the system linker.
 command -v mold >/dev/null || need+=(mold)
 if ((${#need[@]})); then
@@ -32,19 +37,30 @@ if ((${#need[@]})); then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need[@]}"
 fi
 command -v cargo >/dev/null || { echo "Rust (cargo) is required: see https://rustup.rs" >&2; exit 1; }
+ferrokeras_rust_ok "$REPO/Cargo.toml"
 
 step "virtualenv $FERROKERAS_VENV"
 STAMP="$FERROKERAS_VENV/.ferrokeras-requirements"
 REQS="$REPO/kernel/scripts/requirements.txt"
 if [ ! -x "$FERROKERAS_VENV/bin/python" ]; then
-  python3 -m venv "$FERROKERAS_VENV"
+  "$PY" -m venv "$FERROKERAS_VENV"
 fi
-if ! cmp -s "$REQS" "$STAMP"; then
+ferrokeras_python_ok "$FERROKERAS_VENV/bin/python" >/dev/null || {
+  echo "$FERROKERAS_VENV was made with an unsupported Python; remove it and run set-up again" >&2; exit 1; }
+# The stamp records the torch index too, so switching to the CPU wheel reinstalls torch.
+TORCH_INDEX="${FERROKERAS_TORCH_INDEX:-}"
+if ! { cat "$REQS"; echo "# torch index: $TORCH_INDEX"; } | cmp -s - "$STAMP"; then
   "$FERROKERAS_VENV/bin/pip" install -q --upgrade pip
+  if [ -n "$TORCH_INDEX" ]; then
+    # torch alone from that index (e.g. PyTorch's CPU-only wheels); the rest from PyPI.
+    "$FERROKERAS_VENV/bin/pip" install -q --index-url "$TORCH_INDEX" "$(grep '^torch==' "$REQS")"
+  fi
   "$FERROKERAS_VENV/bin/pip" install -q -r "$REQS"
-  cp "$REQS" "$STAMP"
+  { cat "$REQS"; echo "# torch index: $TORCH_INDEX"; } > "$STAMP"
 fi
-test -f "$LIBTORCH/lib/libtorch_cpu.so" || { echo "libtorch not found in $LIBTORCH" >&2; exit 1; }
+source kernel/scripts/env.sh
+test -f "${LIBTORCH:-}/lib/libtorch_cpu.so" || {
+  echo "libtorch not found: the venv's torch is at '${LIBTORCH:-nowhere}'" >&2; exit 1; }
 
 step "crates (cargo fetch: everything the kernel, the prelude and the tests use)"
 # Sessions compile cells offline (a classroom may have no network), so every crate the prelude

@@ -2,19 +2,26 @@
 //!
 //! ```text
 //! ferrokeras-kernel --connection-file FILE   run as a Jupyter kernel (what kernel.json says)
-//! ferrokeras-kernel install [--prefix DIR]    install the "ferrokeras" kernelspec
+//! ferrokeras-kernel install [--user | --sys-prefix | --prefix DIR] [--env K=V]...
+//!                                             install the "ferrokeras" kernelspec
+//! ferrokeras-kernel uninstall [--user | --sys-prefix | --prefix DIR]
 //! ferrokeras-kernel warm [--session-root DIR] compile the prelude into the build cache
 //! ferrokeras-kernel standby [--session-root DIR]  a pre-started session for the next kernel
 //! ```
 
+mod forward;
+mod history;
 mod install;
 mod interrupt;
 mod is_complete;
+mod logo;
 mod output;
+mod requests;
 mod server;
 mod session;
 mod session_dir;
 mod standby;
+mod user_error;
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -47,9 +54,13 @@ fn main() -> Result<()> {
             run_kernel(Path::new(file))
         }
         Some("install") => {
-            let prefix = flag_value(&args, "--prefix").map(PathBuf::from);
-            let dir = install::install(prefix.as_deref())?;
+            let dir = install::install(&install::Options::parse(&args[1..])?)?;
             println!("Installed kernelspec ferrokeras in {}", dir.display());
+            Ok(())
+        }
+        Some("uninstall") => {
+            let dir = install::uninstall(&install::Options::parse(&args[1..])?)?;
+            println!("Removed kernelspec ferrokeras from {}", dir.display());
             Ok(())
         }
         Some("warm") => warm(flag_value(&args, "--session-root").map(PathBuf::from)),
@@ -61,7 +72,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         _ => bail!(
-            "usage: ferrokeras-kernel --connection-file FILE | install [--prefix DIR] | warm [--session-root DIR]"
+            "usage: ferrokeras-kernel --connection-file FILE | install [--user|--sys-prefix|--prefix DIR] [--env K=V]... | uninstall [--user|--sys-prefix|--prefix DIR] | warm [--session-root DIR] | standby [--session-root DIR]"
         ),
     }
 }

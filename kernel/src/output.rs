@@ -58,6 +58,42 @@ pub fn classify(line: String) -> StdoutLine {
     StdoutLine::Text(line)
 }
 
+/// Where libtorch's C++ report (source location, then stack frames) starts in a message:
+/// with real line breaks in a `?` error's text, `Debug`-escaped (`\\n`) in the panic of an
+/// `.unwrap()` on a `TchError` (what tch's tensor operators do).
+const LIBTORCH_REPORT: [&str; 4] = [
+    "\nException raised from ",
+    "\nframe #0",
+    "\\nException raised from ",
+    "\\nframe #0",
+];
+
+/// The panic message tch's operators give: `Torch("…")` unwrapped.
+const UNWRAPPED_TORCH: &str = "called `Result::unwrap()` on an `Err` value: Torch(\"";
+
+/// An error text as the notebook shows it: libtorch's first line without its C++ location
+/// and frames (9 000 characters for a shape mismatch), and a tensor operator's panic as
+/// `libtorch: <message>`. With `keep` (`FERROKERAS_BACKTRACE=1`) nothing changes.
+///
+/// The prelude's `Error::Torch` does the same for its own message
+/// (`prelude/src/runtime/panic.rs`); the kernel cannot call it, as it does not link libtorch.
+pub fn readable_error(message: &str, keep: bool) -> String {
+    if keep {
+        return message.to_string();
+    }
+    let Some(cut) = LIBTORCH_REPORT.iter().filter_map(|m| message.find(m)).min() else {
+        return message.to_string();
+    };
+    let first = message[..cut].trim_end();
+    match first.strip_prefix(UNWRAPPED_TORCH) {
+        Some(inner) => format!(
+            "libtorch: {}",
+            inner.replace("\\\"", "\"").replace("\\\\", "\\")
+        ),
+        None => first.to_string(),
+    }
+}
+
 /// A compile error as Jupyter's `error` content: rustc's message, then the offending line of
 /// the user's cell with a caret under the span and `line:column`, then rustc's help.
 pub fn format_compile_error(error: &evcxr::CompilationError, cell: &str) -> (String, Vec<String>) {
@@ -116,6 +152,25 @@ mod tests {
         let line = "FERROKERAS_DISPLAY {not json".to_string();
         assert_eq!(classify(line.clone()), StdoutLine::Text(line));
         assert_eq!(classify("hello".into()), StdoutLine::Text("hello".into()));
+    }
+
+    const SHAPES: &str =
+        "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1";
+
+    #[test]
+    fn libtorch_panics_keep_the_first_line() {
+        let raw = format!(
+            "called `Result::unwrap()` on an `Err` value: Torch(\"{SHAPES}\\nException raised from infer_size_impl at /pytorch/aten/src/ATen/ExpandUtils.cpp:31 (most recent call first):\\nframe #0: c10::Error::Error(c10::SourceLocation) + 0x98\")"
+        );
+        assert_eq!(readable_error(&raw, false), format!("libtorch: {SHAPES}"));
+        assert_eq!(readable_error(&raw, true), raw);
+        let plain = format!("Internal torch error: {SHAPES}\nframe #0: c10::Error::Error()");
+        assert_eq!(
+            readable_error(&plain, false),
+            format!("Internal torch error: {SHAPES}")
+        );
+        let other = "index out of bounds: the len is 3 but the index is 7";
+        assert_eq!(readable_error(other, false), other);
     }
 
     #[test]

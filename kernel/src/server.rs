@@ -2,24 +2,26 @@
 //! `jupyter-zmq-client`, which verifies every incoming HMAC-SHA256 signature), and the
 //! shell, control, heartbeat and iopub loops.
 
+use crate::history::History;
 use crate::interrupt::Interrupter;
 use crate::is_complete::is_complete;
-use crate::session::{Job, Outcome, Output};
+use crate::requests::{self, kernel_info, publish, IoPub};
+use crate::session::{Job, Output};
 use anyhow::{Context, Result};
 use jupyter_protocol::{
-    CodeMirrorMode, CommInfoReply, CompleteReply, ConnectionInfo, ErrorOutput, ExecuteInput,
-    ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount, HistoryReply, InspectReply,
-    InterruptReply, JupyterMessage, JupyterMessageContent, KernelInfoReply, LanguageInfo, Media,
-    ReplyError, ReplyStatus, ShutdownReply, Status,
+    CommInfoReply, ConnectionInfo, HistoryReply, InterruptReply, JupyterMessage,
+    JupyterMessageContent, ReplyStatus, ShutdownReply, Status,
 };
 use jupyter_zmq_client as zmq;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Everything bound for iopub goes through one queue, drained by one task, so messages leave
-/// in the order they were produced: a cell's last output always precedes its result and idle.
-type IoPub = mpsc::UnboundedSender<Output>;
-
+/// When a cell fails, how long the kernel keeps taking shell requests that are on their way
+/// before it replies (Run All sends every cell at once, long before the first one ends, so
+/// they are already here). Nothing a client sends after seeing the error can be among them:
+/// the error reply is sent after this.
+const QUEUED_WINDOW: Duration = Duration::from_millis(20);
 /// Runs the kernel until a shutdown request.
 pub async fn serve(
     info: ConnectionInfo,
@@ -119,7 +121,12 @@ pub async fn serve(
         });
     }
 
-    let mut count = 0usize;
+    let mut shell_state = Shell {
+        jobs,
+        iopub,
+        shutdown: shutdown_tx,
+        history: History::default(),
+    };
     loop {
         let message = tokio::select! {
             m = shell.read() => m,
@@ -133,22 +140,71 @@ pub async fn serve(
                 continue;
             }
         };
-        publish(&iopub, &message, Status::busy().into()).await;
+        // ipykernel's stop_on_error: the cells queued behind a failed one do not run.
+        for queued in shell_state.handle(&mut shell, &message, false).await {
+            shell_state.handle(&mut shell, &queued, true).await;
+        }
+    }
+    Ok(())
+}
+
+/// The shell requests already on their way (see [`QUEUED_WINDOW`]).
+async fn queued_requests(shell: &mut zmq::KernelShellConnection) -> Vec<JupyterMessage> {
+    let mut queued = Vec::new();
+    loop {
+        match tokio::time::timeout(QUEUED_WINDOW, shell.read()).await {
+            Ok(Ok(message)) => queued.push(message),
+            Ok(Err(e)) => eprintln!("ferrokeras: dropped a shell message: {e}"),
+            Err(_) => return queued,
+        }
+    }
+}
+
+/// What the shell loop's requests need.
+struct Shell {
+    jobs: crossbeam_channel::Sender<Job>,
+    iopub: IoPub,
+    shutdown: mpsc::UnboundedSender<()>,
+    history: History,
+}
+
+impl Shell {
+    /// Replies to one shell request between busy and idle. With `aborting`, an execute request
+    /// is answered `aborted` without running. When a cell fails and asks (`stop_on_error`, the
+    /// default) that the cells queued behind it be aborted, returns the requests that were
+    /// queued, taken before its reply.
+    async fn handle(
+        &mut self,
+        shell: &mut zmq::KernelShellConnection,
+        message: &JupyterMessage,
+        aborting: bool,
+    ) -> Vec<JupyterMessage> {
+        let iopub = &self.iopub;
+        publish(iopub, message, Status::busy().into()).await;
+        let mut queued = Vec::new();
         let reply = match &message.content {
             JupyterMessageContent::KernelInfoRequest(_) => Some(
                 JupyterMessageContent::KernelInfoReply(Box::new(kernel_info())),
             ),
+            JupyterMessageContent::ExecuteRequest(_) if aborting => {
+                Some(requests::aborted(&self.history))
+            }
             JupyterMessageContent::ExecuteRequest(req) => {
-                Some(execute(req, &message, &jobs, &iopub, &mut count).await)
+                let (reply, failed) =
+                    requests::execute(req, message, &self.jobs, iopub, &mut self.history).await;
+                if failed && req.stop_on_error {
+                    queued = queued_requests(shell).await;
+                }
+                Some(reply)
             }
             JupyterMessageContent::IsCompleteRequest(req) => Some(
                 JupyterMessageContent::IsCompleteReply(is_complete(&req.code)),
             ),
             JupyterMessageContent::CompleteRequest(req) => {
-                Some(complete(&req.code, req.cursor_pos, &jobs).await)
+                Some(requests::complete(&req.code, req.cursor_pos, &self.jobs).await)
             }
             JupyterMessageContent::InspectRequest(req) => {
-                Some(inspect(&req.code, req.cursor_pos, &jobs).await)
+                Some(requests::inspect(&req.code, req.cursor_pos, &self.jobs).await)
             }
             JupyterMessageContent::CommInfoRequest(_) => {
                 Some(JupyterMessageContent::CommInfoReply(CommInfoReply {
@@ -157,11 +213,15 @@ pub async fn serve(
                     error: None,
                 }))
             }
-            JupyterMessageContent::HistoryRequest(_) => Some(JupyterMessageContent::HistoryReply(
-                HistoryReply::new(Vec::new()),
-            )),
+            JupyterMessageContent::CommOpen(open) => {
+                requests::refuse_comm(iopub, message, open).await;
+                None
+            }
+            JupyterMessageContent::HistoryRequest(req) => Some(
+                JupyterMessageContent::HistoryReply(HistoryReply::new(self.history.reply(req))),
+            ),
             JupyterMessageContent::ShutdownRequest(req) => {
-                let _ = shutdown_tx.send(());
+                let _ = self.shutdown.send(());
                 Some(JupyterMessageContent::ShutdownReply(ShutdownReply {
                     restart: req.restart,
                     status: ReplyStatus::Ok,
@@ -171,206 +231,9 @@ pub async fn serve(
             _ => None,
         };
         if let Some(reply) = reply {
-            let _ = shell.send(JupyterMessage::new(reply, Some(&message))).await;
+            let _ = shell.send(JupyterMessage::new(reply, Some(message))).await;
         }
-        publish(&iopub, &message, Status::idle().into()).await;
+        publish(iopub, message, Status::idle().into()).await;
+        queued
     }
-    Ok(())
-}
-
-async fn publish(iopub: &IoPub, parent: &JupyterMessage, content: JupyterMessageContent) {
-    let _ = iopub.send(Output {
-        parent: parent.clone(),
-        content,
-    });
-}
-
-async fn execute(
-    req: &ExecuteRequest,
-    message: &JupyterMessage,
-    jobs: &crossbeam_channel::Sender<Job>,
-    iopub: &IoPub,
-    count: &mut usize,
-) -> JupyterMessageContent {
-    if !req.silent && req.store_history {
-        *count += 1;
-    }
-    let execution_count = ExecutionCount::new(*count);
-    if !req.silent {
-        publish(
-            iopub,
-            message,
-            JupyterMessageContent::ExecuteInput(ExecuteInput {
-                code: req.code.clone(),
-                execution_count,
-            }),
-        )
-        .await;
-    }
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let sent = jobs.send(Job::Execute {
-        code: req.code.clone(),
-        parent: Box::new(message.clone()),
-        reply: tx,
-    });
-    let outcome = match (sent, rx.await) {
-        (Ok(()), Ok(outcome)) => outcome,
-        _ => Outcome::Error {
-            ename: "KernelError".into(),
-            evalue: "the Rust session is gone".into(),
-            traceback: vec![],
-        },
-    };
-    match outcome {
-        Outcome::Ok(data) => {
-            if !data.is_empty() && !req.silent {
-                let media: Media =
-                    serde_json::from_value(serde_json::json!(data)).unwrap_or_default();
-                publish(
-                    iopub,
-                    message,
-                    JupyterMessageContent::ExecuteResult(ExecuteResult::new(
-                        execution_count,
-                        media,
-                    )),
-                )
-                .await;
-            }
-            JupyterMessageContent::ExecuteReply(ExecuteReply {
-                execution_count,
-                ..Default::default()
-            })
-        }
-        Outcome::Error {
-            ename,
-            evalue,
-            traceback,
-        } => {
-            publish(
-                iopub,
-                message,
-                JupyterMessageContent::ErrorOutput(ErrorOutput {
-                    ename: ename.clone(),
-                    evalue: evalue.clone(),
-                    traceback: traceback.clone(),
-                }),
-            )
-            .await;
-            JupyterMessageContent::ExecuteReply(ExecuteReply {
-                status: ReplyStatus::Error,
-                execution_count,
-                error: Some(Box::new(ReplyError {
-                    ename,
-                    evalue,
-                    traceback,
-                })),
-                ..Default::default()
-            })
-        }
-    }
-}
-
-/// Jupyter counts cursor positions in Unicode code points; evcxr in bytes.
-fn char_to_byte(code: &str, chars: usize) -> usize {
-    code.char_indices()
-        .nth(chars)
-        .map_or(code.len(), |(b, _)| b)
-}
-
-fn byte_to_char(code: &str, byte: usize) -> usize {
-    code[..byte.min(code.len())].chars().count()
-}
-
-async fn complete(
-    code: &str,
-    cursor: usize,
-    jobs: &crossbeam_channel::Sender<Job>,
-) -> JupyterMessageContent {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let byte_pos = char_to_byte(code, cursor);
-    let _ = jobs.send(Job::Complete {
-        code: code.to_string(),
-        byte_pos,
-        reply: tx,
-    });
-    let (matches, start, end) = rx
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or((Vec::new(), byte_pos, byte_pos));
-    JupyterMessageContent::CompleteReply(CompleteReply {
-        matches,
-        cursor_start: byte_to_char(code, start),
-        cursor_end: byte_to_char(code, end),
-        metadata: Default::default(),
-        status: ReplyStatus::Ok,
-        error: None,
-    })
-}
-
-async fn inspect(
-    code: &str,
-    cursor: usize,
-    jobs: &crossbeam_channel::Sender<Job>,
-) -> JupyterMessageContent {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let _ = jobs.send(Job::Inspect {
-        code: code.to_string(),
-        byte_pos: char_to_byte(code, cursor),
-        reply: tx,
-    });
-    let text = rx.await.ok().flatten();
-    let data: Media = match &text {
-        Some(t) => {
-            serde_json::from_value(serde_json::json!({ "text/plain": t })).unwrap_or_default()
-        }
-        None => Media::default(),
-    };
-    JupyterMessageContent::InspectReply(InspectReply {
-        status: ReplyStatus::Ok,
-        found: text.is_some(),
-        data,
-        metadata: Default::default(),
-        error: None,
-    })
-}
-
-/// kernel_info: Rust, protocol 5.3.
-pub fn kernel_info() -> KernelInfoReply {
-    KernelInfoReply {
-        status: ReplyStatus::Ok,
-        protocol_version: "5.3".into(),
-        implementation: "ferrokeras".into(),
-        implementation_version: env!("CARGO_PKG_VERSION").into(),
-        language_info: LanguageInfo {
-            name: "rust".into(),
-            version: rustc_version(),
-            mimetype: Some("text/rust".into()),
-            file_extension: Some(".rs".into()),
-            pygments_lexer: Some("rust".into()),
-            codemirror_mode: Some(CodeMirrorMode::Simple("rust".into())),
-            nbconvert_exporter: Some("rust".into()),
-        },
-        banner: "ferrokeras: Rust with Keras-style deep learning on libtorch".into(),
-        help_links: Vec::new(),
-        debugger: false,
-        error: None,
-    }
-}
-
-/// The toolchain's version, asked of `rustc` once: kernel_info is requested by every client
-/// that connects (and repeatedly while it waits for the kernel).
-fn rustc_version() -> String {
-    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    VERSION
-        .get_or_init(|| {
-            std::process::Command::new("rustc")
-                .arg("--version")
-                .output()
-                .ok()
-                .and_then(|o| String::from_utf8(o.stdout).ok())
-                .and_then(|s| s.split_whitespace().nth(1).map(str::to_string))
-                .unwrap_or_else(|| "unknown".into())
-        })
-        .clone()
 }

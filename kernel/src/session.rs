@@ -2,12 +2,9 @@
 //! loaded, and a forwarder thread that turns the cell process's output into Jupyter messages.
 
 use crate::interrupt::Interrupter;
-use crate::output::{classify, format_compile_error, StdoutLine};
-use crossbeam_channel::{select, Receiver, Sender};
-use jupyter_protocol::{
-    DisplayData, JupyterMessage, JupyterMessageContent, Media, StreamContent, Transient,
-    UpdateDisplayData,
-};
+use crate::output::{format_compile_error, readable_error};
+use crossbeam_channel::{Receiver, Sender};
+use jupyter_protocol::{JupyterMessage, JupyterMessageContent};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -35,15 +32,30 @@ pub struct SessionConfig {
 pub enum Outcome {
     /// It ran; the final value's representations (possibly none).
     Ok(HashMap<String, String>),
-    /// Compile error, panic, lost process, or a session that failed to start.
+    /// Compile error, `?` error, panic, lost process, or a session that failed to start.
     Error {
-        /// Short error name: `CompileError`, `Panic`, `Interrupted`, `KernelError`.
+        /// Short error name: `CompileError`, `Panic`, `Interrupted`, `KernelError`, or for a
+        /// `?` error its kind (see `user_error`).
         ename: String,
         /// One-line message.
         evalue: String,
         /// Lines shown under the cell.
         traceback: Vec<String>,
     },
+}
+
+/// Completion candidates of a byte range of the code.
+pub struct Completions {
+    /// `(text, kind)`: the code to insert and what it is (`function`, `struct`, …).
+    pub items: Vec<(String, &'static str)>,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What inspect shows: rust-analyzer's hover as plain text and as HTML (from its Markdown).
+pub struct Hover {
+    pub plain: String,
+    pub html: String,
 }
 
 /// An output for the iopub channel, with the request it belongs to.
@@ -62,12 +74,12 @@ pub enum Job {
     Complete {
         code: String,
         byte_pos: usize,
-        reply: tokio::sync::oneshot::Sender<Option<(Vec<String>, usize, usize)>>,
+        reply: tokio::sync::oneshot::Sender<Option<Completions>>,
     },
     Inspect {
         code: String,
         byte_pos: usize,
-        reply: tokio::sync::oneshot::Sender<Option<String>>,
+        reply: tokio::sync::oneshot::Sender<Option<Hover>>,
     },
     /// A standby is adopted: run `code` (the notebook's working directory and environment),
     /// again after every restart of the cell process, and start the next standby in
@@ -96,9 +108,9 @@ pub fn start(
 
 /// State shared between the executor and the forwarder.
 #[derive(Default)]
-struct Shared {
-    parent: Option<JupyterMessage>,
-    panic: Option<String>,
+pub(crate) struct Shared {
+    pub(crate) parent: Option<JupyterMessage>,
+    pub(crate) panic: Option<String>,
 }
 
 struct Executor {
@@ -111,6 +123,8 @@ struct Executor {
     adopted: Option<String>,
     /// Where to start the next standby after the next cell (see `standby`).
     standby_root: Option<PathBuf>,
+    /// `FERROKERAS_BACKTRACE=1`: errors keep libtorch's C++ report (read once at start).
+    keep_backtrace: bool,
 }
 
 /// The code run at start and after every restart of the cell process.
@@ -194,7 +208,7 @@ impl Executor {
             let shared = Arc::clone(&shared);
             std::thread::Builder::new()
                 .name("forwarder".into())
-                .spawn(move || forward(evcxr_outputs, shared, flush_rx, outputs))
+                .spawn(move || crate::forward::forward(evcxr_outputs, shared, flush_rx, outputs))
                 .map_err(|e| e.to_string())?;
         }
         interrupter.set_process(ctx.process_handle());
@@ -217,6 +231,7 @@ impl Executor {
             next_cell: 1,
             adopted: None,
             standby_root: config.standby_root.clone(),
+            keep_backtrace: std::env::var("FERROKERAS_BACKTRACE").is_ok_and(|v| v == "1"),
         };
         timing.phase("prelude loaded");
         Ok(executor)
@@ -282,10 +297,19 @@ impl Executor {
                 byte_pos,
                 reply,
             } => {
-                let result = self.ctx.completions(&code, byte_pos).ok().map(|c| {
-                    let matches = c.completions.into_iter().map(|c| c.code).collect();
-                    (matches, c.start_offset, c.end_offset)
-                });
+                let result = self
+                    .ctx
+                    .completions(&code, byte_pos)
+                    .ok()
+                    .map(|c| Completions {
+                        items: c
+                            .completions
+                            .into_iter()
+                            .map(|c| (c.code, c.kind))
+                            .collect(),
+                        start: c.start_offset,
+                        end: c.end_offset,
+                    });
                 let _ = reply.send(result);
             }
             Job::Adopt {
@@ -304,19 +328,13 @@ impl Executor {
                 byte_pos,
                 reply,
             } => {
-                let text = self
+                let hover = self
                     .ctx
                     .hover_at(&code, byte_pos)
                     .ok()
-                    .map(|(a, b)| {
-                        if b.is_empty() {
-                            a
-                        } else {
-                            format!("{a}\n\n{b}")
-                        }
-                    })
-                    .filter(|t| !t.is_empty() && t != "No documentation found");
-                let _ = reply.send(text);
+                    .filter(|(plain, _)| !plain.is_empty() && plain != "No documentation found")
+                    .map(|(plain, html)| Hover { plain, html });
+                let _ = reply.send(hover);
             }
         }
     }
@@ -392,7 +410,7 @@ impl Executor {
                 traceback: vec![other.to_string()],
             },
             Ok(_) if panic.is_some() => {
-                let message = panic.unwrap_or_default();
+                let message = readable_error(&panic.unwrap_or_default(), self.keep_backtrace);
                 Outcome::Error {
                     ename: "Panic".into(),
                     evalue: message.clone(),
@@ -401,6 +419,19 @@ impl Executor {
                         "Variables this cell defined or moved are gone; all others are kept."
                             .into(),
                     ],
+                }
+            }
+            // A `?` returned early: the cell failed even though it ran.
+            Ok(evcxr::EvalOutputs {
+                user_error: Some(error),
+                ..
+            }) => {
+                let (ename, evalue, traceback) =
+                    crate::user_error::describe(&error, self.keep_backtrace);
+                Outcome::Error {
+                    ename,
+                    evalue,
+                    traceback,
                 }
             }
             Ok(outputs) => {
@@ -445,87 +476,6 @@ impl Timing {
                 "ferrokeras timing: {:>6.2}s {what}",
                 self.start.elapsed().as_secs_f64()
             );
-        }
-    }
-}
-
-/// How long stdout text is gathered into one `stream` message.
-const STREAM_BATCH: Duration = Duration::from_millis(15);
-
-fn forward(
-    outputs: evcxr::EvalContextOutputs,
-    shared: Arc<Mutex<Shared>>,
-    flush: Receiver<Sender<()>>,
-    sink: tokio::sync::mpsc::UnboundedSender<Output>,
-) {
-    let mut stdout_buf = String::new();
-    let mut stderr_buf = String::new();
-    let send = |content: JupyterMessageContent| {
-        if let Some(parent) = shared.lock().unwrap().parent.clone() {
-            let _ = sink.send(Output { parent, content });
-        }
-    };
-    let emit_text = |buf: &mut String, stderr: bool| {
-        if !buf.is_empty() {
-            let text = std::mem::take(buf);
-            send(JupyterMessageContent::StreamContent(if stderr {
-                StreamContent::stderr(&text)
-            } else {
-                StreamContent::stdout(&text)
-            }));
-        }
-    };
-    let handle_stdout = |line: String, buf: &mut String| match classify(line) {
-        StdoutLine::Text(t) => {
-            buf.push_str(&t);
-            buf.push('\n');
-        }
-        StdoutLine::Display(d) => {
-            emit_text(buf, false);
-            let data: Media =
-                serde_json::from_value(serde_json::Value::Object(d.data)).unwrap_or_default();
-            let content = if d.op == "update" {
-                let mut u = UpdateDisplayData::new(data, &d.display_id);
-                u.metadata = d.metadata;
-                JupyterMessageContent::UpdateDisplayData(u)
-            } else {
-                let mut dd = DisplayData::new(data);
-                dd.metadata = d.metadata;
-                dd.transient = Some(Transient {
-                    display_id: Some(d.display_id),
-                });
-                JupyterMessageContent::DisplayData(dd)
-            };
-            send(content);
-        }
-        StdoutLine::Panic(p) => {
-            shared.lock().unwrap().panic = Some(p.message);
-        }
-    };
-    loop {
-        select! {
-            recv(outputs.stdout) -> line => match line {
-                Ok(line) => handle_stdout(line, &mut stdout_buf),
-                Err(_) => break,
-            },
-            recv(outputs.stderr) -> line => match line {
-                Ok(line) => { stderr_buf.push_str(&line); stderr_buf.push('\n'); }
-                Err(_) => break,
-            },
-            recv(flush) -> ack => {
-                // evcxr returns only once stdout is drained; stderr comes on its own thread, so
-                // give it a moment to arrive.
-                std::thread::sleep(Duration::from_millis(5));
-                while let Ok(line) = outputs.stdout.try_recv() { handle_stdout(line, &mut stdout_buf); }
-                while let Ok(line) = outputs.stderr.try_recv() { stderr_buf.push_str(&line); stderr_buf.push('\n'); }
-                emit_text(&mut stdout_buf, false);
-                emit_text(&mut stderr_buf, true);
-                if let Ok(ack) = ack { let _ = ack.send(()); }
-            },
-            default(STREAM_BATCH) => {
-                emit_text(&mut stdout_buf, false);
-                emit_text(&mut stderr_buf, true);
-            }
         }
     }
 }

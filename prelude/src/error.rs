@@ -94,8 +94,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// An error raised inside libtorch.
-    #[error("libtorch: {0}")]
+    /// An error raised inside libtorch. Shown by its first line: libtorch's C++ location and
+    /// stack frames are left out unless `FERROKERAS_BACKTRACE=1` (see
+    /// [`crate::runtime::panic::readable_libtorch`]).
+    #[error("libtorch: {}", torch_message(.0))]
     Torch(#[from] tch::TchError),
 }
 
@@ -113,6 +115,16 @@ impl Error {
             source,
         }
     }
+}
+
+/// A libtorch error's text without tch's "Internal torch error: " prefix and without the
+/// C++ report.
+fn torch_message(error: &tch::TchError) -> String {
+    let text = match error {
+        tch::TchError::Torch(message) => message.clone(),
+        other => other.to_string(),
+    };
+    crate::runtime::panic::readable_libtorch(&text).to_string()
 }
 
 /// `Result` with [`Error`] as the error.
@@ -138,5 +150,29 @@ pub fn keras_shape(shape: &[i64]) -> String {
         "(None,)".to_string()
     } else {
         format!("({})", parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn torch_errors_show_libtorchs_first_line_only() {
+        let raw = "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1\nException raised from infer_size_impl at /pytorch/aten/src/ATen/ExpandUtils.cpp:31 (most recent call first):\nframe #0: c10::Error::Error(c10::SourceLocation, std::string) + 0x98";
+        let shown = Error::Torch(tch::TchError::Torch(raw.into())).to_string();
+        assert_eq!(
+            shown,
+            "libtorch: The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1"
+        );
+    }
+
+    #[test]
+    fn real_libtorch_errors_are_short() {
+        let a = tch::Tensor::zeros([2, 3], (tch::Kind::Float, tch::Device::Cpu));
+        let b = tch::Tensor::zeros([4], (tch::Kind::Float, tch::Device::Cpu));
+        let err = Error::from(a.f_add(&b).unwrap_err()).to_string();
+        assert!(err.contains("must match the size"), "{err}");
+        assert!(err.len() < 300 && !err.contains("frame #"), "{err}");
     }
 }

@@ -71,6 +71,25 @@ impl TestKernel {
 
     /// [`TestKernel::start`] with extra environment variables and a working directory.
     pub async fn start_with(env: &[(&str, &str)], cwd: Option<&std::path::Path>) -> TestKernel {
+        // Free ports are picked, then released for the kernel to bind: a process elsewhere on
+        // the machine may take one in between, and the kernel then exits at once. Try again
+        // with other ports.
+        for _ in 0..5 {
+            let (dir, info, mut child) = Self::spawn(env, cwd);
+            // Give the kernel a moment to bind before connecting.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if child.try_wait().unwrap().is_some() {
+                continue;
+            }
+            return Self::connect(dir, info, child).await;
+        }
+        panic!("the kernel exited at start five times");
+    }
+
+    fn spawn(
+        env: &[(&str, &str)],
+        cwd: Option<&std::path::Path>,
+    ) -> (tempfile::TempDir, ConnectionInfo, Child) {
         let dir = tempfile::tempdir().unwrap();
         let info = ConnectionInfo {
             ip: "127.0.0.1".into(),
@@ -96,9 +115,11 @@ impl TestKernel {
             command.current_dir(cwd);
         }
         let child = command.spawn().expect("start kernel");
+        (dir, info, child)
+    }
+
+    async fn connect(dir: tempfile::TempDir, info: ConnectionInfo, child: Child) -> TestKernel {
         let session = uuid::Uuid::new_v4().to_string();
-        // Give the kernel a moment to bind before connecting.
-        tokio::time::sleep(Duration::from_millis(300)).await;
         let identity = zmq::peer_identity_for_session(&session).unwrap();
         let shell = zmq::create_client_shell_connection_with_identity(&info, &session, identity)
             .await
@@ -155,10 +176,24 @@ impl TestKernel {
 
     /// Sends an execute request without waiting.
     pub async fn send_execute(&mut self, code: &str) -> String {
-        let request = JupyterMessage::new(ExecuteRequest::new(code.to_string()), None);
+        self.send_request(ExecuteRequest::new(code.to_string()))
+            .await
+    }
+
+    /// Sends any shell request without waiting; its message id.
+    pub async fn send_request(&mut self, content: impl Into<JupyterMessageContent>) -> String {
+        let request = JupyterMessage::new(content, None);
         let id = request.header.msg_id.clone();
         self.shell.send(request).await.unwrap();
         id
+    }
+
+    /// The shell reply to the last request sent, within `limit`.
+    pub async fn reply(&mut self, limit: Duration) -> JupyterMessage {
+        timeout(limit, self.shell.read())
+            .await
+            .expect("no shell reply")
+            .unwrap()
     }
 
     /// Collects the outputs of request `id` until its status goes idle, and its reply.

@@ -1,10 +1,16 @@
-//! Reporting panics in cell code to the kernel.
+//! Reporting panics in cell code to the kernel, and libtorch's messages made readable.
 //!
 //! The kernel calls [`kernel_init`] when it (re)starts the process that runs cells. From then
 //! on a panic prints one line `FERROKERAS_PANIC {"message": "..."}` on stdout, which the kernel
 //! turns into the cell's `error` reply, instead of a backtrace on stderr.
+//!
+//! libtorch appends its C++ location and stack frames to every error ("Exception raised from
+//! infer_size_impl at …", "frame #0: …", thousands of characters); a student needs only the
+//! first line. [`readable_libtorch`] keeps that line for `Error::Torch`'s message unless
+//! `FERROKERAS_BACKTRACE=1`. (The kernel shortens panic reports and `?` errors the same way
+//! on its side, `kernel/src/output.rs`: it does not link the prelude.)
 
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 /// The prefix of a panic report line on stdout.
 pub const PANIC_LINE_PREFIX: &str = "FERROKERAS_PANIC ";
@@ -25,4 +31,34 @@ pub fn kernel_init() {
             println!("{PANIC_LINE_PREFIX}{line}");
         }));
     });
+}
+
+/// Whether libtorch's C++ locations and frames are kept (`FERROKERAS_BACKTRACE=1`), read once
+/// per process: errors can be formatted inside training loops.
+pub fn keep_libtorch_backtrace() -> bool {
+    static KEEP: OnceLock<bool> = OnceLock::new();
+    *KEEP.get_or_init(|| std::env::var("FERROKERAS_BACKTRACE").is_ok_and(|v| v == "1"))
+}
+
+/// Where libtorch's C++ report starts (its source location, or the frames if no location).
+const CPP_REPORT_MARKERS: [&str; 2] = ["\nException raised from ", "\nframe #0"];
+
+/// `message` without libtorch's C++ location and stack frames (unless
+/// [`keep_libtorch_backtrace`]); messages from elsewhere come back unchanged.
+///
+/// ```
+/// use ferrokeras::runtime::panic::readable_libtorch;
+/// let raw = "The size of tensor a (3) must match the size of tensor b (4)\nException raised from infer_size_impl at ExpandUtils.cpp:31\nframe #0: c10::Error::Error()";
+/// assert_eq!(readable_libtorch(raw), "The size of tensor a (3) must match the size of tensor b (4)");
+/// assert_eq!(readable_libtorch("index out of bounds"), "index out of bounds");
+/// ```
+pub fn readable_libtorch(message: &str) -> &str {
+    if keep_libtorch_backtrace() {
+        return message;
+    }
+    let cut = CPP_REPORT_MARKERS
+        .iter()
+        .filter_map(|m| message.find(m))
+        .min();
+    cut.map_or(message, |i| message[..i].trim_end())
 }

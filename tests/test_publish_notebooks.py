@@ -1,0 +1,43 @@
+"""kernel/scripts/publish-notebooks.py on a small generated notebook (the course notebooks are
+published by running the script itself): it executes the notebook, writes the HTML page with
+the note saying how it ran, and rewrites the README's link list between its markers."""
+import subprocess
+import sys
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from conftest import REPO
+
+KERNELSPEC = {"name": "ferrokeras", "display_name": "Rust (ferrokeras)", "language": "rust"}
+
+
+def test_publish_writes_html_and_readme_links(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = new_notebook(cells=[new_markdown_cell("# Tiny tensors"),
+                             new_code_cell("Tensor::from_slice(&[4.0f32, 5.0])")],
+                      metadata={"kernelspec": KERNELSPEC})
+    nbformat.write(nb, notebooks / "tiny.ipynb")
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n\n## Notebooks, executed\n\n<!-- notebooks:begin -->\nold\n<!-- notebooks:end -->\n\nafter\n")
+    out = tmp_path / "docs" / "notebooks"
+    done = subprocess.run([sys.executable, str(REPO / "kernel/scripts/publish-notebooks.py"),
+                           str(notebooks / "tiny.ipynb"), "--out", str(out), "--readme", str(readme)],
+                          capture_output=True, text=True, timeout=900, env=_without_data_dir())
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = (out / "tiny.html").read_text()
+    assert "quick mode" in html and "notebooks/tiny.ipynb" in html
+    assert "[4., 5.]" in html
+    text = readme.read_text()
+    assert "- [Tiny tensors](docs/notebooks/tiny.html) — `tiny.ipynb`, quick mode" in text
+    assert "old" not in text and text.endswith("after\n")
+    # The source notebook keeps no outputs.
+    assert all(not c.get("outputs") for c in nbformat.read(notebooks / "tiny.ipynb", as_version=4).cells)
+
+
+def _without_data_dir():
+    import os
+    env = dict(os.environ)
+    env.pop("FERROKERAS_DATA_DIR", None)
+    return env
