@@ -10,8 +10,7 @@ use crate::error::{Error, Result};
 
 /// Whether the user has asked the running cell to stop.
 ///
-/// (The flag file's name is read once per process; `tests/models_interrupt.rs` checks that the
-/// flag follows the file.)
+/// (`tests/models_interrupt.rs` checks that the flag follows the file.)
 ///
 /// ```
 /// // Outside the kernel nothing ever interrupts.
@@ -19,16 +18,13 @@ use crate::error::{Error, Result};
 /// assert!(!ferrokeras::interrupted());
 /// ```
 pub fn interrupted() -> bool {
-    // The kernel names the flag file before the cell process starts; read the name once, not
-    // on every batch of a training loop.
-    static FLAG: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
-    FLAG.get_or_init(|| {
-        std::env::var_os("FERROKERAS_INTERRUPT_FILE")
-            .filter(|p| !p.is_empty())
-            .map(std::path::PathBuf::from)
-    })
-    .as_ref()
-    .is_some_and(|path| path.exists())
+    // Read on every call: caching the name at the first call made a polling cell miss its
+    // interrupt in the kernel (protocol test interrupt_stops_a_polling_prelude_loop_and_keeps_
+    // variables). Nothing writes the environment while cells run, so the read is safe here.
+    match std::env::var_os("FERROKERAS_INTERRUPT_FILE") {
+        Some(path) if !path.is_empty() => std::path::Path::new(&path).exists(),
+        _ => false,
+    }
 }
 
 /// `Err(Error::Interrupted)` once the user has interrupted the cell; use it with `?` in loops.
