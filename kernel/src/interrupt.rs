@@ -19,6 +19,12 @@ pub struct Interrupter {
     /// The id of the cell now running, 0 when idle.
     running: AtomicU64,
     killed: AtomicBool,
+    /// An execute request is being answered (its cell may still wait behind the session's
+    /// first rust-analyzer warm-up, so it has not started).
+    awaiting: AtomicBool,
+    /// An interrupt came for the awaited request before its cell started: it applies to
+    /// that cell when it starts.
+    pending: AtomicBool,
     process: Mutex<Option<Arc<Mutex<Child>>>>,
 }
 
@@ -30,6 +36,8 @@ impl Interrupter {
             grace,
             running: AtomicU64::new(0),
             killed: AtomicBool::new(false),
+            awaiting: AtomicBool::new(false),
+            pending: AtomicBool::new(false),
             process: Mutex::new(None),
         })
     }
@@ -39,11 +47,27 @@ impl Interrupter {
         *self.process.lock().unwrap() = Some(handle);
     }
 
-    /// Called by the executor before a cell runs.
-    pub fn cell_started(&self, cell_id: u64) {
+    /// Called by the shell when it takes an execute request, before the session runs it.
+    pub fn request_started(&self) {
+        self.pending.store(false, Ordering::SeqCst);
+        self.awaiting.store(true, Ordering::SeqCst);
+    }
+
+    /// Called by the shell once the execute request has its reply.
+    pub fn request_finished(&self) {
+        self.awaiting.store(false, Ordering::SeqCst);
+        self.pending.store(false, Ordering::SeqCst);
+    }
+
+    /// Called by the executor before a cell runs. An interrupt that came while the cell's
+    /// request waited (for the session's warm-up) interrupts the cell now.
+    pub fn cell_started(self: &Arc<Self>, cell_id: u64) {
         let _ = std::fs::remove_file(&self.flag_file);
         self.killed.store(false, Ordering::SeqCst);
         self.running.store(cell_id, Ordering::SeqCst);
+        if self.pending.swap(false, Ordering::SeqCst) {
+            self.interrupt();
+        }
     }
 
     /// Called by the executor after a cell ends; returns whether the cell's process was killed.
@@ -63,6 +87,11 @@ impl Interrupter {
     pub fn interrupt(self: &Arc<Self>) {
         let cell = self.running.load(Ordering::SeqCst);
         if cell == 0 {
+            // No cell runs. If an execute request waits for its cell to start, the user
+            // meant that cell (the client shows it busy); an idle kernel ignores it.
+            if self.awaiting.load(Ordering::SeqCst) {
+                self.pending.store(true, Ordering::SeqCst);
+            }
             return;
         }
         if let Err(e) = std::fs::write(&self.flag_file, b"interrupt") {
@@ -99,6 +128,31 @@ mod tests {
         assert!(i.flag_is_set());
         assert!(!i.cell_finished(), "nothing was killed");
         assert!(!i.flag_is_set(), "flag is cleared for the next cell");
+    }
+
+    /// An interrupt sent while a request's cell waits behind the session's warm-up reaches
+    /// that cell when it starts; one sent to an idle kernel reaches no later cell.
+    #[test]
+    fn interrupt_for_a_waiting_request_reaches_its_cell() {
+        let dir = tempfile::tempdir().unwrap();
+        let i = Interrupter::new(dir.path().join("flag"), Duration::from_secs(60));
+        i.request_started();
+        i.interrupt();
+        assert!(!i.flag_is_set(), "no cell runs yet");
+        i.cell_started(3);
+        assert!(
+            i.flag_is_set(),
+            "the waiting cell is interrupted when it starts"
+        );
+        i.cell_finished();
+        i.request_finished();
+        i.interrupt();
+        i.request_started();
+        i.cell_started(4);
+        assert!(
+            !i.flag_is_set(),
+            "an interrupt of an idle kernel is forgotten"
+        );
     }
 
     #[test]

@@ -122,6 +122,7 @@ pub async fn serve(
     }
 
     let mut shell_state = Shell {
+        interrupter: Arc::clone(&interrupter),
         jobs,
         iopub,
         shutdown: shutdown_tx,
@@ -162,6 +163,7 @@ async fn queued_requests(shell: &mut zmq::KernelShellConnection) -> Vec<JupyterM
 
 /// What the shell loop's requests need.
 struct Shell {
+    interrupter: Arc<Interrupter>,
     jobs: crossbeam_channel::Sender<Job>,
     iopub: IoPub,
     shutdown: mpsc::UnboundedSender<()>,
@@ -190,8 +192,10 @@ impl Shell {
                 Some(requests::aborted(&self.history))
             }
             JupyterMessageContent::ExecuteRequest(req) => {
+                self.interrupter.request_started();
                 let (reply, failed) =
                     requests::execute(req, message, &self.jobs, iopub, &mut self.history).await;
+                self.interrupter.request_finished();
                 if failed && req.stop_on_error {
                     queued = queued_requests(shell).await;
                 }
