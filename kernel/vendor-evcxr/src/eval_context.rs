@@ -348,16 +348,24 @@ pub struct InputRequest {
 
 pub struct EvalCallbacks<'a> {
     pub input_reader: &'a dyn Fn(InputRequest) -> String,
+    /// Called when compilation is done and the compiled code is about to run in the child
+    /// process (once per run; a cell whose code is compiled again runs it again). Lets a host
+    /// tell compiling from running, e.g. to start an interrupt's kill timer only for running
+    /// code.
+    pub code_started: &'a dyn Fn(),
 }
 
 fn default_input_reader(_: InputRequest) -> String {
     String::new()
 }
 
+fn default_code_started() {}
+
 impl Default for EvalCallbacks<'_> {
     fn default() -> Self {
         EvalCallbacks {
             input_reader: &default_input_reader,
+            code_started: &default_code_started,
         }
     }
 }
@@ -887,6 +895,7 @@ impl EvalContext {
         // things won't work if the path isn't UTF-8 - apparently that's a thing
         // on some platforms.
         let fn_name = state.current_user_fn_name();
+        (callbacks.code_started)();
         self.child_process.send(&format!(
             "LOAD_AND_RUN {} {}",
             so_file.path.to_string_lossy(),
