@@ -4,7 +4,9 @@
 //! so a long prelude call (training, dataset iteration) stops after the current batch and the
 //! cell returns normally: every variable survives. Only code that never polls is still running
 //! after the grace period; then the cell process is killed, evcxr restarts it, and the cell's
-//! reply says that the variables were lost.
+//! reply says that the variables were lost. The grace period counts from when the cell's code
+//! starts running: an interrupt that comes while the cell compiles leaves the flag up for the
+//! code to see when it starts, and its kill timer starts then.
 
 use std::path::PathBuf;
 use std::process::Child;
@@ -18,6 +20,10 @@ pub struct Interrupter {
     grace: Duration,
     /// The id of the cell now running, 0 when idle.
     running: AtomicU64,
+    /// The running cell is still compiling (its code has not started).
+    compiling: AtomicBool,
+    /// The cell whose kill timer has started (so one interrupt starts one timer).
+    timed: AtomicU64,
     killed: AtomicBool,
     /// An execute request is being answered (its cell may still wait behind the session's
     /// first rust-analyzer warm-up, so it has not started).
@@ -35,6 +41,8 @@ impl Interrupter {
             flag_file,
             grace,
             running: AtomicU64::new(0),
+            compiling: AtomicBool::new(false),
+            timed: AtomicU64::new(0),
             killed: AtomicBool::new(false),
             awaiting: AtomicBool::new(false),
             pending: AtomicBool::new(false),
@@ -59,14 +67,26 @@ impl Interrupter {
         self.pending.store(false, Ordering::SeqCst);
     }
 
-    /// Called by the executor before a cell runs. An interrupt that came while the cell's
-    /// request waited (for the session's warm-up) interrupts the cell now.
+    /// Called by the executor before a cell is compiled. An interrupt that came while the
+    /// cell's request waited (for the session's warm-up) interrupts the cell now.
     pub fn cell_started(self: &Arc<Self>, cell_id: u64) {
         let _ = std::fs::remove_file(&self.flag_file);
         self.killed.store(false, Ordering::SeqCst);
+        self.compiling.store(true, Ordering::SeqCst);
         self.running.store(cell_id, Ordering::SeqCst);
         if self.pending.swap(false, Ordering::SeqCst) {
             self.interrupt();
+        }
+    }
+
+    /// Called by the executor when the cell's compiled code starts running. An interrupt
+    /// that came during compilation starts its grace period now.
+    pub fn code_started(self: &Arc<Self>) {
+        self.compiling.store(false, Ordering::SeqCst);
+        // After `compiling` is false: an interrupt racing with this either sees it false and
+        // starts the timer itself, or has already put the flag up for this check to see.
+        if self.flag_is_set() {
+            self.start_grace_timer(self.running.load(Ordering::SeqCst));
         }
     }
 
@@ -99,6 +119,17 @@ impl Interrupter {
                 "ferrokeras: cannot create interrupt flag {}: {e}",
                 self.flag_file.display()
             );
+        }
+        // A compiling cell's timer starts with its code (`code_started`).
+        if !self.compiling.load(Ordering::SeqCst) {
+            self.start_grace_timer(cell);
+        }
+    }
+
+    /// Kills `cell`'s process if it still runs after the grace period (once per cell).
+    fn start_grace_timer(self: &Arc<Self>, cell: u64) {
+        if cell == 0 || self.timed.swap(cell, Ordering::SeqCst) == cell {
+            return;
         }
         let this = Arc::clone(self);
         std::thread::spawn(move || {
@@ -166,6 +197,7 @@ mod tests {
         let child = Arc::new(Mutex::new(child));
         i.set_process(Arc::clone(&child));
         i.cell_started(1);
+        i.code_started();
         i.interrupt();
         // Wait for the kill (bounded).
         for _ in 0..100 {
@@ -182,5 +214,39 @@ mod tests {
             i.cell_finished(),
             "the executor learns the process was killed"
         );
+    }
+
+    /// An interrupt during compilation kills nothing until the code has run for the grace
+    /// period: the code sees the flag when it starts and may stop by itself.
+    #[test]
+    fn grace_period_counts_from_when_the_code_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let i = Interrupter::new(dir.path().join("flag"), Duration::from_millis(50));
+        let child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let child = Arc::new(Mutex::new(child));
+        i.set_process(Arc::clone(&child));
+        i.cell_started(1);
+        i.interrupt();
+        assert!(i.flag_is_set(), "the code will see the interrupt");
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            child.lock().unwrap().try_wait().unwrap().is_none(),
+            "killed while compiling"
+        );
+        i.code_started();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = child.lock().unwrap().try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            child.lock().unwrap().try_wait().unwrap().is_some(),
+            "running code that ignores the flag is killed after the grace period"
+        );
+        assert!(i.cell_finished());
     }
 }

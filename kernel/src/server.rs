@@ -182,6 +182,11 @@ impl Shell {
         aborting: bool,
     ) -> Vec<JupyterMessage> {
         let iopub = &self.iopub;
+        let runs_a_cell = matches!(message.content, JupyterMessageContent::ExecuteRequest(_));
+        if runs_a_cell && !aborting {
+            // Before "busy": from then on the client may interrupt this cell.
+            self.interrupter.request_started();
+        }
         publish(iopub, message, Status::busy().into()).await;
         let mut queued = Vec::new();
         let reply = match &message.content {
@@ -192,7 +197,6 @@ impl Shell {
                 Some(requests::aborted(&self.history))
             }
             JupyterMessageContent::ExecuteRequest(req) => {
-                self.interrupter.request_started();
                 let (reply, failed) =
                     requests::execute(req, message, &self.jobs, iopub, &mut self.history).await;
                 self.interrupter.request_finished();

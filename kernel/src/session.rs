@@ -349,7 +349,13 @@ impl Executor {
         self.next_cell += 1;
         self.interrupter.cell_started(cell);
         let timing = Timing::new();
-        let result = self.ctx.execute(code);
+        let interrupter = Arc::clone(&self.interrupter);
+        let code_started = move || interrupter.code_started();
+        let mut callbacks = evcxr::EvalCallbacks {
+            code_started: &code_started,
+            ..Default::default()
+        };
+        let result = self.ctx.execute_with_callbacks(code, &mut callbacks);
         if let Ok(outputs) = &result {
             for phase in &outputs.phases {
                 timing.detail(&phase.name, phase.duration);

@@ -103,7 +103,18 @@ pub fn try_adopt(root: &Path, connection_file: &Path, build: &str) -> Option<Uni
     if !enabled() {
         return None;
     }
-    let mut stream = UnixStream::connect(socket_path(root)).ok()?;
+    let socket = socket_path(root);
+    let mut stream = match UnixStream::connect(&socket) {
+        Ok(stream) => stream,
+        Err(e) => {
+            // A socket file nobody listens on was left by a standby that was killed; with the
+            // lock free no standby is starting either, so it can go.
+            if e.kind() == std::io::ErrorKind::ConnectionRefused && no_standby_holds_lock(root) {
+                let _ = std::fs::remove_file(&socket);
+            }
+            return None;
+        }
+    };
     let request = Adoption {
         connection_file: std::fs::canonicalize(connection_file).ok()?,
         cwd: std::env::current_dir().ok()?,
@@ -122,6 +133,10 @@ pub fn try_adopt(root: &Path, connection_file: &Path, build: &str) -> Option<Uni
         .ok()?;
     stream.set_read_timeout(None).ok()?;
     (answer.trim() == "ok").then_some(stream)
+}
+
+fn no_standby_holds_lock(root: &Path) -> bool {
+    File::create(lock_path(root)).is_ok_and(|lock| lock.try_lock_exclusive().is_ok())
 }
 
 /// The adopting kernel's life after the hand-over: forwards SIGINT to the standby as an
@@ -391,5 +406,20 @@ mod tests {
             .set_modified(later)
             .unwrap();
         assert_ne!(before, build_identity(&[dir.path()]));
+    }
+
+    #[test]
+    fn a_socket_left_by_a_killed_standby_is_removed() {
+        let root = tempfile::tempdir().unwrap();
+        let socket = socket_path(root.path());
+        drop(UnixListener::bind(&socket).unwrap()); // the file stays, nobody listens
+        assert!(socket.exists());
+        let conn = root.path().join("kernel.json");
+        std::fs::write(&conn, "{}").unwrap();
+        assert!(try_adopt(root.path(), &conn, "build").is_none());
+        assert!(
+            !socket.exists(),
+            "the next standby would find a dead socket"
+        );
     }
 }

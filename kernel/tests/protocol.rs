@@ -97,19 +97,19 @@ async fn panic_is_an_error_and_state_survives() {
     assert_eq!(after.result_text().as_deref(), Some("42"));
 }
 
+const POLLING_LOOP: &str = "let mut spins = 0u64;\nprintln!(\"looping\");\nwhile !ferrokeras::interrupted() { std::thread::sleep(std::time::Duration::from_millis(5)); spins += 1; }\nprintln!(\"stopped cleanly\");";
+
 #[tokio::test]
 async fn interrupt_stops_a_polling_prelude_loop_and_keeps_variables() {
     let mut k = TestKernel::start().await;
     assert!(k.execute("let before = 7;").await.ok());
-    let id = k
-        .send_execute(
-            "let mut spins = 0u64;\nwhile !ferrokeras::interrupted() { std::thread::sleep(std::time::Duration::from_millis(5)); spins += 1; }\nprintln!(\"stopped cleanly\");",
-        )
+    let id = k.send_execute(POLLING_LOOP).await;
+    let running = k
+        .wait_for_stdout(&id, "looping", Duration::from_secs(300))
         .await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
     let asked = Instant::now();
     k.interrupt().await;
-    let run = k.collect(&id, Duration::from_secs(30)).await;
+    let run = k.finish(&id, running, Duration::from_secs(30)).await;
     assert!(run.ok(), "{run:?}");
     assert!(run.stdout.contains("stopped cleanly"));
     assert!(
@@ -121,15 +121,49 @@ async fn interrupt_stops_a_polling_prelude_loop_and_keeps_variables() {
     assert_eq!(after.result_text().as_deref(), Some("42"), "{after:?}");
 }
 
+/// An interrupt while the cell still compiles is for its code: the grace period before the
+/// kill starts when the code starts, so compiling for longer than the grace period loses no
+/// variable.
+#[tokio::test]
+async fn interrupt_while_the_cell_compiles_reaches_its_code_and_keeps_variables() {
+    let mut k = TestKernel::start_with(
+        &[
+            ("FERROKERAS_STANDBY", "0"),
+            ("FERROKERAS_INTERRUPT_GRACE_MS", "300"),
+        ],
+        None,
+    )
+    .await;
+    assert!(k.execute("let before = 7;").await.ok());
+    let id = k.send_execute(POLLING_LOOP).await;
+    let busy = k
+        .wait_for(&id, Duration::from_secs(60), |run| {
+            run.statuses.iter().any(|s| s.contains("busy"))
+        })
+        .await;
+    // Compiling a cell takes far longer than this and than the 300 ms grace period.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    k.interrupt().await;
+    let run = k.finish(&id, busy, Duration::from_secs(300)).await;
+    assert!(run.ok(), "the code stopped when asked: {run:?}");
+    assert!(run.stdout.contains("stopped cleanly"), "{run:?}");
+    let after = k.execute("before * 6").await;
+    assert_eq!(after.result_text().as_deref(), Some("42"), "{after:?}");
+}
+
 #[tokio::test]
 async fn interrupt_ends_a_non_polling_loop_and_the_kernel_keeps_serving() {
     let mut k = TestKernel::start().await;
     assert!(k.execute("let before = 7;").await.ok());
-    let id = k.send_execute("loop { std::hint::spin_loop(); }").await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let id = k
+        .send_execute("println!(\"spinning\");\nloop { std::hint::spin_loop(); }")
+        .await;
+    let running = k
+        .wait_for_stdout(&id, "spinning", Duration::from_secs(300))
+        .await;
     let asked = Instant::now();
     k.interrupt().await;
-    let run = k.collect(&id, Duration::from_secs(60)).await;
+    let run = k.finish(&id, running, Duration::from_secs(60)).await;
     let waited = asked.elapsed();
     assert!(!run.ok());
     assert_eq!(run.errors[0].ename, "Interrupted");
@@ -267,14 +301,18 @@ async fn interrupt_stops_fit_after_a_batch_keeping_history_weights_and_variables
     assert!(setup.ok(), "{setup:?}");
     let id = k
         .send_execute(
-            "let history = model.fit(&x, &y, Fit { epochs: 100000, verbose: 0, ..Default::default() })?;\n\
+            "println!(\"training\");\n\
+             let history = model.fit(&x, &y, Fit { epochs: 100000, verbose: 0, ..Default::default() })?;\n\
              history.epochs()",
         )
         .await;
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    let training = k
+        .wait_for_stdout(&id, "training", Duration::from_secs(300))
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let asked = Instant::now();
     k.interrupt().await;
-    let run = k.collect(&id, Duration::from_secs(60)).await;
+    let run = k.finish(&id, training, Duration::from_secs(60)).await;
     assert!(run.ok(), "fit returns normally after an interrupt: {run:?}");
     assert!(
         asked.elapsed() < Duration::from_secs(3),
@@ -310,16 +348,14 @@ async fn next_kernel_adopts_a_warm_standby_with_its_cwd_and_environment() {
     // The standby compiles nothing new, but loads the prelude and warms the analyzer. It takes
     // a new session slot, which starts as a copy of the built slot-0; the generous limit is
     // for a machine where that copy fails and the standby compiles the prelude itself.
+    // A socket file alone may be one that a killed standby left: wait for one that answers.
+    let listening = || std::os::unix::net::UnixStream::connect(&socket).is_ok();
     let mut waited = 0;
-    while !socket.exists() && waited < 1800 {
+    while !listening() && waited < 1800 {
         tokio::time::sleep(Duration::from_millis(500)).await;
         waited += 1;
     }
-    assert!(
-        socket.exists(),
-        "no standby appeared at {}",
-        socket.display()
-    );
+    assert!(listening(), "no standby listens at {}", socket.display());
     drop(first);
 
     let cwd = tempfile::tempdir().unwrap();

@@ -198,9 +198,56 @@ impl TestKernel {
 
     /// Collects the outputs of request `id` until its status goes idle, and its reply.
     pub async fn collect(&mut self, id: &str, limit: Duration) -> CellRun {
+        self.finish(id, CellRun::default(), limit).await
+    }
+
+    /// Collects the outputs of request `id` until its stdout contains `text` (the cell is
+    /// still running); go on with [`TestKernel::finish`].
+    pub async fn wait_for_stdout(&mut self, id: &str, text: &str, limit: Duration) -> CellRun {
+        self.wait_for(id, limit, |run| run.stdout.contains(text))
+            .await
+    }
+
+    /// Collects the outputs of request `id` until `enough` holds of them; go on with
+    /// [`TestKernel::finish`].
+    pub async fn wait_for(
+        &mut self,
+        id: &str,
+        limit: Duration,
+        enough: impl Fn(&CellRun) -> bool,
+    ) -> CellRun {
         let mut run = CellRun::default();
+        let done = self.read_outputs(id, &mut run, limit, enough).await;
+        assert!(done, "not there within {limit:?}: {run:?}");
+        run
+    }
+
+    /// Goes on collecting `run`, the outputs of request `id`, until its status goes idle, and
+    /// reads its reply.
+    pub async fn finish(&mut self, id: &str, mut run: CellRun, limit: Duration) -> CellRun {
+        let idle = |run: &CellRun| run.statuses.last().is_some_and(|s| s.contains("idle"));
+        let done = self.read_outputs(id, &mut run, limit, idle).await;
+        assert!(done, "cell did not finish within {limit:?}: {run:?}");
+        let reply = timeout(Duration::from_secs(10), self.shell.read())
+            .await
+            .expect("no execute_reply")
+            .unwrap();
+        if let JupyterMessageContent::ExecuteReply(r) = reply.content {
+            run.reply = Some(r);
+        }
+        run
+    }
+
+    /// Reads request `id`'s iopub messages into `run` until `enough(run)`; false on timeout.
+    async fn read_outputs(
+        &mut self,
+        id: &str,
+        run: &mut CellRun,
+        limit: Duration,
+        enough: impl Fn(&CellRun) -> bool,
+    ) -> bool {
         timeout(limit, async {
-            loop {
+            while !enough(run) {
                 let m = self.iopub.read().await.unwrap();
                 if m.parent_header.as_ref().is_none_or(|h| h.msg_id != id) {
                     continue;
@@ -219,27 +266,15 @@ impl TestKernel {
                     JupyterMessageContent::UpdateDisplayData(u) => run.updates.push(u),
                     JupyterMessageContent::ErrorOutput(e) => run.errors.push(e),
                     JupyterMessageContent::Status(s) => {
-                        let state = format!("{:?}", s.execution_state).to_lowercase();
-                        let idle = state.contains("idle");
-                        run.statuses.push(state);
-                        if idle {
-                            break;
-                        }
+                        run.statuses
+                            .push(format!("{:?}", s.execution_state).to_lowercase());
                     }
                     _ => {}
                 }
             }
         })
         .await
-        .unwrap_or_else(|_| panic!("cell did not finish within {limit:?}: {run:?}"));
-        let reply = timeout(Duration::from_secs(10), self.shell.read())
-            .await
-            .expect("no execute_reply")
-            .unwrap();
-        if let JupyterMessageContent::ExecuteReply(r) = reply.content {
-            run.reply = Some(r);
-        }
-        run
+        .is_ok()
     }
 
     /// Runs a cell and collects everything it produced.
