@@ -13,6 +13,7 @@ pub mod error;
 pub mod runtime;
 
 pub mod activations;
+pub mod applications;
 pub mod backend;
 pub mod callbacks;
 pub mod initializers;

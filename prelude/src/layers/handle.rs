@@ -116,6 +116,11 @@ pub trait LayerKind {
     fn frozen_means_inference(&self) -> bool {
         false
     }
+    /// For a model used as a layer: its own layers, in order (weight files keep them as a
+    /// group of their own). `None` for every other layer.
+    fn sublayers(&self) -> Option<Vec<Layer>> {
+        None
+    }
 }
 
 /// Options every layer builder has.
@@ -385,6 +390,11 @@ impl Layer {
             .into_iter()
             .map(|w| w.value)
             .collect()
+    }
+
+    /// For a model used as a layer, its layers (see [`LayerKind::sublayers`]).
+    pub fn sublayers(&self) -> Option<Vec<Layer>> {
+        self.0.borrow().kind.sublayers()
     }
 
     /// The weights with their names and trainability.

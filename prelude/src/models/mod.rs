@@ -44,12 +44,16 @@
 mod compiled;
 mod deserialize;
 mod graph;
+mod hdf5_file;
+mod keras_weights_h5;
+mod legacy_h5;
 mod model;
 mod nested;
 mod plan;
 mod saving;
 mod sequential;
 mod summary;
+mod weight_copies;
 
 pub use crate::sequential;
 pub(crate) use compiled::Compiled;

@@ -63,6 +63,9 @@ impl LayerKind for NestedModel {
             .flat_map(Layer::named_weights)
             .collect()
     }
+    fn sublayers(&self) -> Option<Vec<Layer>> {
+        Some(self.model.layers())
+    }
     fn params(&self) -> Vec<Tensor> {
         self.model.params()
     }

@@ -2,7 +2,9 @@
 //! safetensors file, written atomically (temp file + rename).
 
 use super::deserialize::model_from_architecture;
+use super::hdf5_file::{is_hdf5, H5};
 use super::model::{Model, Structure};
+use super::{keras_weights_h5, legacy_h5};
 use crate::error::{Error, Result};
 use crate::layers::{KerasTensor, Layer};
 use crate::utils::write_atomic;
@@ -71,11 +73,38 @@ impl Model {
         save_file(self, path.as_ref(), None)
     }
 
-    /// Loads weights saved by `save_weights` or `save`; a file of another architecture is an
-    /// error naming the mismatching tensor.
+    /// Loads weights: a file of `save_weights` or `save` (safetensors), or a Keras HDF5
+    /// file — Keras 3's `x.weights.h5` or the legacy `x.h5` layout of Keras 2 and of the
+    /// published `keras.applications` files — told apart by their contents. A Keras file
+    /// fits when the model's layers come in the same order as the saved model's (legacy
+    /// files: the layers that have weights; `.weights.h5`: every layer, numbered by class).
+    /// A file of another architecture is an error naming the layer or tensor and both
+    /// shapes; nothing is changed then.
+    ///
+    /// ```no_run
+    /// # use ferrokeras::prelude::*;
+    /// # fn main() -> ferrokeras::Result<()> {
+    /// let inputs = Input::new([4]);
+    /// let out = Dense::new(2).name("out").call(&inputs)?;
+    /// let model = Model::new(&inputs, &out)?;
+    /// model.load_weights("trained_with_keras.weights.h5")?; // or a legacy "x.h5"
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn load_weights(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         self.build()?;
+        if is_hdf5(path) {
+            let h5 = H5::open(path)?;
+            let root = h5.group("/")?;
+            let copies = if h5.has_group(&root, "layers") {
+                keras_weights_h5::load(self, &h5)?
+            } else {
+                legacy_h5::load(self, &h5)?
+            };
+            copies.apply();
+            return Ok(());
+        }
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| Error::CorruptFile {
             path: path.to_path_buf(),

@@ -109,7 +109,9 @@ fn ensure_downloaded(name: &str, dest: &Path, url: &str, sha256: Option<&str>) -
     Ok(dest.to_path_buf())
 }
 
-/// Downloads `url` to `dest` atomically, verifying the SHA-256 when given.
+/// Downloads `url` to `dest` atomically, verifying the hash when given: SHA-256 (64 hex
+/// digits) or MD5 (32), told apart by length as Keras's `get_file(file_hash=…)` does (Keras's
+/// published application weights have MD5 hashes).
 pub fn download(url: &str, dest: &Path, sha256: Option<&str>) -> Result<()> {
     let fail = |reason: String| Error::Download {
         url: url.to_string(),
@@ -127,6 +129,7 @@ pub fn download(url: &str, dest: &Path, sha256: Option<&str>) -> Result<()> {
     println!("Downloading data from {url}");
     let mut bar = crate::runtime::ProgressBar::new(total);
     let mut hasher = Sha256::new();
+    let mut md5 = md5::Md5::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut done = 0u64;
     loop {
@@ -138,6 +141,7 @@ pub fn download(url: &str, dest: &Path, sha256: Option<&str>) -> Result<()> {
             break;
         }
         hasher.update(&buf[..n]);
+        md5.update(&buf[..n]);
         tmp.write_all(&buf[..n])
             .map_err(|e| Error::io(tmp.path(), e))?;
         done += n as u64;
@@ -150,10 +154,19 @@ pub fn download(url: &str, dest: &Path, sha256: Option<&str>) -> Result<()> {
         }
     }
     if let Some(expected) = sha256 {
-        let got = hex(&hasher.finalize());
+        let got = if expected.len() == 32 {
+            hex(&md5.finalize())
+        } else {
+            hex(&hasher.finalize())
+        };
         if !got.eq_ignore_ascii_case(expected) {
             return Err(fail(format!(
-                "checksum mismatch: expected SHA-256 {expected}, got {got}"
+                "checksum mismatch: expected {} {expected}, got {got}",
+                if expected.len() == 32 {
+                    "MD5"
+                } else {
+                    "SHA-256"
+                }
             )));
         }
     }

@@ -1,0 +1,138 @@
+//! Reading Keras's HDF5 weight files: the few things both layouts need (groups, string-list
+//! attributes, float datasets as tensors), with errors that name the file and what was
+//! expected. The HDF5 decoding itself is the pure-Rust `hdf5-reader` crate (no C library to
+//! install or load; docs/guide.md says why).
+
+use crate::error::{Error, Result};
+use hdf5_reader::group::Group;
+use hdf5_reader::{Dataset, Hdf5File};
+use std::path::{Path, PathBuf};
+use tch::{Kind, Tensor};
+
+/// The 8 bytes every HDF5 file starts with (when its user block is empty, as Keras's are).
+const SIGNATURE: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
+
+/// Whether `path` starts with the HDF5 signature (`false` for a missing or short file).
+pub(crate) fn is_hdf5(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|_| &head == SIGNATURE)
+}
+
+/// An open HDF5 file, remembering its path for error messages.
+pub(crate) struct H5 {
+    pub path: PathBuf,
+    file: Hdf5File,
+}
+
+impl H5 {
+    /// Opens `path`; a missing file is [`Error::Io`], a file that is not HDF5
+    /// [`Error::CorruptFile`].
+    pub fn open(path: &Path) -> Result<H5> {
+        if !path.is_file() {
+            return Err(Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such weights file"),
+            ));
+        }
+        let file = Hdf5File::open(path).map_err(|e| Error::CorruptFile {
+            path: path.to_path_buf(),
+            expected: format!("a Keras HDF5 weights file ({e})"),
+        })?;
+        Ok(H5 {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// The error for a file whose structure is not what a Keras weights file has.
+    pub fn corrupt(&self, expected: impl Into<String>) -> Error {
+        Error::CorruptFile {
+            path: self.path.clone(),
+            expected: expected.into(),
+        }
+    }
+
+    /// The group at `path` (`/` for the root).
+    pub fn group(&self, path: &str) -> Result<Group> {
+        let found = if path == "/" || path.is_empty() {
+            self.file.root_group()
+        } else {
+            self.file.group(path)
+        };
+        found.map_err(|e| self.corrupt(format!("a group '{path}' ({e})")))
+    }
+
+    /// Whether `parent` has a child group `name`.
+    pub fn has_group(&self, parent: &Group, name: &str) -> bool {
+        parent
+            .member_names()
+            .is_ok_and(|(groups, _)| groups.iter().any(|g| g == name))
+    }
+
+    /// The child group and dataset names of `group`.
+    pub fn members(&self, group: &Group) -> Result<(Vec<String>, Vec<String>)> {
+        group
+            .member_names()
+            .map_err(|e| self.corrupt(format!("a readable group '{}' ({e})", group.name())))
+    }
+
+    /// A list-of-strings attribute of `group` (Keras's `layer_names`, `weight_names`), or
+    /// `None` when absent. As Keras writes them, a list too long for one attribute is split
+    /// into `name0`, `name1`, …; an empty list may be stored as an empty float array.
+    pub fn strings_attr(&self, group: &Group, name: &str) -> Result<Option<Vec<String>>> {
+        let attrs = group.attributes().map_err(|e| {
+            self.corrupt(format!("readable attributes on '{}' ({e})", group.name()))
+        })?;
+        let decode = |a: &hdf5_reader::Attribute| -> Result<Vec<String>> {
+            if a.shape.iter().product::<u64>() == 0 {
+                return Ok(Vec::new());
+            }
+            a.read_strings().map_err(|e| {
+                self.corrupt(format!(
+                    "attribute '{}' of '{}' to be a list of strings ({e})",
+                    a.name,
+                    group.name()
+                ))
+            })
+        };
+        if let Some(a) = attrs.iter().find(|a| a.name == name) {
+            return decode(a).map(Some);
+        }
+        let mut out = Vec::new();
+        let mut found = false;
+        for i in 0.. {
+            let part = format!("{name}{i}");
+            match attrs.iter().find(|a| a.name == part) {
+                Some(a) => {
+                    found = true;
+                    out.extend(decode(a)?);
+                }
+                None => break,
+            }
+        }
+        Ok(found.then_some(out))
+    }
+
+    /// The dataset at `path` as a float tensor of the stored shape.
+    pub fn tensor(&self, path: &str) -> Result<Tensor> {
+        let ds: Dataset = self
+            .file
+            .dataset(path)
+            .map_err(|e| self.corrupt(format!("a dataset '{path}' ({e})")))?;
+        read_f32(self, &ds, path)
+    }
+}
+
+fn read_f32(h5: &H5, ds: &Dataset, path: &str) -> Result<Tensor> {
+    let shape: Vec<i64> = ds.shape().iter().map(|&d| d as i64).collect();
+    let n: i64 = shape.iter().product();
+    let mut values = vec![0f32; n as usize];
+    ds.read_into(&mut values)
+        .map_err(|e| h5.corrupt(format!("dataset '{path}' to hold numbers ({e})")))?;
+    Ok(Tensor::from_slice(&values)
+        .to_kind(Kind::Float)
+        .reshape(&shape))
+}
