@@ -14,8 +14,8 @@ pub use tch::{nn, no_grad, Device, IndexOp, Kind, Tensor};
 pub use crate::activations::*;
 // `keras.applications`: the models, and each family's module (`mobilenet_v2::preprocess_input`).
 pub use crate::applications::{
-    imagenet_utils, mobilenet_v2, resnet, resnet50, vgg16, vgg19, MobileNetV2, Predictions,
-    ResNet50, Weights, VGG16, VGG19,
+    imagenet_utils, mobilenet_v2, resnet, resnet50, style_transfer, vgg16, vgg19, MobileNetV2,
+    Predictions, ResNet50, StyleTransfer, Weights, VGG16, VGG19,
 };
 pub use crate::backend::*;
 pub use crate::callbacks::*;

@@ -28,6 +28,7 @@
 pub mod imagenet_utils;
 pub mod mobilenet_v2;
 pub mod resnet;
+mod style_transfer;
 pub mod vgg16;
 pub mod vgg19;
 mod vgg_common;
@@ -36,6 +37,7 @@ mod weights;
 pub use imagenet_utils::{Prediction, Predictions};
 pub use mobilenet_v2::MobileNetV2;
 pub use resnet::ResNet50;
+pub use style_transfer::{style_transfer, StyleTransfer};
 pub use vgg16::VGG16;
 pub use vgg19::VGG19;
 pub use weights::Weights;

@@ -303,6 +303,30 @@ impl Model {
         x.call_model(self)
     }
 
+    /// Every output of the model for a batch `x`, in inference mode, with gradients — what a
+    /// Keras model with several outputs returns when called (`feature_extractor(x)`), e.g. for
+    /// a loss on intermediate activations.
+    ///
+    /// ```
+    /// use ferrokeras::prelude::*;
+    /// # fn main() -> ferrokeras::Result<()> {
+    /// let inputs = Input::new([4]);
+    /// let hidden = Dense::new(3).call(&inputs)?;
+    /// let out = Dense::new(1).call(&hidden)?;
+    /// let both = Model::new(&inputs, &[&hidden, &out])?;
+    /// let values = both.call_outputs(&Tensor::ones([2, 4], (Kind::Float, Device::Cpu)))?;
+    /// assert_eq!(values[0].size(), [2, 3]);
+    /// assert_eq!(values[1].size(), [2, 1]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn call_outputs(&self, x: &Tensor) -> Result<Vec<Tensor>> {
+        self.ensure_built(x.size().get(1..))?;
+        let plan = self.plan()?;
+        let xs = plan.prepare(std::slice::from_ref(x))?;
+        Ok(plan.forward(&xs, false))
+    }
+
     /// Each layer's name and output for the input `x`, in inference mode, on the CPU —
     /// what `plot_feature_maps` draws (`(batch, h, w, channels)` for conv layers).
     pub fn activations(&self, x: &Tensor) -> Result<Vec<(String, Tensor)>> {
@@ -390,10 +414,7 @@ pub trait ModelCallArg {
 impl ModelCallArg for Tensor {
     type Output = Result<Tensor>;
     fn call_model(&self, model: &Model) -> Result<Tensor> {
-        model.ensure_built(self.size().get(1..))?;
-        let plan = model.plan()?;
-        let xs = plan.prepare(std::slice::from_ref(self))?;
-        Ok(plan.forward(&xs, false).swap_remove(0))
+        Ok(model.call_outputs(self)?.swap_remove(0))
     }
 }
 
