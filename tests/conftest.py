@@ -1,10 +1,13 @@
 """Shared fixtures for the end-to-end tests: run a notebook with nbclient against the
 installed `ferrokeras` kernelspec and hand back the executed notebook."""
 import contextlib
+import hashlib
 import os
 import pathlib
 import re
 import struct
+import subprocess
+import sys
 import zlib
 
 import nbformat
@@ -56,6 +59,35 @@ def quick_mode(data_dir, sample):
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+KERAS_REFERENCE = REPO / "tests" / "keras_reference"
+
+
+@pytest.fixture(scope="session")
+def course_weights():
+    """A folder whose `models/` holds the weight files the course notebooks load with
+    `weights: "imagenet"` (Keras's published names and layout, random weights; see
+    tests/keras_reference/make_course_weights.py), made once per version of the scripts and
+    kept beside the build cache so a warm machine does not make them again."""
+    scripts = [KERAS_REFERENCE / "make_course_weights.py", KERAS_REFERENCE / "make_applications.py"]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in scripts)).hexdigest()[:16]
+    home = pathlib.Path(os.environ.get("FERROKERAS_HOME", pathlib.Path.home() / ".cache" / "ferrokeras"))
+    folder = home / "test-fixtures" / f"course-weights-{digest}"
+    if not (folder / "done").exists():
+        env = dict(os.environ, KERAS_BACKEND="torch")
+        subprocess.run([sys.executable, str(scripts[0]), str(folder)], check=True, env=env)
+        (folder / "done").write_text("made by make_course_weights.py\n")
+    return folder
+
+
+def add_course_weights(data_dir: pathlib.Path, weights: pathlib.Path):
+    """Puts the course's weight files into `data_dir/models/` (links), where the prelude's
+    `weights: "imagenet"` looks in its cache."""
+    models = data_dir / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    for f in (weights / "models").iterdir():
+        (models / f.name).symlink_to(f)
 
 
 def cell_with(nb, needle):
