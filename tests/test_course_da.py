@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from conftest import (REPO, cell_with, decode_png, errors, png_bytes, png_size, quick_mode,
-                      run_notebook, texts, total_params)
+from conftest import (REPO, add_course_weights, cell_with, decode_png, errors, png_bytes, png_size,
+                      quick_mode, run_notebook, texts, total_params)
 
 NOTEBOOK = REPO / "notebooks" / "12_da_cnn_cifar10.ipynb"
 RECORDS_PER_BATCH = 60
@@ -29,9 +29,10 @@ def cifar_batch(path, n, rng):
 
 
 @pytest.fixture(scope="module")
-def da_run(tmp_path_factory):
+def da_run(tmp_path_factory, course_weights):
     rng = random.Random(7)
     data = tmp_path_factory.mktemp("da_data")
+    add_course_weights(data, course_weights)
     bins = data / "cifar10" / "cifar-10-batches-bin"
     bins.mkdir(parents=True)
     for i in range(1, 6):
@@ -74,10 +75,25 @@ def test_summaries_match_keras(da_run):
     assert total_params(summaries[0]) == 56_320
     assert total_params(summaries[1]) == 122_570
     assert "(None, 4, 4, 64)" in texts(summaries[0])
-    # The from-scratch base that stands in for MobileNetV2: 448 + 4,640 + 18,496 + 73,856.
+    # Keras's MobileNetV2 base at 160x160 without the top (its weights from the published
+    # file name in the cache): 2,257,984 parameters, 34,112 of them BatchNormalization's moving
+    # statistics; output (None, 5, 5, 1280).
     base = cell_with(nb, "base_model.summary()")
-    assert total_params(base) == 97_440
-    assert "(None, 5, 5, 128)" in texts(base)
+    assert (total_params(base), total_params(base, "Non-trainable")) == (2_257_984, 34_112)
+    # The last layer's rows exactly as Keras 3.15 prints them in an 80-column notebook.
+    assert (
+        "│ out_relu (ReLU)     │ (None, 5, 5,      │          0 │ Conv_1_bn[0][0]   │\n"
+        "│                     │ 1280)             │            │                   │\n"
+        "└─────────────────────┴───────────────────┴────────────┴───────────────────┘"
+    ) in texts(base), texts(base)[-1200:]
+    # The whole transfer model with the base frozen: only the new Dense layer (1,281) trains.
+    transfer = cell_with(nb, "base_model.set_trainable(false);")
+    assert total_params(transfer) == 2_257_984 + 1_281
+    assert total_params(transfer, "Trainable") == 1_281
+    assert (
+        "│ mobilenetv2_1.00_160            │ (None, 5, 5, 1280)     │     2,257,984 │\n"
+        "│ (Functional)                    │                        │               │"
+    ) in texts(transfer), texts(transfer)  # as Keras 3.15 prints it
 
 
 def test_fit_with_validation_and_evaluate(da_run):
