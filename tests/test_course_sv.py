@@ -5,6 +5,9 @@ The data directory holds symlinks to the real files in the shared dataset direct
 evaluation, tiny Shakespeare) and small synthetic files in the real formats for what is not
 there: TFDS-style folder-per-class PNGs (rock_paper_scissors, beans, cats_vs_dogs), the
 Sign Language MNIST CSVs (label + 784 pixel columns) and the two style-transfer pictures.
+Its `models/` folder holds the course's weight files (Keras's published names and layout,
+random weights), so `weights: "imagenet"` for MobileNetV2 and style transfer's VGG19 runs the
+code path a student's notebook does.
 """
 import random
 import re
@@ -12,8 +15,8 @@ import time
 
 import pytest
 
-from conftest import (NOTEBOOKS, SHARED, cell_with, errors, outputs, png_bytes, quick_mode, run_notebook,
-                      texts, total_params)
+from conftest import (NOTEBOOKS, SHARED, add_course_weights, cell_with, decode_png, errors, outputs,
+                      png_bytes, png_size, quick_mode, run_notebook, texts, total_params)
 
 NOTEBOOK = NOTEBOOKS / "11_sv_fran_eget_natverk_till_keras.ipynb"
 SAMPLE = 60  # spread over car.data's 1728 rows this keeps every feature value and class
@@ -85,15 +88,30 @@ def pngs(cell):
     ]
 
 
+def cell_messages(messages, needle):
+    """The iopub messages of the one cell whose code contains `needle`."""
+    requests = [m["parent_header"].get("msg_id") for m in messages
+                if m["msg_type"] == "execute_input" and needle in m["content"].get("code", "")]
+    assert len(requests) == 1, f"expected one executed cell containing {needle!r}, found {len(requests)}"
+    return [m for m in messages if m["parent_header"].get("msg_id") == requests[0]]
+
+
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
+def run(tmp_path_factory, course_weights):
+    """The notebook executed once in quick mode: (nb, iopub messages)."""
     data = tmp_path_factory.mktemp("sv_data")
     make_data_dir(data)
+    add_course_weights(data, course_weights)
     with quick_mode(data, SAMPLE):
         start = time.time()
-        nb, _ = run_notebook(NOTEBOOK)
+        nb, messages = run_notebook(NOTEBOOK)
         print(f"\n{NOTEBOOK.name}: quick mode ran in {time.time() - start:.0f} s")
-    return nb
+    return nb, messages
+
+
+@pytest.fixture(scope="module")
+def executed(run):
+    return run[0]
 
 
 def test_runs_without_errors(executed):
@@ -144,12 +162,20 @@ def test_beans_and_sign_language(executed):
 
 
 def test_transfer_learning(executed):
-    base = texts(cell_with(executed, "fn mobilenet_like"))
+    # keras.applications.MobileNetV2(input_shape=(160, 160, 3), include_top=False,
+    # weights="imagenet"), frozen: Keras's 154 layers and 2,257,984 parameters, none trainable.
+    cell = cell_with(executed, "let base_model = MobileNetV2 {")
+    base = texts(cell)
+    assert "MobileNet: 154 lager" in base
     assert "Output shape: (None, 5, 5, 1280)" in base
-    assert re.search(r"Accuracy: \d+\.\d%!", texts(cell_with(executed, "Med bara 2 epoker")))
+    assert total_params(cell) == 2_257_984
+    assert total_params(cell, "Trainable") == 0
+    assert total_params(cell, "Non-trainable") == 2_257_984
+    assert re.search(r"^Accuracy: \d+\.\d%!$", texts(cell_with(executed, "Med bara 2 epoker")), re.M)
     tuned = texts(cell_with(executed, "tina de sista 20"))
-    assert "Träningsbara lager: 20" in tuned
-    assert re.search(r"Accuracy efter fine-tuning: \d+\.\d%", tuned)
+    # base_model.layers[:-20] frozen again: exactly the last 20 of its 154 layers train.
+    assert "Träningsbara lager: 20\n" in tuned
+    assert re.search(r"^Accuracy efter fine-tuning: \d+\.\d%$", tuned, re.M)
 
 
 def test_shakespeare_lstm(executed):
@@ -166,16 +192,43 @@ def test_shakespeare_lstm(executed):
     assert temps.count("the king") >= 3
 
 
-def test_style_transfer_stand_in(executed):
-    assert pngs(cell_with(executed, "fn load_img_max"))
-    result = cell_with(executed, "fn stylize")
-    assert "steg   3/3" in texts(result) and pngs(result)
-    assert pngs(cell_with(executed, "min_bild.jpg"))
+def live_picture(cell, cell_msgs):
+    """The picture style_transfer shows while it runs: one display, updated in place."""
+    shown = [o for o in cell.outputs
+             if o.output_type == "display_data" and "image/png" in o.get("data", {})]
+    assert len(shown) == 1, f"{len(shown)} pictures displayed while optimising, expected one"
+    first = [m for m in cell_msgs if m["msg_type"] == "display_data" and "image/png" in m["content"]["data"]]
+    assert len(first) == 1
+    display_id = first[0]["content"].get("transient", {}).get("display_id")
+    assert display_id, "style transfer's picture has no display_id, so it cannot be updated"
+    updates = [m for m in cell_msgs if m["msg_type"] == "update_display_data"
+               and m["content"].get("transient", {}).get("display_id") == display_id]
+    assert updates, "style transfer's picture was never updated"
+    for m in first + updates:
+        png_size(decode_png(m["content"]["data"]["image/png"]))
+    return updates
+
+
+def test_style_transfer(run):
+    nb, messages = run
+    assert pngs(cell_with(nb, "fn load_img_max"))
+    # Quick mode: a small image and three steps of Keras's example (VGG19 features).
+    assert "3 steg, 64 pixlar höga bilder" in texts(cell_with(nb, "let stil_inst = StyleTransfer"))
+    needle = "let result = style_transfer(&content, &style"
+    cell = cell_with(nb, needle)
+    live_picture(cell, cell_messages(messages, needle))
+    result = [o for o in cell.outputs if o.output_type == "execute_result"]
+    assert len(result) == 1 and "image/png" in result[0]["data"]  # "Resultat!"
+    own = cell_with(nb, "min_bild.jpg")
+    assert "Stiliserar " in texts(own)
+    live_picture(own, cell_messages(messages, "min_bild.jpg"))
+    assert any(o.output_type == "execute_result" and "image/png" in o["data"] for o in own.outputs)
 
 
 def test_every_plot_cell_shows_a_png(executed):
     shown = [cell for cell, out in outputs(executed)
              if out.output_type in ("execute_result", "display_data") and "image/png" in out.get("data", {})]
     # history, RPS examples, RPS predictions, photo, beans examples, sign examples, sign
-    # predictions, cats, content/style, stylised result, own picture
-    assert len(shown) >= 11
+    # predictions, cats, content/style, style transfer running and its result, own picture
+    # running and with its original
+    assert len(shown) >= 13
