@@ -16,6 +16,8 @@ from nbclient import NotebookClient
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
+# The course notebooks as the last test run executed them (git ignores tests/out).
+EXECUTED = REPO / "tests" / "out" / "executed"
 # The real data files for tests (../shared/datasets beside the clone, or where this points).
 SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
 
@@ -43,6 +45,10 @@ def run_notebook(path: pathlib.Path, timeout: int = 900):
 
     client.process_message = spy
     client.execute()
+    if path.parent == NOTEBOOKS:
+        # What a course notebook showed in this run, for `publish-notebooks.py --executed`.
+        EXECUTED.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, EXECUTED / path.name)
     return nb, messages
 
 

@@ -41,3 +41,31 @@ def _without_data_dir():
     env = dict(os.environ)
     env.pop("FERROKERAS_DATA_DIR", None)
     return env
+
+
+def test_publish_from_a_test_run_uses_its_outputs_and_says_so(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    executed = tmp_path / "executed"
+    notebooks.mkdir()
+    executed.mkdir()
+    source = new_notebook(cells=[new_markdown_cell("# Ran in the tests"), new_code_cell("1 + 1")],
+                          metadata={"kernelspec": KERNELSPEC})
+    nbformat.write(source, notebooks / "ran.ipynb")
+    ran = new_notebook(cells=[new_markdown_cell("# Ran in the tests"), new_code_cell("1 + 1")],
+                       metadata={"kernelspec": KERNELSPEC})
+    ran.cells[1].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"},
+                                                   execution_count=1)]
+    nbformat.write(ran, executed / "ran.ipynb")
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n")
+    out = tmp_path / "pages"
+    done = subprocess.run([sys.executable, str(REPO / "kernel/scripts/publish-notebooks.py"),
+                           str(notebooks / "ran.ipynb"), "--executed", str(executed),
+                           "--out", str(out), "--readme", str(readme)],
+                          capture_output=True, text=True, timeout=120, env=_without_data_dir())
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = (out / "ran.html").read_text()
+    # The test run's output, and the note that it is one (no kernel ran here).
+    assert ">2<" in html or "2</pre>" in html, html[-2000:]
+    assert "quick mode as the test command runs it" in html
+    assert "— `ran.ipynb`, quick mode as the test command runs it" in readme.read_text()
