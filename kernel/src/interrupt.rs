@@ -186,8 +186,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn grace_period_kills_a_cell_that_does_not_stop() {
+    /// An interrupter with a 50 ms grace period and a cell process (`sleep 30`) to kill.
+    fn with_sleeping_process() -> (tempfile::TempDir, Arc<Interrupter>, Arc<Mutex<Child>>) {
         let dir = tempfile::tempdir().unwrap();
         let i = Interrupter::new(dir.path().join("flag"), Duration::from_millis(50));
         let child = std::process::Command::new("sleep")
@@ -196,20 +196,27 @@ mod tests {
             .unwrap();
         let child = Arc::new(Mutex::new(child));
         i.set_process(Arc::clone(&child));
-        i.cell_started(1);
-        i.code_started();
-        i.interrupt();
-        // Wait for the kill (bounded).
+        (dir, i, child)
+    }
+
+    /// Whether `child` has ended, waiting up to 2 s.
+    fn ends_soon(child: &Mutex<Child>) -> bool {
         for _ in 0..100 {
             if let Ok(Some(_)) = child.lock().unwrap().try_wait() {
-                break;
+                return true;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert!(
-            child.lock().unwrap().try_wait().unwrap().is_some(),
-            "child was not killed"
-        );
+        false
+    }
+
+    #[test]
+    fn grace_period_kills_a_cell_that_does_not_stop() {
+        let (_dir, i, child) = with_sleeping_process();
+        i.cell_started(1);
+        i.code_started();
+        i.interrupt();
+        assert!(ends_soon(&child), "child was not killed");
         assert!(
             i.cell_finished(),
             "the executor learns the process was killed"
@@ -220,14 +227,7 @@ mod tests {
     /// period: the code sees the flag when it starts and may stop by itself.
     #[test]
     fn grace_period_counts_from_when_the_code_starts() {
-        let dir = tempfile::tempdir().unwrap();
-        let i = Interrupter::new(dir.path().join("flag"), Duration::from_millis(50));
-        let child = std::process::Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .unwrap();
-        let child = Arc::new(Mutex::new(child));
-        i.set_process(Arc::clone(&child));
+        let (_dir, i, child) = with_sleeping_process();
         i.cell_started(1);
         i.interrupt();
         assert!(i.flag_is_set(), "the code will see the interrupt");
@@ -237,14 +237,8 @@ mod tests {
             "killed while compiling"
         );
         i.code_started();
-        for _ in 0..100 {
-            if let Ok(Some(_)) = child.lock().unwrap().try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
         assert!(
-            child.lock().unwrap().try_wait().unwrap().is_some(),
+            ends_soon(&child),
             "running code that ignores the flag is killed after the grace period"
         );
         assert!(i.cell_finished());
