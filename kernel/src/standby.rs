@@ -14,7 +14,10 @@
 //! ([`build_identity`]). One started before an update (set-up rebuilt the kernel, the prelude
 //! changed) refuses the adoption and exits, and the kernel starts its own session.
 //!
-//! `FERROKERAS_STANDBY=0` turns this off. A standby nobody adopts exits after an hour.
+//! `FERROKERAS_STANDBY=0` turns this off. A standby nobody adopts exits after an hour. None is
+//! started while the machine has less memory available than a standby holds with room to spare
+//! ([`MIN_AVAILABLE_MB`], `FERROKERAS_STANDBY_MIN_FREE_MB` to change it): on a laptop already
+//! short of memory, the next start being 8 s instead of 1 s is better than swapping.
 
 use anyhow::{Context, Result};
 use fs2::FileExt;
@@ -28,6 +31,10 @@ use std::time::Duration;
 
 /// How long an unadopted standby waits before it exits.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(3600);
+
+/// The memory the machine must have available (MB) for a new standby: about twice what a
+/// waiting standby holds (≈ 0.9–1.1 GB), so that it never pushes the notebooks in use into swap.
+pub const MIN_AVAILABLE_MB: u64 = 2048;
 
 /// What a starting kernel hands to the standby.
 #[derive(Debug, Serialize, Deserialize)]
@@ -169,9 +176,39 @@ pub fn proxy(stream: UnixStream) -> Result<()> {
     })
 }
 
-/// Starts a standby in the background unless one is already starting or waiting.
+/// `MemAvailable` of a `/proc/meminfo` text, in MB.
+fn available_mb(meminfo: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
+/// Whether the machine has `min_mb` of memory available (true where it cannot tell).
+fn has_available_mb(min_mb: u64) -> bool {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| available_mb(&m))
+        .is_none_or(|mb| mb >= min_mb)
+}
+
+/// Starts a standby in the background unless one is already starting or waiting, or the
+/// machine has less than [`MIN_AVAILABLE_MB`] (or `FERROKERAS_STANDBY_MIN_FREE_MB`) available.
 pub fn spawn_if_none(root: &Path) {
+    let min_mb = std::env::var("FERROKERAS_STANDBY_MIN_FREE_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MIN_AVAILABLE_MB);
+    spawn_if_memory(root, min_mb)
+}
+
+fn spawn_if_memory(root: &Path, min_mb: u64) {
     if !enabled() {
+        return;
+    }
+    if !has_available_mb(min_mb) {
+        eprintln!(
+            "ferrokeras: no standby session started: less memory available than a standby needs"
+        );
         return;
     }
     let Ok(lock) = File::create(lock_path(root)) else {
@@ -421,5 +458,22 @@ mod tests {
             !socket.exists(),
             "the next standby would find a dead socket"
         );
+    }
+
+    #[test]
+    fn available_memory_is_read_from_meminfo() {
+        let meminfo =
+            "MemTotal:       24576000 kB\nMemFree:  100 kB\nMemAvailable:    3145728 kB\n";
+        assert_eq!(available_mb(meminfo), Some(3072));
+        assert_eq!(available_mb("MemTotal: 1 kB\n"), None);
+    }
+
+    #[test]
+    fn no_standby_is_started_without_the_memory_for_it() {
+        let root = tempfile::tempdir().unwrap();
+        // More than any machine has: nothing may start (no lock taken, no log written).
+        spawn_if_memory(root.path(), u64::MAX);
+        assert!(!root.path().join("standby.log").exists());
+        assert!(!root.path().join("standby.lock").exists());
     }
 }
