@@ -103,6 +103,15 @@ def cell_with(nb, needle):
     return found[0]
 
 
+def cell_messages(messages, needle):
+    """The iopub messages of the one cell whose code contains `needle` (grouped by the
+    execute request they answer, found through its execute_input message)."""
+    requests = [m["parent_header"].get("msg_id") for m in messages
+                if m["msg_type"] == "execute_input" and needle in m["content"].get("code", "")]
+    assert len(requests) == 1, f"expected one executed cell containing {needle!r}, found {len(requests)}"
+    return [m for m in messages if m["parent_header"].get("msg_id") == requests[0]]
+
+
 def outputs(nb, kind=None):
     for cell in nb.cells:
         if cell.cell_type != "code":

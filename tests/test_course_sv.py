@@ -15,8 +15,9 @@ import time
 
 import pytest
 
-from conftest import (NOTEBOOKS, SHARED, add_course_weights, cell_with, decode_png, errors, outputs,
-                      png_bytes, png_size, quick_mode, run_notebook, texts, total_params)
+from conftest import (NOTEBOOKS, SHARED, add_course_weights, cell_messages, cell_with, decode_png,
+                      errors, outputs, png_bytes, png_size, quick_mode, run_notebook, texts,
+                      total_params)
 
 NOTEBOOK = NOTEBOOKS / "11_sv_fran_eget_natverk_till_keras.ipynb"
 SAMPLE = 60  # spread over car.data's 1728 rows this keeps every feature value and class
@@ -86,14 +87,6 @@ def pngs(cell):
         out for out in cell.get("outputs", [])
         if out.output_type in ("execute_result", "display_data") and "image/png" in out.get("data", {})
     ]
-
-
-def cell_messages(messages, needle):
-    """The iopub messages of the one cell whose code contains `needle`."""
-    requests = [m["parent_header"].get("msg_id") for m in messages
-                if m["msg_type"] == "execute_input" and needle in m["content"].get("code", "")]
-    assert len(requests) == 1, f"expected one executed cell containing {needle!r}, found {len(requests)}"
-    return [m for m in messages if m["parent_header"].get("msg_id") == requests[0]]
 
 
 @pytest.fixture(scope="module")

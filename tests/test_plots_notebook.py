@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import cell_with, decode_png, errors, png_size
+from conftest import cell_messages, cell_with, decode_png, errors, png_size
 
 # The renderer each cell ends with (found in the cell's source) -> the least the PNG must be.
 RENDERERS = [
@@ -58,15 +58,6 @@ def test_subplot_counts_match_the_renderers(plots_run):
     assert axes("prediction_grid(&photos") == 8
     assert axes("plot_feature_maps(&activation") == 16
     assert axes("Figure::new(1200, 400).subplots(1, 3)") == 3
-
-
-def cell_messages(messages, needle):
-    """The iopub messages of the one cell whose code contains `needle` (grouped by the
-    execute request they answer, found through its execute_input message)."""
-    requests = [m["parent_header"].get("msg_id") for m in messages
-                if m["msg_type"] == "execute_input" and needle in m["content"].get("code", "")]
-    assert len(requests) == 1, f"expected one executed cell containing {needle!r}, found {len(requests)}"
-    return [m for m in messages if m["parent_header"].get("msg_id") == requests[0]]
 
 
 def test_liveplot_redraws_in_place(plots_run):
