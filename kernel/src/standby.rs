@@ -142,6 +142,7 @@ pub fn try_adopt(root: &Path, connection_file: &Path, build: &str) -> Option<Uni
     (answer.trim() == "ok").then_some(stream)
 }
 
+/// Whether the standby lock is free: no standby is starting or waiting.
 fn no_standby_holds_lock(root: &Path) -> bool {
     File::create(lock_path(root)).is_ok_and(|lock| lock.try_lock_exclusive().is_ok())
 }
@@ -211,13 +212,9 @@ fn spawn_if_memory(root: &Path, min_mb: u64) {
         );
         return;
     }
-    let Ok(lock) = File::create(lock_path(root)) else {
-        return;
-    };
-    if lock.try_lock_exclusive().is_err() {
+    if !no_standby_holds_lock(root) {
         return; // a standby holds the lock: starting or waiting
     }
-    let _ = FileExt::unlock(&lock);
     let Ok(exe) = std::env::current_exe() else {
         return;
     };
