@@ -20,6 +20,9 @@ pub enum Mode {
     Torch,
 }
 
+/// The ImageNet mean of each channel that "caffe" preprocessing subtracts, in BGR order.
+pub(crate) const CAFFE_MEAN_BGR: [f64; 3] = [103.939, 116.779, 123.68];
+
 /// Keras's `imagenet_utils.preprocess_input(x, mode=…)` for a batch of channels-last images
 /// `(…, height, width, 3)` with values in `[0, 255]`; returns a float tensor of the same shape.
 ///
@@ -43,7 +46,7 @@ pub fn preprocess_input(x: &Tensor, mode: Mode) -> Tensor {
         Mode::Caffe => {
             // BGR order, then the BGR means Keras subtracts.
             let bgr = x.flip([-1]);
-            bgr - per_channel([103.939, 116.779, 123.68])
+            bgr - per_channel(CAFFE_MEAN_BGR)
         }
         Mode::Torch => {
             (x / 255.0 - per_channel([0.485, 0.456, 0.406])) / per_channel([0.229, 0.224, 0.225])

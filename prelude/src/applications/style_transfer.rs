@@ -9,6 +9,7 @@
 //! a learning rate of 100 decaying by 0.96 every 100 steps, and the image starting as the
 //! content image, everything in VGG19's "caffe" input space (`vgg19::preprocess_input`).
 
+use super::imagenet_utils::CAFFE_MEAN_BGR;
 use super::vgg19::{self, VGG19};
 use super::weights::Weights;
 use crate::error::{Error, Result};
@@ -273,7 +274,7 @@ fn caffe(image: &Tensor, rows: i64, cols: i64) -> Result<Tensor> {
 
 /// Keras's `deprocess_image`: back from VGG19's input space to RGB `u8` `(rows, cols, 3)`.
 fn deprocess(x: &Tensor) -> Tensor {
-    let mean = Tensor::from_slice(&[103.939f32, 116.779, 123.68]);
+    let mean = Tensor::from_slice(&CAFFE_MEAN_BGR).to_kind(Kind::Float);
     (x.get(0).detach() + mean)
         .flip([2])
         .clamp(0.0, 255.0)
