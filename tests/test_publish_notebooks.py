@@ -68,4 +68,7 @@ def test_publish_from_a_test_run_uses_its_outputs_and_says_so(tmp_path):
     # The test run's output, and the note that it is one (no kernel ran here).
     assert ">2<" in html or "2</pre>" in html, html[-2000:]
     assert "quick mode as the test command runs it" in html
+    # The theme every page shares is one stylesheet beside the pages, not copied into each.
+    assert '<link rel="stylesheet" href="notebook.css">' in html and "<style" not in html.split("</head>")[0]
+    assert "jp-Notebook" in (out / "notebook.css").read_text()
     assert "— `ran.ipynb`, quick mode as the test command runs it" in readme.read_text()

@@ -26,6 +26,7 @@ from nbconvert import HTMLExporter
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
 BEGIN, END = "<!-- notebooks:begin -->", "<!-- notebooks:end -->"
+STYLESHEET = "notebook.css"
 
 
 def execute(path: pathlib.Path, env: dict, timeout: int):
@@ -77,9 +78,28 @@ def publish(path: pathlib.Path, out_dir: pathlib.Path, data_dir, sample: int, ti
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(note))
     html, _ = HTMLExporter().from_notebook_node(nb)
     out_dir.mkdir(parents=True, exist_ok=True)
+    html = with_shared_stylesheet(html, out_dir)
     target = out_dir / (path.stem + ".html")
-    target.write_text(html, encoding="utf-8")
+    write_atomically(target, html)
     return target, mode.split(" (")[0]
+
+
+def write_atomically(path: pathlib.Path, text: str):
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def with_shared_stylesheet(html: str, out_dir: pathlib.Path) -> str:
+    """The page with the `<style>` blocks of its head (nbconvert's JupyterLab theme, 260 kB,
+    the same in every page) moved to one `notebook.css` beside the pages, which it links."""
+    head_end = html.index("</head>")
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", html[:head_end], re.S)
+    if not styles:
+        return html
+    write_atomically(out_dir / STYLESHEET, "\n".join(styles))
+    head = re.sub(r"\s*<style[^>]*>.*?</style>", "", html[:head_end], flags=re.S)
+    return head + f'<link rel="stylesheet" href="{STYLESHEET}">\n' + html[head_end:]
 
 
 def title(path: pathlib.Path) -> str:
