@@ -734,6 +734,7 @@ impl EvalContext {
             }
             return Err(errors);
         }
+        phases.phase_complete("Analysis");
         // In some circumstances we may need a few tries before we get the code right. Note that
         // we'll generally give up sooner than this if there's nothing left that we think we can
         // fix. The limit is really to prevent retrying indefinitely in case our "fixing" of things

@@ -214,8 +214,8 @@ impl RustAnalyzer {
             ..CargoConfig::default()
         };
         let workspace = ProjectWorkspace::load(manifest, &config, &|_| {})?;
-        let load = workspace
-            .to_roots()
+        let package_roots = workspace.to_roots();
+        let load = package_roots
             .iter()
             .map(|root| {
                 ra_vfs::loader::Entry::Directories(ra_vfs::loader::Directories {
@@ -263,13 +263,7 @@ impl RustAnalyzer {
             }
             change.change_file(file_id, new_contents);
         }
-        change.set_roots(
-            ra_vfs::file_set::FileSetConfig::default()
-                .partition(&self.vfs)
-                .into_iter()
-                .map(SourceRoot::new_local)
-                .collect(),
-        );
+        change.set_roots(self.source_roots(&package_roots));
         let (crate_graph, _) = workspace.to_crate_graph(
             &mut |path| {
                 self.vfs
@@ -281,6 +275,33 @@ impl RustAnalyzer {
 
         change.set_crate_graph(crate_graph);
         Ok(())
+    }
+
+    /// One source root per package, and only the one holding our source file is local.
+    ///
+    /// Every other file is loaded once from disk and never reloaded (no files are watched), so
+    /// from rust-analyzer's point of view dependencies never change. Declaring them library
+    /// roots gives their files high durability: when only our source file changes, salsa skips
+    /// re-validating everything derived from the dependencies (their item trees, def maps,
+    /// trait impls...) instead of walking the whole dependency graph for every evaluation.
+    fn source_roots(&self, package_roots: &[ra_ap_project_model::PackageRoot]) -> Vec<SourceRoot> {
+        let mut builder = ra_vfs::file_set::FileSetConfig::builder();
+        for root in package_roots {
+            builder.add_file_set(root.include.iter().cloned().map(ra_vfs::VfsPath::from).collect());
+        }
+        let source_file: ra_vfs::VfsPath = self.source_file.clone().into();
+        builder
+            .build()
+            .partition(&self.vfs)
+            .into_iter()
+            .map(|file_set| {
+                if file_set.file_for_path(&source_file).is_some() {
+                    SourceRoot::new_local(file_set)
+                } else {
+                    SourceRoot::new_library(file_set)
+                }
+            })
+            .collect()
     }
 
     fn cargo_toml_filename(&self) -> AbsPathBuf {
