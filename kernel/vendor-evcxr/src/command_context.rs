@@ -547,6 +547,14 @@ Panic detected. Here's some useful information if you're filing a bug report.
                 },
             ),
             AvailableCommand::new(
+                ":direct_rustc",
+                "Compile cells with rustc directly while Cargo.toml is unchanged (0/1)",
+                |_ctx, state, args| {
+                    state.set_direct_rustc(args.as_deref() == Some("1"));
+                    text_output(format!("Direct rustc: {}", state.direct_rustc()))
+                },
+            ),
+            AvailableCommand::new(
                 ":allow_static_linking",
                 "Set whether to allow static linking of dependencies (0/1)",
                 |_ctx, state, args| {

@@ -27,6 +27,7 @@ use std::process::Command;
 
 mod artifacts;
 pub(crate) mod cache;
+pub(crate) mod direct_rustc;
 
 pub(crate) const CORE_EXTERN_ENV: &str = "EVCXR_CORE_EXTERN";
 pub(crate) const CACHE_ENABLED_ENV: &str = "EVCXR_CACHE_ENABLED";
@@ -123,15 +124,18 @@ fn rename_or_copy_so_file(src: &Path, dest: &Path) -> Result<(), Error> {
 pub(crate) struct Module {
     build_num: i32,
     last_allow_static: Option<bool>,
+    /// The rustc command of the last cargo build, replayed while its key holds.
+    rustc_recording: Option<direct_rustc::Recording>,
 }
 
-const CRATE_NAME: &str = "ctx";
+pub(crate) const CRATE_NAME: &str = "ctx";
 
 impl Module {
     pub(crate) fn new() -> Result<Module, Error> {
         Ok(Module {
             build_num: 0,
             last_allow_static: None,
+            rustc_recording: None,
         })
     }
 
@@ -198,18 +202,9 @@ impl Module {
             Err(error) => return Err(error.into()),
         }
 
-        let cargo_output = run_cargo(command, code_block)?;
-        if config.time_passes {
-            let output = String::from_utf8_lossy(&cargo_output.stderr);
-            eprintln!("{output}");
-        }
-
-        let so_file = match fs::read_to_string(&so_path_file) {
-            Ok(path) => PathBuf::from(path),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                compiled_so_path(&cargo_output.stdout)?
-            }
-            Err(error) => return Err(error.into()),
+        let so_file = match self.compile_directly(&command, code_block, config)? {
+            Some(so_file) => so_file,
+            None => self.compile_with_cargo(command, code_block, config, &so_path_file)?,
         };
 
         let copied_so_file = so_file.with_file_name(shared_object_name_from_crate_name(&format!(
@@ -226,6 +221,92 @@ impl Module {
         Ok(SoFile {
             path: copied_so_file,
         })
+    }
+
+    /// Runs the recorded rustc command if it still holds for this build (see
+    /// [`direct_rustc`]). None: cargo must build.
+    fn compile_directly(
+        &mut self,
+        cargo: &Command,
+        code_block: &CodeBlock,
+        config: &Config,
+    ) -> Result<Option<PathBuf>, Error> {
+        if !Self::uses_direct_rustc(config) {
+            self.rustc_recording = None;
+            return Ok(None);
+        }
+        let key = Self::build_key(cargo, config);
+        let Some(recording) = self.rustc_recording.as_ref().filter(|r| r.key == key) else {
+            return Ok(None);
+        };
+        match run_cargo(recording.command.command(), code_block) {
+            Ok(output) => Ok(Some(direct_rustc::linked_artifact(&output.stderr)?)),
+            Err(Error::CompilationErrors(errors)) => Err(Error::CompilationErrors(errors)),
+            Err(_) => {
+                // Not an error in the cell (e.g. a dependency's file is gone): let cargo
+                // sort it out and record again.
+                self.rustc_recording = None;
+                Ok(None)
+            }
+        }
+    }
+
+    fn compile_with_cargo(
+        &mut self,
+        mut command: Command,
+        code_block: &CodeBlock,
+        config: &Config,
+        so_path_file: &Path,
+    ) -> Result<PathBuf, Error> {
+        let record = Self::uses_direct_rustc(config).then(|| {
+            let key = Self::build_key(&command, config);
+            let file = config.crate_dir().join("rustc-command.json");
+            let _ = fs::remove_file(&file);
+            command
+                .env("RUSTC_WORKSPACE_WRAPPER", &config.subprocess_path)
+                .env(direct_rustc::RECORD_RUSTC_ENV, &file);
+            (key, file)
+        });
+        self.rustc_recording = None;
+        let cargo_output = run_cargo(command, code_block)?;
+        if config.time_passes {
+            let output = String::from_utf8_lossy(&cargo_output.stderr);
+            eprintln!("{output}");
+        }
+        if let Some((key, file)) = record {
+            // No recording (cargo found the crate up to date, or the wrapper could not write
+            // it) just means cargo builds next time too.
+            if let Ok(command) = direct_rustc::RustcCommand::read(&file) {
+                self.rustc_recording = Some(direct_rustc::Recording { key, command });
+            }
+        }
+        match fs::read_to_string(so_path_file) {
+            Ok(path) => Ok(PathBuf::from(path)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                compiled_so_path(&cargo_output.stdout)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Direct rustc applies when it is on and rustc is not already wrapped (sccache, evcxr's
+    /// own cache or forced dylibs), whose work a replay would skip.
+    fn uses_direct_rustc(config: &Config) -> bool {
+        config.direct_rustc
+            && config.allow_static_linking
+            && config.cache_bytes() == 0
+            && config.sccache.is_none()
+    }
+
+    /// Everything the rustc command of the cell crate depends on: cargo's own command line and
+    /// environment, Cargo.toml and .cargo/config.toml.
+    fn build_key(cargo: &Command, config: &Config) -> String {
+        let read = |path: PathBuf| fs::read_to_string(path).unwrap_or_default();
+        format!(
+            "{cargo:?}\n{}\n{}",
+            read(config.crate_dir().join("Cargo.toml")),
+            read(config.crate_dir().join(".cargo/config.toml"))
+        )
     }
 
     fn write_code(&self, code_block: &CodeBlock, config: &Config) -> Result<(), Error> {

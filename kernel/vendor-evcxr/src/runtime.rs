@@ -26,6 +26,9 @@ pub fn runtime_hook() {
     if std::env::var(EVCXR_IS_RUNTIME_VAR).is_ok() {
         Runtime::new().run_loop();
     }
+    if std::env::var_os(crate::module::direct_rustc::RECORD_RUSTC_ENV).is_some() {
+        crate::module::direct_rustc::record_and_run_rustc(crate::module::CRATE_NAME);
+    }
     if std::env::var(WRAP_RUSTC_ENV).is_ok() {
         crate::module::wrap_rustc();
     }
