@@ -547,6 +547,22 @@ Panic detected. Here's some useful information if you're filing a bug report.
                 },
             ),
             AvailableCommand::new(
+                ":api_only",
+                "Packages whose public API names only std and each other: rust-analyzer loads \
+                 none of their other dependencies (space-separated package names)",
+                |ctx, _state, args| {
+                    let packages: Vec<String> = args
+                        .as_deref()
+                        .unwrap_or("")
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect();
+                    let shown = packages.join(" ");
+                    ctx.eval_context.set_api_only_packages(packages);
+                    text_output(format!("API-only packages: {shown}"))
+                },
+            ),
+            AvailableCommand::new(
                 ":direct_rustc",
                 "Compile cells with rustc directly while Cargo.toml is unchanged (0/1)",
                 |_ctx, state, args| {

@@ -687,6 +687,11 @@ impl EvalContext {
         self.child_process.process_handle()
     }
 
+    /// See `:api_only`: packages whose dependencies rust-analyzer loads only when listed too.
+    pub fn set_api_only_packages(&mut self, packages: Vec<String>) {
+        self.analyzer.set_api_only_packages(packages);
+    }
+
     pub(crate) fn restart_child_process(&mut self) -> Result<(), Error> {
         self.committed_state.variable_states.clear();
         self.committed_state.stored_variable_states.clear();

@@ -55,6 +55,9 @@ pub(crate) struct RustAnalyzer {
     source_file: AbsPathBuf,
     source_file_id: FileId,
     current_source: String,
+    /// Packages whose dependencies are loaded only when listed here too (see
+    /// `set_api_only_packages`).
+    api_only_packages: Vec<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -105,6 +108,7 @@ impl RustAnalyzer {
             source_file,
             source_file_id,
             current_source: String::new(),
+            api_only_packages: Vec::new(),
         })
     }
 
@@ -134,6 +138,18 @@ impl RustAnalyzer {
 
         self.analysis_host.apply_change(change);
         Ok(())
+    }
+
+    /// Packages whose public API names only types from std and from other packages in this
+    /// list. rust-analyzer then loads none of their other dependencies, which no code in the
+    /// evaluation context can name: less memory, and less to load. Types from a package that
+    /// is not loaded are unknown to analysis (a variable of such a type needs an explicit
+    /// type). Takes effect when the crates are next loaded.
+    pub(crate) fn set_api_only_packages(&mut self, packages: Vec<String>) {
+        if packages != self.api_only_packages {
+            self.api_only_packages = packages;
+            self.last_cargo_toml = None;
+        }
     }
 
     /// Returns top-level variable names and their types in the specified function.
@@ -214,7 +230,11 @@ impl RustAnalyzer {
             ..CargoConfig::default()
         };
         let workspace = ProjectWorkspace::load(manifest, &config, &|_| {})?;
-        let package_roots = workspace.to_roots();
+        let mut package_roots = workspace.to_roots();
+        let hidden = packages_hidden_behind(&workspace, &self.api_only_packages);
+        // A package's root lists its directory first. Crates whose files are not loaded are
+        // left out of the crate graph.
+        package_roots.retain(|root| !root.include.first().is_some_and(|dir| hidden.contains(dir)));
         let load = package_roots
             .iter()
             .map(|root| {
@@ -287,7 +307,13 @@ impl RustAnalyzer {
     fn source_roots(&self, package_roots: &[ra_ap_project_model::PackageRoot]) -> Vec<SourceRoot> {
         let mut builder = ra_vfs::file_set::FileSetConfig::builder();
         for root in package_roots {
-            builder.add_file_set(root.include.iter().cloned().map(ra_vfs::VfsPath::from).collect());
+            builder.add_file_set(
+                root.include
+                    .iter()
+                    .cloned()
+                    .map(ra_vfs::VfsPath::from)
+                    .collect(),
+            );
         }
         let source_file: ra_vfs::VfsPath = self.source_file.clone().into();
         builder
@@ -651,4 +677,42 @@ mod test {
         assert!(!is_type_valid("Vec<_>"));
         assert!(is_type_valid("Foo<42>"));
     }
+}
+
+/// Directories of the packages that our crate reaches only through packages in `api_only`
+/// (which are followed only into each other). Everything reachable through packages not in that
+/// list is kept: their public API may name any of their dependencies.
+fn packages_hidden_behind(
+    workspace: &ProjectWorkspace,
+    api_only: &[String],
+) -> std::collections::HashSet<AbsPathBuf> {
+    let ra_ap_project_model::ProjectWorkspaceKind::Cargo { cargo, .. } = &workspace.kind else {
+        return Default::default();
+    };
+    if api_only.is_empty() {
+        return Default::default();
+    }
+    let is_api_only = |pkg: ra_ap_project_model::Package| api_only.contains(&cargo[pkg].name);
+    let mut reachable = std::collections::HashSet::new();
+    let mut stack: Vec<_> = cargo
+        .packages()
+        .filter(|&pkg| cargo[pkg].is_member)
+        .collect();
+    while let Some(pkg) = stack.pop() {
+        if !reachable.insert(pkg) {
+            continue;
+        }
+        stack.extend(
+            cargo[pkg]
+                .dependencies
+                .iter()
+                .map(|dep| dep.pkg)
+                .filter(|&dep| !is_api_only(pkg) || is_api_only(dep)),
+        );
+    }
+    cargo
+        .packages()
+        .filter(|pkg| !reachable.contains(pkg))
+        .map(|pkg| cargo[pkg].manifest.parent().to_path_buf())
+        .collect()
 }
