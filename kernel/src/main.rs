@@ -21,6 +21,7 @@ mod server;
 mod session;
 mod session_dir;
 mod standby;
+mod standby_warmup;
 mod user_error;
 
 use anyhow::{bail, Context, Result};

@@ -123,9 +123,17 @@ struct Executor {
     adopted: Option<String>,
     /// Where to start the next standby after the next cell (see `standby`).
     standby_root: Option<PathBuf>,
+    /// The standby this kernel started, while it warms up (paused during cells).
+    warming: Option<crate::standby_warmup::WarmingStandby>,
     /// `FERROKERAS_BACKTRACE=1`: errors keep libtorch's C++ report (read once at start).
     keep_backtrace: bool,
 }
+
+/// The prelude's packages whose public API names only std, tch and each other. rust-analyzer
+/// (which works out the types of a cell's variables) loads none of their other ~150
+/// dependencies, which no cell can name: about half its memory, and a faster start (evcxr
+/// patch 5). The course notebooks' tests would fail on a variable of a type from elsewhere.
+const API_ONLY: &str = "ferrokeras-dylib ferrokeras tch";
 
 /// The code run at start and after every restart of the cell process.
 ///
@@ -157,17 +165,34 @@ impl Executor {
         let mut analysis_warm = false;
         for job in &jobs {
             let was_cell = matches!(job, Job::Execute { .. });
+            let paused = if was_cell {
+                executor.pause_warming_standby()
+            } else {
+                None
+            };
             executor.handle(job);
+            drop(paused);
             if !analysis_warm && jobs.is_empty() {
                 executor.warm_analysis();
                 analysis_warm = true;
             }
             if was_cell {
                 if let Some(root) = executor.standby_root.take() {
-                    crate::standby::spawn_if_none(&root);
+                    executor.warming = crate::standby::spawn_if_none(&root);
                 }
             }
         }
+    }
+
+    /// Stops the standby this kernel started while it still warms up, until the guard drops:
+    /// the notebook's cell gets the CPU (see `standby_warmup`).
+    fn pause_warming_standby(&mut self) -> Option<crate::standby_warmup::Paused> {
+        let warming = self.warming.as_mut()?;
+        if warming.is_warming() {
+            return Some(warming.pause());
+        }
+        self.warming = None;
+        None
     }
 
     /// Runs rust-analyzer's first type inference while the user reads the first result.
@@ -217,8 +242,11 @@ impl Executor {
         if config.offline {
             init.push_str(":offline 1\n");
         }
+        // `:direct_rustc` after the `:dep`: the prelude does not change while a session runs
+        // (a changed prelude is a new build, see standby.rs), so cells are compiled by rustc
+        // directly instead of a cargo run that re-checks ~120 dependencies every time.
         init.push_str(&format!(
-            ":dep ferrokeras = {{ path = \"{}\", package = \"ferrokeras-dylib\" }}\n{INIT_CODE}",
+            ":dep ferrokeras = {{ path = \"{}\", package = \"ferrokeras-dylib\" }}\n:direct_rustc 1\n:api_only {API_ONLY}\n{INIT_CODE}",
             config.prelude_dylib_dir.display()
         ));
         ctx.execute(&init)
@@ -231,6 +259,7 @@ impl Executor {
             next_cell: 1,
             adopted: None,
             standby_root: config.standby_root.clone(),
+            warming: None,
             keep_backtrace: std::env::var("FERROKERAS_BACKTRACE").is_ok_and(|v| v == "1"),
         };
         timing.phase("prelude loaded");

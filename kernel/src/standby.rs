@@ -194,7 +194,8 @@ fn has_available_mb(min_mb: u64) -> bool {
 
 /// Starts a standby in the background unless one is already starting or waiting, or the
 /// machine has less than [`MIN_AVAILABLE_MB`] (or `FERROKERAS_STANDBY_MIN_FREE_MB`) available.
-pub fn spawn_if_none(root: &Path) {
+/// The standby while it warms up, to be paused during this kernel's cells.
+pub fn spawn_if_none(root: &Path) -> Option<crate::standby_warmup::WarmingStandby> {
     let min_mb = std::env::var("FERROKERAS_STANDBY_MIN_FREE_MB")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -202,22 +203,20 @@ pub fn spawn_if_none(root: &Path) {
     spawn_if_memory(root, min_mb)
 }
 
-fn spawn_if_memory(root: &Path, min_mb: u64) {
+fn spawn_if_memory(root: &Path, min_mb: u64) -> Option<crate::standby_warmup::WarmingStandby> {
     if !enabled() {
-        return;
+        return None;
     }
     if !has_available_mb(min_mb) {
         eprintln!(
             "ferrokeras: no standby session started: less memory available than a standby needs"
         );
-        return;
+        return None;
     }
     if !no_standby_holds_lock(root) {
-        return; // a standby holds the lock: starting or waiting
+        return None; // a standby holds the lock: starting or waiting
     }
-    let Ok(exe) = std::env::current_exe() else {
-        return;
-    };
+    let exe = std::env::current_exe().ok()?;
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -235,8 +234,16 @@ fn spawn_if_memory(root: &Path, min_mb: u64) {
     }
     // Its own process group: an interrupt sent to this kernel's group must not reach it.
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    if let Err(e) = command.spawn() {
-        eprintln!("ferrokeras: could not start a standby session: {e}");
+    crate::standby_warmup::resume_when_this_thread_ends(&mut command);
+    match command.spawn() {
+        Ok(child) => Some(crate::standby_warmup::WarmingStandby::new(
+            child,
+            socket_path(root),
+        )),
+        Err(e) => {
+            eprintln!("ferrokeras: could not start a standby session: {e}");
+            None
+        }
     }
 }
 
@@ -401,9 +408,14 @@ mod tests {
         assert_eq!(request.connection_file, conn.canonicalize().unwrap());
         assert!(request.env.contains_key("PATH"));
         // The socket is gone and the lock free: the next kernel starts on its own or with a
-        // new standby.
+        // new standby. (Free within a moment: a process forked by another test in this same
+        // process holds a copy of the lock's descriptor until its exec.)
         assert!(!socket_path(root.path()).exists());
-        assert!(Waiting::lock(root.path()).unwrap().is_some());
+        let free = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(10));
+            Waiting::lock(root.path()).unwrap().is_some()
+        });
+        assert!(free);
     }
 
     #[test]
