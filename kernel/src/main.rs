@@ -15,6 +15,7 @@ mod install;
 mod interrupt;
 mod is_complete;
 mod logo;
+mod orphan;
 mod output;
 mod requests;
 mod server;
@@ -236,16 +237,28 @@ fn session_interrupter() -> Arc<interrupt::Interrupter> {
     )
 }
 
-/// Serves Jupyter on `info`'s sockets until shutdown, then ends the process.
+/// Serves Jupyter on `info`'s sockets until shutdown (or, with `ends_with_parent`, until the
+/// process that started this one ends: see `orphan`), then ends the process.
 fn serve_then_exit(
     info: jupyter_protocol::ConnectionInfo,
     jobs: crossbeam_channel::Sender<session::Job>,
     interrupter: Arc<interrupt::Interrupter>,
-    out_tx: tokio::sync::mpsc::UnboundedSender<session::Output>,
-    out_rx: tokio::sync::mpsc::UnboundedReceiver<session::Output>,
+    out: (
+        tokio::sync::mpsc::UnboundedSender<session::Output>,
+        tokio::sync::mpsc::UnboundedReceiver<session::Output>,
+    ),
+    ends_with_parent: bool,
 ) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(server::serve(info, jobs, interrupter, out_tx, out_rx))?;
+    runtime.block_on(async {
+        tokio::select! {
+            served = server::serve(info, jobs, interrupter, out.0, out.1) => served,
+            _ = orphan::parent_ended(), if ends_with_parent => {
+                eprintln!("ferrokeras: the Jupyter server that started this kernel is gone");
+                Ok(())
+            }
+        }
+    })?;
     // Let the iopub task send the last status messages.
     runtime.block_on(async { tokio::time::sleep(Duration::from_millis(200)).await });
     // Ending the process kills the cell process too (evcxr's handle kills it on drop, but we do
@@ -277,7 +290,7 @@ fn run_kernel(connection_file: &Path) -> Result<()> {
     let interrupter = session_interrupter();
     let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
     let jobs = session::start(config, Arc::clone(&interrupter), out_tx.clone());
-    serve_then_exit(info, jobs, interrupter, out_tx, out_rx)
+    serve_then_exit(info, jobs, interrupter, (out_tx, out_rx), true)
 }
 
 /// A standby session (see `standby`): starts and warms a session, waits to be adopted by a
@@ -343,7 +356,9 @@ fn run_standby(root: PathBuf) -> Result<()> {
         adopted_at.elapsed().as_secs_f64()
     );
     let info = read_connection_file(&request.connection_file)?;
-    serve_then_exit(info, jobs, interrupter, out_tx, out_rx)
+    // Its parent is the kernel that started it, not the adopter's Jupyter server: it ends
+    // when the adopting proxy does (`follow_adopter`), and the proxy with its server.
+    serve_then_exit(info, jobs, interrupter, (out_tx, out_rx), false)
 }
 
 /// Compiles the prelude into the session cache and runs a first cell, printing timings.

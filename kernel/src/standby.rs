@@ -148,8 +148,8 @@ fn no_standby_holds_lock(root: &Path) -> bool {
 }
 
 /// The adopting kernel's life after the hand-over: forwards SIGINT to the standby as an
-/// interrupt, and returns when the standby ends (or on SIGTERM, which ends the standby too:
-/// it exits when this end of the socket closes).
+/// interrupt, and returns when the standby ends, on SIGTERM, or when the Jupyter server that
+/// started it is gone (see `orphan`); the standby exits when this end of the socket closes.
 pub fn proxy(stream: UnixStream) -> Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::signal::unix::{signal, SignalKind};
@@ -163,10 +163,13 @@ pub fn proxy(stream: UnixStream) -> Result<()> {
         let mut sigint = signal(SignalKind::interrupt())?;
         let mut sigterm = signal(SignalKind::terminate())?;
         let mut buf = [0u8; 64];
+        let server_gone = crate::orphan::parent_ended();
+        tokio::pin!(server_gone);
         loop {
             tokio::select! {
                 _ = sigint.recv() => { to_standby.write_all(b"interrupt\n").await?; }
                 _ = sigterm.recv() => return Ok(()),
+                _ = &mut server_gone => return Ok(()),
                 n = from_standby.read(&mut buf) => {
                     if matches!(n, Ok(0) | Err(_)) {
                         return Ok(());

@@ -1,5 +1,6 @@
 //! The Jupyter details users rely on, over real ZeroMQ: inspect (plain text and HTML apart),
-//! completion kinds, comms for unknown targets, history, kernel_info for nbconvert; and the
+//! completion kinds, comms for unknown targets, history, kernel_info for nbconvert, a kernel
+//! ending with the server that started it; and the
 //! kernelspec install/uninstall command.
 
 mod common;
@@ -228,4 +229,113 @@ fn install_honours_locations_env_and_writes_logos() {
     let out = kernel(&["uninstall", "--user"], &[("HOME", home.as_path())]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no ferrokeras kernelspec"));
+}
+
+/// The processes whose parent is `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...: the fields after the command name's closing parenthesis.
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        if fields.get(1).and_then(|p| p.parse().ok()) == Some(pid) {
+            children.extend(
+                entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|n| n.parse::<u32>().ok()),
+            );
+        }
+    }
+    children
+}
+
+/// Whether `pid` runs (a zombie has ended).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    done()
+}
+
+/// A Jupyter server that exits without shutting its kernels down (JupyterHub stops a user's
+/// server that way) leaves no kernel and no cell process behind.
+#[test]
+fn a_kernel_ends_with_the_server_that_started_it() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let port = || common::free_port();
+    let connection = serde_json::json!({
+        "ip": "127.0.0.1", "transport": "tcp", "shell_port": port(), "iopub_port": port(),
+        "stdin_port": port(), "control_port": port(), "hb_port": port(),
+        "key": "a-key", "signature_scheme": "hmac-sha256", "kernel_name": "ferrokeras",
+    });
+    let file = dir.path().join("connection.json");
+    std::fs::write(&file, connection.to_string()).unwrap();
+    // `sh` stands in for the server: it starts the kernel, then is killed.
+    let mut server = Command::new("sh")
+        .arg("-c")
+        .arg("\"$0\" --connection-file \"$1\" & echo $!; wait")
+        .arg(env!("CARGO_BIN_EXE_ferrokeras-kernel"))
+        .arg(&file)
+        .env("FERROKERAS_STANDBY", "0")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let kernel: u32 = line.trim().parse().unwrap();
+    let mut cell_process = None;
+    assert!(
+        wait_until(Duration::from_secs(300), || {
+            // The cell process is this binary run without arguments (evcxr's runtime); cargo,
+            // rustc and the rustc wrapper come and go.
+            cell_process = children_of(kernel).into_iter().find(|child| {
+                std::fs::read(format!("/proc/{child}/cmdline")).is_ok_and(|cmd| {
+                    cmd.split(|b| *b == 0).filter(|a| !a.is_empty()).count() == 1
+                        && cmd.starts_with(env!("CARGO_BIN_EXE_ferrokeras-kernel").as_bytes())
+                })
+            });
+            cell_process.is_some()
+        }),
+        "the kernel started no cell process"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let cell_process = cell_process.unwrap();
+    let ended = wait_until(Duration::from_secs(30), || {
+        !alive(kernel) && !alive(cell_process)
+    });
+    if !ended {
+        // Leave nothing behind for the next test, then fail.
+        unsafe {
+            libc::kill(kernel as i32, libc::SIGKILL);
+            libc::kill(cell_process as i32, libc::SIGKILL);
+        }
+    }
+    assert!(ended, "the kernel or its cell process outlived the server");
 }

@@ -54,7 +54,7 @@ pub fn media_text(media: &jupyter_protocol::Media, mime: &str) -> Option<String>
     v.get(mime).and_then(|t| t.as_str().map(str::to_string))
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
