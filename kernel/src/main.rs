@@ -301,11 +301,14 @@ fn run_standby(root: PathBuf) -> Result<()> {
     };
     let build = build_identity();
     let (_slot, config) = prepare_session(Some(root.clone()))?;
+    let adoption_socket = standby::adoption_socket(&config.session_dir);
+    let warm_up_code = standby::warm_up_code(&config.session_dir);
     let interrupter = session_interrupter();
     let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
     let jobs = session::start(config, Arc::clone(&interrupter), out_tx.clone());
-    // A first cell: the prelude is loaded and linked; the analyzer warms after it.
-    if let session::Outcome::Error { evalue, .. } = execute_hidden(&jobs, "()")? {
+    // A first cell: the prelude is loaded and linked, and the cell process listens for the
+    // adoption; the analyzer warms after it.
+    if let session::Outcome::Error { evalue, .. } = execute_hidden(&jobs, &warm_up_code)? {
         bail!("standby session failed to start: {evalue}");
     }
     // Offered only once rust-analyzer is warm too: this completion does that work (or finds
@@ -337,9 +340,18 @@ fn run_standby(root: PathBuf) -> Result<()> {
     adopted.store(true, std::sync::atomic::Ordering::SeqCst);
     let adopted_at = Instant::now();
     let _ = std::env::set_current_dir(&request.cwd);
+    // Without compiling a cell; should that fail, the adoption code does the same.
+    let applied = match standby::hand_over(&adoption_socket, &request) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("ferrokeras: {e:#}; compiling the adoption instead");
+            false
+        }
+    };
     let (tx, rx) = tokio::sync::oneshot::channel();
     jobs.send(session::Job::Adopt {
         code: standby::adoption_code(&request),
+        applied,
         standby_root: root,
         reply: tx,
     })?;

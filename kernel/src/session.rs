@@ -86,6 +86,9 @@ pub enum Job {
     /// `standby_root` after the first cell.
     Adopt {
         code: String,
+        /// Whether the cell process already has the environment (`standby::hand_over`): the
+        /// code then only runs after a restart.
+        applied: bool,
         standby_root: PathBuf,
         reply: tokio::sync::oneshot::Sender<Result<(), String>>,
     },
@@ -343,10 +346,15 @@ impl Executor {
             }
             Job::Adopt {
                 code,
+                applied,
                 standby_root,
                 reply,
             } => {
-                let result = self.run_hidden(&code);
+                let result = if applied {
+                    Ok(())
+                } else {
+                    self.run_hidden(&code)
+                };
                 self.flush_output();
                 self.adopted = Some(code);
                 self.standby_root = Some(standby_root);

@@ -327,6 +327,42 @@ fn is_own(key: &str) -> bool {
     OWN_PREFIXES.iter().any(|p| key.starts_with(p)) || OWN_NAMES.contains(&key)
 }
 
+/// Where the standby's cell process listens for the adoption (see `hand_over`).
+pub fn adoption_socket(session_dir: &Path) -> PathBuf {
+    session_dir.join("adoption.sock")
+}
+
+/// The code of a standby's first cell: loads the prelude and has the cell process listen for
+/// the adoption (`ferrokeras::runtime::listen_for_adoption`).
+pub fn warm_up_code(session_dir: &Path) -> String {
+    format!(
+        "ferrokeras::runtime::listen_for_adoption({:?}).map_err(ferrokeras::Error::from)?;",
+        adoption_socket(session_dir)
+    )
+}
+
+/// Gives the cell process the adopting kernel's working directory and environment over the
+/// socket it listens on, without compiling anything (the same result as [`adoption_code`],
+/// which a restarted cell process runs). Waits for its answer.
+pub fn hand_over(socket: &Path, request: &Adoption) -> Result<()> {
+    let env: BTreeMap<&String, &String> = request.env.iter().filter(|(k, _)| !is_own(k)).collect();
+    let own: Vec<&str> = OWN_PREFIXES
+        .iter()
+        .chain(OWN_NAMES.iter())
+        .copied()
+        .collect();
+    let message = serde_json::json!({ "cwd": request.cwd, "env": env, "own": own });
+    let mut stream = UnixStream::connect(socket).context("the cell process does not listen")?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    writeln!(stream, "{message}")?;
+    let mut answer = String::new();
+    BufReader::new(&stream).read_line(&mut answer)?;
+    match answer.trim() {
+        "ok" => Ok(()),
+        other => anyhow::bail!("the cell process could not take over the environment: {other}"),
+    }
+}
+
 /// Rust code that gives the cell process the adopting kernel's working directory and exactly
 /// its environment: variables the standby was started with but the adopter lacks (say a
 /// previous test's quick-mode settings) are removed. The kernel's own session variables stay.

@@ -13,6 +13,7 @@
 //! Outside the kernel (a terminal program, `cargo test`) displays print plain text and
 //! progress bars draw with `indicatif`.
 
+pub mod adoption;
 pub mod display;
 pub mod interrupt;
 pub mod panic;
@@ -21,6 +22,7 @@ pub mod progress;
 pub mod shared;
 pub mod tensor_display;
 
+pub use adoption::listen_for_adoption;
 pub use display::{display, in_notebook, DisplayHandle, EvcxrDisplay, MimeBundle, Render};
 pub use interrupt::{check_interrupt, interrupted};
 pub use panic::kernel_init;
