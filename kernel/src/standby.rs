@@ -1,7 +1,8 @@
 //! A pre-started session that the next kernel start adopts.
 //!
-//! Why: most of a kernel's start (≈ 7.5 s on 2 cores) is evcxr's rust-analyzer loading the
-//! sources of the prelude's ~120 crates, work that does not depend on the notebook. So after a
+//! Why: most of a kernel's start (≈ 12 s on 2 cores) is evcxr's rust-analyzer loading the
+//! sources of the standard library, the prelude and tch, work that does not depend on the
+//! notebook. So after a
 //! kernel has served its first cell it starts one *standby* (`ferrokeras-kernel standby`): a
 //! process that starts a session, loads the prelude, warms the analyzer and then waits on a Unix
 //! socket. The next `ferrokeras-kernel --connection-file F` that Jupyter launches hands `F`, its
@@ -33,7 +34,7 @@ use std::time::Duration;
 pub const IDLE_LIMIT: Duration = Duration::from_secs(3600);
 
 /// The memory the machine must have available (MB) for a new standby: about twice what a
-/// waiting standby holds (≈ 0.9–1.1 GB), so that it never pushes the notebooks in use into swap.
+/// waiting standby holds (≈ 0.65 GB), so that it never pushes the notebooks in use into swap.
 pub const MIN_AVAILABLE_MB: u64 = 2048;
 
 /// What a starting kernel hands to the standby.
