@@ -202,9 +202,11 @@ impl Module {
             Err(error) => return Err(error.into()),
         }
 
-        let so_file = match self.compile_directly(&command, code_block, config)? {
+        // What a recorded rustc command must have been recorded under to be replayed.
+        let key = Self::uses_direct_rustc(config).then(|| Self::build_key(&command, config));
+        let so_file = match self.compile_directly(key.as_deref(), code_block)? {
             Some(so_file) => so_file,
-            None => self.compile_with_cargo(command, code_block, config, &so_path_file)?,
+            None => self.compile_with_cargo(command, key, code_block, config, &so_path_file)?,
         };
 
         let copied_so_file = so_file.with_file_name(shared_object_name_from_crate_name(&format!(
@@ -223,19 +225,17 @@ impl Module {
         })
     }
 
-    /// Runs the recorded rustc command if it still holds for this build (see
-    /// [`direct_rustc`]). None: cargo must build.
+    /// Runs the recorded rustc command if it was recorded under `key` (see [`direct_rustc`];
+    /// no key: direct rustc does not apply). None: cargo must build.
     fn compile_directly(
         &mut self,
-        cargo: &Command,
+        key: Option<&str>,
         code_block: &CodeBlock,
-        config: &Config,
     ) -> Result<Option<PathBuf>, Error> {
-        if !Self::uses_direct_rustc(config) {
+        let Some(key) = key else {
             self.rustc_recording = None;
             return Ok(None);
-        }
-        let key = Self::build_key(cargo, config);
+        };
         let Some(recording) = self.rustc_recording.as_ref().filter(|r| r.key == key) else {
             return Ok(None);
         };
@@ -251,15 +251,16 @@ impl Module {
         }
     }
 
+    /// Builds with cargo; with a `key`, records the cell crate's rustc command under it.
     fn compile_with_cargo(
         &mut self,
         mut command: Command,
+        key: Option<String>,
         code_block: &CodeBlock,
         config: &Config,
         so_path_file: &Path,
     ) -> Result<PathBuf, Error> {
-        let record = Self::uses_direct_rustc(config).then(|| {
-            let key = Self::build_key(&command, config);
+        let record = key.map(|key| {
             let file = config.crate_dir().join("rustc-command.json");
             let _ = fs::remove_file(&file);
             command
