@@ -7,12 +7,13 @@
 //! process waits on a Unix socket, and the kernel sends it one JSON line on adoption:
 //!
 //! ```text
-//! {"cwd": "/home/student/course", "env": {"NAME": "value", ...}, "own": ["EVCXR_", ...]}
+//! {"cwd": "/home/student/course", "env": {"NAME": "value", ...},
+//!  "own_prefixes": ["EVCXR_", ...], "own_names": ["FERROKERAS_KERNEL", ...]}
 //! ```
 //!
-//! The thread changes to `cwd`; removes every variable that is neither in `env` nor starts
-//! with a prefix in `own` (the kernel's own variables stay); sets those in `env`; sets
-//! `FERROKERAS_ADOPTED=1` (so a cell, and a test, can tell); and answers `ok` (or the error).
+//! The thread changes to `cwd`; removes every variable that is neither in `env` nor one of
+//! the kernel's own (a name in `own_names`, or starting with one of `own_prefixes`); sets
+//! those in `env`; sets `FERROKERAS_ADOPTED=1` (so a cell, and a test, can tell); and answers `ok` (or the error).
 //! The kernel waits for that answer before it runs the notebook's first cell.
 
 use std::collections::BTreeMap;
@@ -25,7 +26,8 @@ use std::path::Path;
 struct Adoption {
     cwd: String,
     env: BTreeMap<String, String>,
-    own: Vec<String>,
+    own_prefixes: Vec<String>,
+    own_names: Vec<String>,
 }
 
 /// Starts a thread that serves one adoption request on a Unix socket at `socket` (replacing a
@@ -74,7 +76,13 @@ fn apply(line: &str) -> Result<(), String> {
 
 /// The variables to remove: neither the notebook's nor the kernel's own.
 fn removed(adoption: &Adoption, current: impl Iterator<Item = String>) -> Vec<String> {
-    let own = |k: &str| adoption.own.iter().any(|p| k.starts_with(p.as_str()));
+    let own = |k: &str| {
+        adoption
+            .own_prefixes
+            .iter()
+            .any(|p| k.starts_with(p.as_str()))
+            || adoption.own_names.iter().any(|n| n == k)
+    };
     current
         .filter(|k| !own(k) && !adoption.env.contains_key(k))
         .collect()
@@ -88,7 +96,8 @@ mod tests {
     #[test]
     fn only_variables_neither_the_notebooks_nor_the_kernels_are_removed() {
         let adoption: Adoption = serde_json::from_str(
-            r#"{"cwd": "/", "env": {"NOTEBOOK": "1", "PATH": "/bin"}, "own": ["EVCXR_", "FERROKERAS_KERNEL"]}"#,
+            r#"{"cwd": "/", "env": {"NOTEBOOK": "1", "PATH": "/bin"},
+                "own_prefixes": ["EVCXR_"], "own_names": ["FERROKERAS_KERNEL"]}"#,
         )
         .unwrap();
         let current = [
@@ -97,11 +106,12 @@ mod tests {
             "STALE",
             "EVCXR_TMPDIR",
             "FERROKERAS_KERNEL",
+            "FERROKERAS_KERNEL_NOT_OWN",
             "OTHER",
         ];
         assert_eq!(
             removed(&adoption, current.iter().map(|s| s.to_string())),
-            ["STALE", "OTHER"]
+            ["STALE", "FERROKERAS_KERNEL_NOT_OWN", "OTHER"]
         );
     }
 
@@ -118,7 +128,7 @@ mod tests {
             "a \"quoted\"\nvalue".into(),
         );
         let request = serde_json::json!({
-            "cwd": std::env::current_dir().unwrap(), "env": env, "own": [],
+            "cwd": std::env::current_dir().unwrap(), "env": env, "own_prefixes": [], "own_names": [],
         });
         let mut stream = UnixStream::connect(&socket).unwrap();
         writeln!(stream, "{request}").unwrap();
@@ -140,7 +150,7 @@ mod tests {
         let mut stream = UnixStream::connect(&socket).unwrap();
         writeln!(
             stream,
-            "{{\"cwd\": \"/no/such/dir\", \"env\": {{}}, \"own\": []}}"
+            "{{\"cwd\": \"/no/such/dir\", \"env\": {{}}, \"own_prefixes\": [], \"own_names\": []}}"
         )
         .unwrap();
         let mut answer = String::new();
