@@ -849,7 +849,14 @@ impl EvalContext {
         state: &mut ContextState,
         code: CodeBlock,
     ) -> Result<(), Error> {
-        self.analyzer.set_source(code.code_string())?;
+        let code = code.code_string();
+        // Only `let` statements define variables, and a session's first analysis costs seconds
+        // (rust-analyzer builds the standard library's def maps), so code without them (`42`,
+        // `:dep`, `use`, a call) never waits for it.
+        if !crate::rust_analyzer::has_top_level_let(&code, "evcxr_analysis_wrapper") {
+            return Ok(());
+        }
+        self.analyzer.set_source(code)?;
         for (
             variable_name,
             VariableInfo {

@@ -455,6 +455,25 @@ impl RustAnalyzer {
     }
 }
 
+/// Whether the function `function_name` in `source` has a `let` statement directly in its
+/// body: the only statements `RustAnalyzer::top_level_variables` reports variables for. Parsing
+/// alone decides it, with no analysis.
+pub(crate) fn has_top_level_let(source: &str, function_name: &str) -> bool {
+    use ra_ap_syntax::ast::HasModuleItem;
+    use ra_ap_syntax::ast::HasName;
+    let source_file = ast::SourceFile::parse(source, EDITION).tree();
+    source_file.items().any(|item| {
+        let ast::Item::Fn(function) = item else {
+            return false;
+        };
+        function.name().is_some_and(|n| n.text() == function_name)
+            && function.body().is_some_and(|body| {
+                body.statements()
+                    .any(|statement| matches!(statement, ast::Stmt::LetStmt(_)))
+            })
+    })
+}
+
 /// If `pat` represents a variable that is being defined, then record it in `result` and return
 /// true.
 fn add_variable_for_pattern(
@@ -596,6 +615,7 @@ pub(crate) fn is_type_valid(type_name: &str) -> bool {
 mod test {
     use super::RustAnalyzer;
     use super::TypeName;
+    use super::has_top_level_let;
     use super::is_type_valid;
     use anyhow::Result;
 
@@ -667,6 +687,17 @@ mod test {
         assert!(!var_types.contains_key("v2"));
 
         Ok(())
+    }
+
+    #[test]
+    fn only_let_statements_in_the_function_body_need_analysis() {
+        let wrapped = |body: &str| format!("fn other() {{ let a = 1; }}\nfn f() {{ {body} }}");
+        assert!(has_top_level_let(&wrapped("let x = 1 + 1; x"), "f"));
+        assert!(has_top_level_let(&wrapped("foo(); let (a, b) = (1, 2);"), "f"));
+        assert!(!has_top_level_let(&wrapped("42"), "f"));
+        assert!(!has_top_level_let(&wrapped("{ let x = 1; x }"), "f"));
+        assert!(!has_top_level_let(&wrapped("if true { let y = 2; }"), "f"));
+        assert!(!has_top_level_let(&wrapped("let z = 1;"), "g"));
     }
 
     #[test]
