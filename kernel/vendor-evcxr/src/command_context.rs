@@ -563,6 +563,16 @@ Panic detected. Here's some useful information if you're filing a bug report.
                 },
             ),
             AvailableCommand::new(
+                ":lean_std",
+                "rust-analyzer leaves out what cells cannot name in the standard library: its \
+                 private dependencies, its test crates and core::arch's intrinsics (0/1)",
+                |ctx, _state, args| {
+                    let lean = args.as_deref() == Some("1");
+                    ctx.eval_context.set_lean_std(lean);
+                    text_output(format!("Lean std analysis: {lean}"))
+                },
+            ),
+            AvailableCommand::new(
                 ":direct_rustc",
                 "Compile cells with rustc directly while Cargo.toml is unchanged (0/1)",
                 |_ctx, state, args| {

@@ -692,6 +692,11 @@ impl EvalContext {
         self.analyzer.set_api_only_packages(packages);
     }
 
+    /// See `:lean_std`.
+    pub fn set_lean_std(&mut self, lean: bool) {
+        self.analyzer.set_lean_std(lean);
+    }
+
     pub(crate) fn restart_child_process(&mut self) -> Result<(), Error> {
         self.committed_state.variable_states.clear();
         self.committed_state.stored_variable_states.clear();

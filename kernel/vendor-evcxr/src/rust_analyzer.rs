@@ -58,6 +58,8 @@ pub(crate) struct RustAnalyzer {
     /// Packages whose dependencies are loaded only when listed here too (see
     /// `set_api_only_packages`).
     api_only_packages: Vec<String>,
+    /// See `set_lean_std`.
+    lean_std: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -109,6 +111,7 @@ impl RustAnalyzer {
             source_file_id,
             current_source: String::new(),
             api_only_packages: Vec::new(),
+            lean_std: false,
         })
     }
 
@@ -148,6 +151,19 @@ impl RustAnalyzer {
     pub(crate) fn set_api_only_packages(&mut self, packages: Vec<String>) {
         if packages != self.api_only_packages {
             self.api_only_packages = packages;
+            self.last_cargo_toml = None;
+        }
+    }
+
+    /// Leave out of analysis what no evaluated code can name in the standard library: the
+    /// crates.io packages the standard library depends on (libc, hashbrown...; std's public API
+    /// names only core and alloc), its test crates, and core::arch's per-architecture intrinsics
+    /// (8 MB of source for x86 alone). A session's first analysis then needs ~130 MB and ~2 s
+    /// less; variables of SIMD types such as `__m128` need an explicit type. Takes effect when
+    /// the crates are next loaded.
+    pub(crate) fn set_lean_std(&mut self, lean: bool) {
+        if lean != self.lean_std {
+            self.lean_std = lean;
             self.last_cargo_toml = None;
         }
     }
@@ -231,7 +247,22 @@ impl RustAnalyzer {
         };
         let workspace = ProjectWorkspace::load(manifest, &config, &|_| {})?;
         let mut package_roots = workspace.to_roots();
-        let hidden = packages_hidden_behind(&workspace, &self.api_only_packages);
+        let mut hidden = packages_hidden_behind(&workspace, &self.api_only_packages);
+        let std_source = workspace.sysroot.rust_lib_src_root().map(|it| it.to_path_buf());
+        if self.lean_std {
+            hidden.extend(std_private_dependencies(
+                &workspace,
+                &package_roots,
+                std_source.as_ref(),
+            ));
+            if let Some(std_source) = &std_source {
+                for root in &mut package_roots {
+                    if root.include.first() == Some(std_source) {
+                        root.exclude.extend(std_parts_cells_cannot_name(std_source));
+                    }
+                }
+            }
+        }
         // A package's root lists its directory first. Crates whose files are not loaded are
         // left out of the crate graph.
         package_roots.retain(|root| !root.include.first().is_some_and(|dir| hidden.contains(dir)));
@@ -689,6 +720,51 @@ mod test {
         Ok(())
     }
 
+    /// Types of std values a cell commonly holds, with the standard library analysed whole or
+    /// lean (`set_lean_std`).
+    fn std_variable_types(lean: bool) -> Result<Vec<(String, TypeName)>> {
+        let tmpdir = tempfile::tempdir()?;
+        let mut ra = RustAnalyzer::new(tmpdir.path())?;
+        ra.set_lean_std(lean);
+        std::fs::write(
+            ra.cargo_toml_filename().to_path_buf(),
+            "[package]\nname = \"foo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[lib]\n",
+        )?;
+        ra.set_source(
+            r#"fn foo() {
+                let v = vec![1u8];
+                let s = String::new();
+                let m = std::collections::HashMap::<String, i32>::new();
+                let got = m.get("a");
+                let set: std::collections::HashSet<u8> = v.iter().copied().collect();
+                let it = v.iter().map(|x| *x as f32);
+                let read = std::fs::read_to_string("x");
+                let path = std::path::PathBuf::from("x");
+                let root = 2.0f32.sqrt();
+                let elapsed = std::time::Instant::now().elapsed();
+                let shared = std::sync::Arc::new(std::sync::Mutex::new(0usize));
+                let env = std::env::args().collect::<Vec<_>>();
+            }"#
+            .to_owned(),
+        )?;
+        let mut types: Vec<_> = ra
+            .top_level_variables("foo")
+            .into_iter()
+            .map(|(name, info)| (name, info.type_name))
+            .collect();
+        types.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(types)
+    }
+
+    #[test]
+    fn lean_std_infers_the_same_types_as_the_whole_std() -> Result<()> {
+        let lean = std_variable_types(true)?;
+        assert_eq!(lean.len(), 12);
+        assert!(lean.iter().all(|(_, t)| matches!(t, TypeName::Named(_))), "{lean:?}");
+        assert_eq!(lean, std_variable_types(false)?);
+        Ok(())
+    }
+
     #[test]
     fn only_let_statements_in_the_function_body_need_analysis() {
         let wrapped = |body: &str| format!("fn other() {{ let a = 1; }}\nfn f() {{ {body} }}");
@@ -708,6 +784,67 @@ mod test {
         assert!(!is_type_valid("Vec<_>"));
         assert!(is_type_valid("Foo<42>"));
     }
+}
+
+/// Packages of the standard library's workspace whose types std's public types hold: std's
+/// `HashMap` and `HashSet` wrap hashbrown's, and without them rust-analyzer infers no type for
+/// e.g. `map.get(key)`.
+const STD_WRAPPED_PACKAGES: &[&str] = &["hashbrown"];
+
+/// Directories of the crates.io packages that only the standard library's workspace depends on
+/// (libc, getopts, ...): every root that is neither a package of our workspace nor the standard
+/// library's source, except those in `STD_WRAPPED_PACKAGES`. Cells reach them only through std,
+/// core and alloc, whose public API names none of their types.
+fn std_private_dependencies(
+    workspace: &ProjectWorkspace,
+    package_roots: &[ra_ap_project_model::PackageRoot],
+    std_source: Option<&AbsPathBuf>,
+) -> std::collections::HashSet<AbsPathBuf> {
+    let ra_ap_project_model::ProjectWorkspaceKind::Cargo { cargo, .. } = &workspace.kind else {
+        return Default::default();
+    };
+    let ours: std::collections::HashSet<_> = cargo
+        .packages()
+        .map(|pkg| cargo[pkg].manifest.parent().to_path_buf())
+        .collect();
+    package_roots
+        .iter()
+        .filter_map(|root| root.include.first())
+        .filter(|dir| !ours.contains(*dir) && Some(*dir) != std_source)
+        .filter(|dir| {
+            // Registry sources are unpacked as `<name>-<version>`.
+            let name = dir.file_name().and_then(|name| name.rsplit_once('-')).map(|(n, _)| n);
+            !name.is_some_and(|name| STD_WRAPPED_PACKAGES.contains(&name))
+        })
+        .cloned()
+        .collect()
+}
+
+/// Directories under the standard library's source (`library/`) that hold nothing a cell can
+/// name: the test crates, the tools and other crates of stdarch and portable-simd, std's copy
+/// of backtrace, compiler-builtins, and core::arch's per-architecture modules (`core::arch`
+/// itself stays, empty). Their files are not loaded; the modules that include them are then
+/// empty to rust-analyzer.
+fn std_parts_cells_cannot_name(library: &AbsPathBuf) -> Vec<AbsPathBuf> {
+    let mut parts: Vec<AbsPathBuf> = ["coretests", "alloctests", "backtrace", "compiler-builtins"]
+        .iter()
+        .map(|dir| library.join(dir))
+        .collect();
+    let subdirectories_except = |dir: AbsPathBuf, keep: &str| -> Vec<AbsPathBuf> {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter(|entry| entry.path().is_dir() && entry.file_name() != keep)
+            .filter_map(|entry| entry.file_name().to_str().map(|name| dir.join(name)))
+            .collect()
+    };
+    parts.extend(subdirectories_except(library.join("stdarch/crates"), "core_arch"));
+    parts.extend(subdirectories_except(library.join("stdarch"), "crates"));
+    parts.extend(subdirectories_except(library.join("stdarch/crates/core_arch/src"), ""));
+    parts.extend(subdirectories_except(library.join("portable-simd/crates"), "core_simd"));
+    parts
 }
 
 /// Directories of the packages that our crate reaches only through packages in `api_only`
@@ -747,3 +884,4 @@ fn packages_hidden_behind(
         .map(|pkg| cargo[pkg].manifest.parent().to_path_buf())
         .collect()
 }
+
