@@ -15,6 +15,7 @@ mod install;
 mod interrupt;
 mod is_complete;
 mod logo;
+mod memory;
 mod orphan;
 mod output;
 mod requests;
@@ -42,6 +43,7 @@ fn main() -> Result<()> {
     // Returns only when this process is the kernel itself (not the cell process or the rustc
     // wrapper that evcxr also runs this binary as).
     evcxr::runtime_hook();
+    memory::settle_allocator();
 
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {

@@ -179,6 +179,11 @@ impl Executor {
                 executor.warm_analysis();
                 analysis_warm = true;
             }
+            if jobs.is_empty() {
+                let timing = Timing::new();
+                crate::memory::return_free_memory();
+                timing.phase("free memory returned");
+            }
             if was_cell {
                 if let Some(root) = executor.standby_root.take() {
                     executor.warming = crate::standby::spawn_if_none(&root);
