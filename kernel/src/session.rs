@@ -149,6 +149,10 @@ const INIT_CODE: &str = "use ferrokeras::prelude::*;\nferrokeras::runtime::kerne
 pub const WARM_UP_COMPLETION: &str =
     "let ferrokeras_warm_up = Tensor::from_slice(&[1.0f32]).sum(Kind::Float) + 1;\nferrokeras_warm_up.";
 
+/// How long the kernel waits for the next job before it returns the memory freed meanwhile
+/// (`memory::return_free_memory`, ~10 ms): not between cells sent one after the other.
+const IDLE_BEFORE_RETURNING_MEMORY: Duration = Duration::from_secs(1);
+
 impl Executor {
     fn run(
         config: SessionConfig,
@@ -166,7 +170,22 @@ impl Executor {
             }
         };
         let mut analysis_warm = false;
-        for job in &jobs {
+        let mut memory_returned = true;
+        loop {
+            let job = match jobs.recv_timeout(IDLE_BEFORE_RETURNING_MEMORY) {
+                Ok(job) => job,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    if !memory_returned {
+                        let timing = Timing::new();
+                        crate::memory::return_free_memory();
+                        timing.phase("free memory returned");
+                        memory_returned = true;
+                    }
+                    continue;
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+            };
+            memory_returned = false;
             let was_cell = matches!(job, Job::Execute { .. });
             let paused = if was_cell {
                 executor.pause_warming_standby()
@@ -178,11 +197,6 @@ impl Executor {
             if !analysis_warm && jobs.is_empty() {
                 executor.warm_analysis();
                 analysis_warm = true;
-            }
-            if jobs.is_empty() {
-                let timing = Timing::new();
-                crate::memory::return_free_memory();
-                timing.phase("free memory returned");
             }
             if was_cell {
                 if let Some(root) = executor.standby_root.take() {
