@@ -121,6 +121,7 @@ fn session_config(session_dir: PathBuf) -> session::SessionConfig {
         session_dir,
         offline: std::env::var("FERROKERAS_ONLINE").map_or(true, |v| v != "1"),
         standby_root: None,
+        waits_for_adoption: false,
     }
 }
 
@@ -302,26 +303,18 @@ fn run_standby(root: PathBuf) -> Result<()> {
         return Ok(()); // another standby is starting or waiting
     };
     let build = build_identity();
-    let (_slot, config) = prepare_session(Some(root.clone()))?;
+    let (_slot, mut config) = prepare_session(Some(root.clone()))?;
+    config.waits_for_adoption = true;
     let adoption_socket = standby::adoption_socket(&config.session_dir);
     let warm_up_code = standby::warm_up_code(&config.session_dir);
     let interrupter = session_interrupter();
     let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
     let jobs = session::start(config, Arc::clone(&interrupter), out_tx.clone());
     // A first cell: the prelude is loaded and linked, and the cell process listens for the
-    // adoption; the analyzer warms after it.
+    // adoption. rust-analyzer warms up only once adopted (`SessionConfig::waits_for_adoption`).
     if let session::Outcome::Error { evalue, .. } = execute_hidden(&jobs, &warm_up_code)? {
         bail!("standby session failed to start: {evalue}");
     }
-    // Offered only once rust-analyzer is warm too: this completion does that work (or finds
-    // it done by the executor's own warm-up after the first cell).
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    jobs.send(session::Job::Complete {
-        code: session::WARM_UP_COMPLETION.into(),
-        byte_pos: session::WARM_UP_COMPLETION.len(),
-        reply: tx,
-    })?;
-    let _ = rx.blocking_recv();
     let waiting = standby::Waiting::listen(&root, lock)?;
     let adopted = Arc::new(std::sync::atomic::AtomicBool::new(false));
     {

@@ -25,6 +25,11 @@ pub struct SessionConfig {
     /// Where to start a standby session for the next kernel once this one has run a cell
     /// (see `standby`); `None` for a standby itself until it is adopted.
     pub standby_root: Option<PathBuf>,
+    /// A standby: rust-analyzer is not warmed until a notebook's first cell has run in it
+    /// (`Executor::warm_analysis`). A waiting standby then holds about half what an idle kernel
+    /// does (no analysis loaded), and the adopting notebook's first result does not wait for
+    /// it either.
+    pub waits_for_adoption: bool,
 }
 
 /// How a cell ended.
@@ -146,7 +151,7 @@ const API_ONLY: &str = "ferrokeras-dylib ferrokeras tch";
 const INIT_CODE: &str = "use ferrokeras::prelude::*;\nferrokeras::runtime::kernel_init();\nOk::<(), ferrokeras::Error>(())?;";
 
 /// A completion request whose analysis warms rust-analyzer (see `Executor::warm_analysis`).
-pub const WARM_UP_COMPLETION: &str =
+const WARM_UP_COMPLETION: &str =
     "let ferrokeras_warm_up = Tensor::from_slice(&[1.0f32]).sum(Kind::Float) + 1;\nferrokeras_warm_up.";
 
 /// How long the kernel waits for the next job before it returns the memory freed meanwhile
@@ -170,6 +175,8 @@ impl Executor {
             }
         };
         let mut analysis_warm = false;
+        let mut waits_for_adoption = config.waits_for_adoption;
+        let mut served_a_cell = false;
         let mut memory_returned = true;
         loop {
             let job = match jobs.recv_timeout(IDLE_BEFORE_RETURNING_MEMORY) {
@@ -187,6 +194,10 @@ impl Executor {
             };
             memory_returned = false;
             let was_cell = matches!(job, Job::Execute { .. });
+            if matches!(job, Job::Adopt { .. }) {
+                waits_for_adoption = false;
+            }
+            served_a_cell |= was_cell && !waits_for_adoption;
             let paused = if was_cell {
                 executor.pause_warming_standby()
             } else {
@@ -194,7 +205,7 @@ impl Executor {
             };
             executor.handle(job);
             drop(paused);
-            if !analysis_warm && jobs.is_empty() {
+            if served_a_cell && !analysis_warm && jobs.is_empty() {
                 executor.warm_analysis();
                 analysis_warm = true;
             }
