@@ -55,24 +55,58 @@ fn seed_source(root: &Path) -> Option<PathBuf> {
 /// (a killed kernel) never leaves a half slot that looks complete. A copy that fails leaves
 /// no slot: the session then compiles the prelude itself.
 ///
-/// Files being written in `source` meanwhile (a cell compiling in a running kernel there) are
-/// only the cell crate's; if one is copied half-written, cargo rebuilds that small crate.
+/// `source` may be in use: a kernel there compiles cells meanwhile. What it writes is only the
+/// cell crate's; a file copied half-written makes cargo rebuild that small crate, and a file
+/// deleted before it is copied is left out (see `copy_tree`).
 fn seed(source: &Path, dir: &Path) {
     let partial = dir.with_extension("partial");
     let _ = std::fs::remove_dir_all(&partial);
-    let copied = std::process::Command::new("cp")
-        .args(["-a", "--reflink=auto"])
-        .arg(source)
-        .arg(&partial)
-        .status();
-    let ok = matches!(copied, Ok(s) if s.success()) && std::fs::rename(&partial, dir).is_ok();
-    if !ok {
+    let copied = copy_tree(source, &partial).and_then(|()| std::fs::rename(&partial, dir));
+    if let Err(e) = copied {
         eprintln!(
-            "ferrokeras: could not copy the built session from {}; this session compiles the prelude itself",
+            "ferrokeras: could not copy the built session from {} ({e}); this session compiles the prelude itself",
             source.display()
         );
         let _ = std::fs::remove_dir_all(&partial);
     }
+}
+
+/// Copies a directory tree, keeping files' modification times (cargo compares them to decide
+/// what is up to date) and symbolic links as links. Leaves out rustc's `incremental`
+/// directories (a cache for recompiling the cell crate, rewritten by every cell of a running
+/// kernel) and entries deleted while the copy runs: `cp -a` failed on those, and the whole
+/// session was then compiled again — ten students starting at once each waited minutes.
+fn copy_tree(source: &Path, dest: &Path) -> std::io::Result<()> {
+    std::fs::create_dir(dest)?;
+    for entry in std::fs::read_dir(source)? {
+        let entry = entry?;
+        let from = entry.path();
+        let to = dest.join(entry.file_name());
+        let copied = match std::fs::symlink_metadata(&from) {
+            Ok(meta) if meta.is_dir() && entry.file_name() == "incremental" => Ok(()),
+            Ok(meta) if meta.is_dir() => copy_tree(&from, &to),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                std::fs::read_link(&from).and_then(|target| std::os::unix::fs::symlink(target, &to))
+            }
+            Ok(meta) => copy_file_keeping_time(&from, &to, &meta),
+            Err(e) => Err(e),
+        };
+        match copied {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let _ = std::fs::remove_file(&to);
+            }
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
+fn copy_file_keeping_time(from: &Path, to: &Path, meta: &std::fs::Metadata) -> std::io::Result<()> {
+    std::fs::copy(from, to)?;
+    File::options()
+        .write(true)
+        .open(to)?
+        .set_modified(meta.modified()?)
 }
 
 #[cfg(test)]
@@ -95,6 +129,21 @@ mod tests {
     }
 
     #[test]
+    fn a_file_deleted_while_the_slot_is_copied_is_left_out() {
+        let root = tempfile::tempdir().unwrap();
+        let (from, to) = (root.path().join("gone"), root.path().join("copy"));
+        std::fs::write(&from, b"cell crate output").unwrap();
+        let meta = std::fs::metadata(&from).unwrap();
+        std::fs::remove_file(&from).unwrap();
+        let error = copy_file_keeping_time(&from, &to, &meta).unwrap_err();
+        assert_eq!(
+            error.kind(),
+            std::io::ErrorKind::NotFound,
+            "what copy_tree skips"
+        );
+    }
+
+    #[test]
     fn a_new_slot_starts_as_a_copy_of_the_built_first_slot() {
         let root = tempfile::tempdir().unwrap();
         let first = take_slot(root.path()).unwrap();
@@ -104,9 +153,28 @@ mod tests {
         std::fs::create_dir_all(artifact.parent().unwrap()).unwrap();
         std::fs::write(&artifact, b"compiled prelude").unwrap();
 
+        // rustc's incremental cache of the cell crate, rewritten by every cell: not copied.
+        let incremental = first.dir.join("target/debug/incremental/ctx-1/s-1.lock");
+        std::fs::create_dir_all(incremental.parent().unwrap()).unwrap();
+        std::fs::write(&incremental, b"").unwrap();
+        let built_at = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30);
+        File::options()
+            .write(true)
+            .open(&artifact)
+            .unwrap()
+            .set_modified(built_at)
+            .unwrap();
+
         let second = take_slot(root.path()).unwrap();
         let copied = second.dir.join("target/debug/deps/libferrokeras_dylib.so");
-        assert_eq!(std::fs::read(copied).unwrap(), b"compiled prelude");
+        assert_eq!(std::fs::read(&copied).unwrap(), b"compiled prelude");
+        // Cargo decides what is up to date from modification times.
+        assert_eq!(
+            std::fs::metadata(&copied).unwrap().modified().unwrap(),
+            built_at
+        );
+        assert!(second.dir.join("target/debug").is_dir());
+        assert!(!second.dir.join("target/debug/incremental").exists());
         assert!(!second.dir.with_extension("partial").exists());
         // An existing slot is never overwritten by a copy.
         std::fs::write(&artifact, b"rebuilt").unwrap();
