@@ -74,7 +74,7 @@ fn seed(source: &Path, dir: &Path) {
 /// Copies a directory tree, keeping files' modification times (cargo compares them to decide
 /// what is up to date) and symbolic links as links. Leaves out rustc's `incremental`
 /// directories (a cache for recompiling the cell crate, rewritten by every cell of a running
-/// kernel) and entries deleted while the copy runs: `cp -a` failed on those, and the whole
+/// kernel), sockets, and entries deleted while the copy runs: `cp -a` failed on those, and the whole
 /// session was then compiled again — ten students starting at once each waited minutes.
 fn copy_tree(source: &Path, dest: &Path) -> std::io::Result<()> {
     std::fs::create_dir(dest)?;
@@ -88,7 +88,9 @@ fn copy_tree(source: &Path, dest: &Path) -> std::io::Result<()> {
             Ok(meta) if meta.file_type().is_symlink() => {
                 std::fs::read_link(&from).and_then(|target| std::os::unix::fs::symlink(target, &to))
             }
-            Ok(meta) => copy_file_keeping_time(&from, &to, &meta),
+            Ok(meta) if meta.is_file() => copy_file_keeping_time(&from, &to, &meta),
+            // A socket (a standby's adoption socket) or a pipe: nothing a new session uses.
+            Ok(_) => Ok(()),
             Err(e) => Err(e),
         };
         match copied {
@@ -157,6 +159,9 @@ mod tests {
         let incremental = first.dir.join("target/debug/incremental/ctx-1/s-1.lock");
         std::fs::create_dir_all(incremental.parent().unwrap()).unwrap();
         std::fs::write(&incremental, b"").unwrap();
+        // A standby's adoption socket in the slot: cannot be copied, is not needed.
+        let socket = first.dir.join("adoption.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
         let built_at = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30);
         File::options()
             .write(true)
@@ -175,6 +180,7 @@ mod tests {
         );
         assert!(second.dir.join("target/debug").is_dir());
         assert!(!second.dir.join("target/debug/incremental").exists());
+        assert!(!second.dir.join("adoption.sock").exists());
         assert!(!second.dir.with_extension("partial").exists());
         // An existing slot is never overwritten by a copy.
         std::fs::write(&artifact, b"rebuilt").unwrap();
