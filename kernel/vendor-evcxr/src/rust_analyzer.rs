@@ -170,8 +170,6 @@ impl RustAnalyzer {
 
     /// Returns top-level variable names and their types in the specified function.
     pub(crate) fn top_level_variables(&self, function_name: &str) -> HashMap<String, VariableInfo> {
-        use ra_ap_syntax::ast::HasModuleItem;
-        use ra_ap_syntax::ast::HasName;
         let mut result = HashMap::new();
         let db = self.analysis_host.raw_database();
         let sema = ra_ide::Semantics::new(db);
@@ -183,47 +181,40 @@ impl RustAnalyzer {
         ));
 
         ra_ap_hir::attach_db(db, || {
-            for item in source_file.items() {
-                if let ast::Item::Fn(function) = item
-                    && function
-                        .name()
-                        .map(|n| n.text() == function_name)
-                        .unwrap_or(false)
-                {
-                    let Some(body) = function.body() else {
-                        continue;
-                    };
-                    let module = sema
-                        .scope(function.syntax())
-                        .map(|scope| scope.module())
-                        .unwrap();
-                    for statement in body.statements() {
-                        if let ast::Stmt::LetStmt(let_stmt) = statement
-                            && let Some(pat) = let_stmt.pat()
-                            && !add_variable_for_pattern(
-                                &pat,
-                                &sema,
-                                let_stmt.ty(),
-                                module,
-                                &mut result,
-                            )
-                        {
-                            // We didn't add a variable for `pat`, possibly because it's a
-                            // more complex pattern that needs destructuring. Try for each
-                            // sub pattern. This time, we ignore the explicit type, because
-                            // it applies to the whole pattern, not to its parts. Note, this
-                            // will attempt `pat` again, but that's OK, since it failed
-                            // above, so will fail again.
-                            for d in pat.syntax().descendants() {
-                                if let Some(sub_pat) = ast::Pat::cast(d) {
-                                    add_variable_for_pattern(
-                                        &sub_pat,
-                                        &sema,
-                                        None,
-                                        module,
-                                        &mut result,
-                                    );
-                                }
+            for function in functions_named(&source_file, function_name) {
+                let Some(body) = function.body() else {
+                    continue;
+                };
+                let module = sema
+                    .scope(function.syntax())
+                    .map(|scope| scope.module())
+                    .unwrap();
+                for statement in body.statements() {
+                    if let ast::Stmt::LetStmt(let_stmt) = statement
+                        && let Some(pat) = let_stmt.pat()
+                        && !add_variable_for_pattern(
+                            &pat,
+                            &sema,
+                            let_stmt.ty(),
+                            module,
+                            &mut result,
+                        )
+                    {
+                        // We didn't add a variable for `pat`, possibly because it's a
+                        // more complex pattern that needs destructuring. Try for each
+                        // sub pattern. This time, we ignore the explicit type, because
+                        // it applies to the whole pattern, not to its parts. Note, this
+                        // will attempt `pat` again, but that's OK, since it failed
+                        // above, so will fail again.
+                        for d in pat.syntax().descendants() {
+                            if let Some(sub_pat) = ast::Pat::cast(d) {
+                                add_variable_for_pattern(
+                                    &sub_pat,
+                                    &sema,
+                                    None,
+                                    module,
+                                    &mut result,
+                                );
                             }
                         }
                     }
@@ -248,7 +239,10 @@ impl RustAnalyzer {
         let workspace = ProjectWorkspace::load(manifest, &config, &|_| {})?;
         let mut package_roots = workspace.to_roots();
         let mut hidden = packages_hidden_behind(&workspace, &self.api_only_packages);
-        let std_source = workspace.sysroot.rust_lib_src_root().map(|it| it.to_path_buf());
+        let std_source = workspace
+            .sysroot
+            .rust_lib_src_root()
+            .map(|it| it.to_path_buf());
         if self.lean_std {
             hidden.extend(std_private_dependencies(
                 &workspace,
@@ -490,18 +484,27 @@ impl RustAnalyzer {
 /// body: the only statements `RustAnalyzer::top_level_variables` reports variables for. Parsing
 /// alone decides it, with no analysis.
 pub(crate) fn has_top_level_let(source: &str, function_name: &str) -> bool {
+    let source_file = ast::SourceFile::parse(source, EDITION).tree();
+    functions_named(&source_file, function_name).any(|function| {
+        function.body().is_some_and(|body| {
+            body.statements()
+                .any(|statement| matches!(statement, ast::Stmt::LetStmt(_)))
+        })
+    })
+}
+
+/// The top-level functions of `source_file` named `function_name`.
+fn functions_named<'a>(
+    source_file: &ast::SourceFile,
+    function_name: &'a str,
+) -> impl Iterator<Item = ast::Fn> + 'a {
     use ra_ap_syntax::ast::HasModuleItem;
     use ra_ap_syntax::ast::HasName;
-    let source_file = ast::SourceFile::parse(source, EDITION).tree();
-    source_file.items().any(|item| {
-        let ast::Item::Fn(function) = item else {
-            return false;
-        };
-        function.name().is_some_and(|n| n.text() == function_name)
-            && function.body().is_some_and(|body| {
-                body.statements()
-                    .any(|statement| matches!(statement, ast::Stmt::LetStmt(_)))
-            })
+    source_file.items().filter_map(move |item| match item {
+        ast::Item::Fn(function) if function.name().is_some_and(|n| n.text() == function_name) => {
+            Some(function)
+        }
+        _ => None,
     })
 }
 
@@ -760,7 +763,10 @@ mod test {
     fn lean_std_infers_the_same_types_as_the_whole_std() -> Result<()> {
         let lean = std_variable_types(true)?;
         assert_eq!(lean.len(), 12);
-        assert!(lean.iter().all(|(_, t)| matches!(t, TypeName::Named(_))), "{lean:?}");
+        assert!(
+            lean.iter().all(|(_, t)| matches!(t, TypeName::Named(_))),
+            "{lean:?}"
+        );
         assert_eq!(lean, std_variable_types(false)?);
         Ok(())
     }
@@ -769,7 +775,10 @@ mod test {
     fn only_let_statements_in_the_function_body_need_analysis() {
         let wrapped = |body: &str| format!("fn other() {{ let a = 1; }}\nfn f() {{ {body} }}");
         assert!(has_top_level_let(&wrapped("let x = 1 + 1; x"), "f"));
-        assert!(has_top_level_let(&wrapped("foo(); let (a, b) = (1, 2);"), "f"));
+        assert!(has_top_level_let(
+            &wrapped("foo(); let (a, b) = (1, 2);"),
+            "f"
+        ));
         assert!(!has_top_level_let(&wrapped("42"), "f"));
         assert!(!has_top_level_let(&wrapped("{ let x = 1; x }"), "f"));
         assert!(!has_top_level_let(&wrapped("if true { let y = 2; }"), "f"));
@@ -813,7 +822,10 @@ fn std_private_dependencies(
         .filter(|dir| !ours.contains(*dir) && Some(*dir) != std_source)
         .filter(|dir| {
             // Registry sources are unpacked as `<name>-<version>`.
-            let name = dir.file_name().and_then(|name| name.rsplit_once('-')).map(|(n, _)| n);
+            let name = dir
+                .file_name()
+                .and_then(|name| name.rsplit_once('-'))
+                .map(|(n, _)| n);
             !name.is_some_and(|name| STD_WRAPPED_PACKAGES.contains(&name))
         })
         .cloned()
@@ -840,10 +852,19 @@ fn std_parts_cells_cannot_name(library: &AbsPathBuf) -> Vec<AbsPathBuf> {
             .filter_map(|entry| entry.file_name().to_str().map(|name| dir.join(name)))
             .collect()
     };
-    parts.extend(subdirectories_except(library.join("stdarch/crates"), "core_arch"));
+    parts.extend(subdirectories_except(
+        library.join("stdarch/crates"),
+        "core_arch",
+    ));
     parts.extend(subdirectories_except(library.join("stdarch"), "crates"));
-    parts.extend(subdirectories_except(library.join("stdarch/crates/core_arch/src"), ""));
-    parts.extend(subdirectories_except(library.join("portable-simd/crates"), "core_simd"));
+    parts.extend(subdirectories_except(
+        library.join("stdarch/crates/core_arch/src"),
+        "",
+    ));
+    parts.extend(subdirectories_except(
+        library.join("portable-simd/crates"),
+        "core_simd",
+    ));
     parts
 }
 
@@ -884,4 +905,3 @@ fn packages_hidden_behind(
         .map(|pkg| cargo[pkg].manifest.parent().to_path_buf())
         .collect()
 }
-
