@@ -3,8 +3,8 @@
 //! Why: an idle kernel is mostly rust-analyzer's analysis (hundreds of MB in many small
 //! allocations). glibc's malloc keeps freed memory inside its heaps — one heap per thread
 //! that allocated, and only the top of each is ever returned by itself — so after the
-//! analysis settles the process held ~30–60 MB of free memory it would never use again
-//! (measured in `bench_kernel.py`). A class server pays that per student.
+//! analysis settled the kernel process held ~110 MB of free memory it would never use again
+//! (383 → 266 MB resident with the same cells once returned). A class server pays that per student.
 
 /// Allocator settings for the kernel process, before it starts threads: one heap for all
 /// threads (the kernel's threads mostly wait on each other, so there is no contention worth a

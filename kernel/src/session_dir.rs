@@ -74,8 +74,9 @@ fn seed(source: &Path, dir: &Path) {
 /// Copies a directory tree, keeping files' modification times (cargo compares them to decide
 /// what is up to date) and symbolic links as links. Leaves out rustc's `incremental`
 /// directories (a cache for recompiling the cell crate, rewritten by every cell of a running
-/// kernel), sockets, and entries deleted while the copy runs: `cp -a` failed on those, and the whole
-/// session was then compiled again — ten students starting at once each waited minutes.
+/// kernel), sockets, and entries deleted while the copy runs: `cp -a` failed on those, and
+/// the whole session was then compiled again — ten students starting at once each waited
+/// minutes.
 fn copy_tree(source: &Path, dest: &Path) -> std::io::Result<()> {
     std::fs::create_dir(dest)?;
     for entry in std::fs::read_dir(source)? {
