@@ -3,6 +3,7 @@
 
 use super::node::{KerasTensor, Node};
 use crate::activations::Logits;
+use crate::backend::to_device_of;
 use crate::error::{keras_shape, Error, Result};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -574,13 +575,20 @@ fn call_on_tensors(layer: &Layer, xs: &[&Tensor], list: bool) -> Result<Tensor> 
         layer.build(&shapes[0], device)?;
     }
     let takes_ids = layer.index_limit().is_some();
+    // A layer of a model built on the GPU, called on a CPU batch (a cell inspecting layer by
+    // layer): the inputs go where the weights are.
+    let weights_at = layer.params().into_iter().next();
     let xs: Vec<Tensor> = xs
         .iter()
         .map(|x| {
-            if crate::data_adapter::is_integer(x) && !takes_ids {
+            let x = if crate::data_adapter::is_integer(x) && !takes_ids {
                 x.to_kind(tch::Kind::Float)
             } else {
                 x.shallow_clone()
+            };
+            match &weights_at {
+                Some(w) => to_device_of(&x, w),
+                None => x,
             }
         })
         .collect();

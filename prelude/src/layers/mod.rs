@@ -29,6 +29,8 @@ mod cropping2d;
 mod dense;
 mod depthwise_common;
 mod depthwise_conv2d;
+#[cfg(test)]
+mod device_placement_tests;
 mod dropout;
 mod embedding;
 mod flatten;

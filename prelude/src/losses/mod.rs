@@ -10,6 +10,7 @@
 //! ```
 
 use crate::activations::{ActivationFn, Logits};
+use crate::backend::to_device_of;
 use crate::error::{keras_shape, Error, Result};
 use tch::{Kind, Tensor};
 
@@ -185,6 +186,8 @@ impl Loss {
 
     /// The mean loss over the batch (a scalar tensor, differentiable in `pred`).
     pub fn compute(&self, pred: &Tensor, y: &Tensor) -> Result<Tensor> {
+        // Targets prepared on the CPU meet predictions on the GPU.
+        let y = &to_device_of(y, pred);
         let kind = pred.kind();
         let as_pred = |y: &Tensor| -> Result<Tensor> {
             if y.numel() != pred.numel() {

@@ -10,6 +10,7 @@
 //! assert_eq!(m.compute(&pred, &y).double_value(&[]), 0.5);
 //! ```
 
+use crate::backend::to_device_of;
 use crate::error::{Error, Result};
 use crate::losses::{Loss, LossKind};
 use tch::{Kind, Tensor};
@@ -99,6 +100,7 @@ impl Metric {
 
     /// The metric's mean over the batch (a scalar float tensor, no gradient needed).
     pub fn compute(&self, pred: &Tensor, y: &Tensor) -> Tensor {
+        let y = &to_device_of(y, pred);
         let kind = Kind::Float;
         let pred = pred.detach();
         match self.kind {
