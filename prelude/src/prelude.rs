@@ -9,7 +9,8 @@ pub use crate::runtime::{
 
 // libtorch, for the low-level cells (tensors, autograd, hand-written layers).
 pub use tch::nn::{Module, ModuleT, OptimizerConfig};
-pub use tch::{nn, no_grad, Device, IndexOp, Kind, Tensor};
+// `tch` itself too, so a cell can follow tch's docs (`tch::Cuda::device_count()`).
+pub use tch::{self, nn, no_grad, Device, IndexOp, Kind, Tensor};
 
 pub use crate::activations::*;
 // `keras.applications`: the models, and each family's module (`mobilenet_v2::preprocess_input`).
