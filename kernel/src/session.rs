@@ -148,7 +148,10 @@ const API_ONLY: &str = "ferrokeras-dylib ferrokeras tch";
 /// The `?` line matters: evcxr enables `?` in cells only after a cell first fails to compile
 /// for lack of it, and the retry of that first cell loses its rich display (it falls back to
 /// `Debug`). Using `?` once here means every user cell can `?` and still show its value.
-const INIT_CODE: &str = "use ferrokeras::prelude::*;\nferrokeras::runtime::kernel_init();\nOk::<(), ferrokeras::Error>(())?;";
+///
+/// `init_device` loads libtorch's CUDA backend where `FERROKERAS_DEVICE` wants it, so tch's
+/// own CUDA calls work in cells before any model is built.
+const INIT_CODE: &str = "use ferrokeras::prelude::*;\nferrokeras::runtime::kernel_init();\nferrokeras::backend::init_device();\nOk::<(), ferrokeras::Error>(())?;";
 
 /// A completion request whose analysis warms rust-analyzer (see `Executor::warm_analysis`).
 const WARM_UP_COMPLETION: &str =

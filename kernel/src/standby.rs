@@ -334,10 +334,11 @@ pub fn adoption_socket(session_dir: &Path) -> PathBuf {
 }
 
 /// The code of a standby's first cell: loads the prelude and has the cell process listen for
-/// the adoption (`ferrokeras::runtime::listen_for_adoption`).
+/// the adoption (`ferrokeras::runtime::listen_for_adoption`), then prepares the device the
+/// adopting kernel's environment asks for (`FERROKERAS_DEVICE`).
 pub fn warm_up_code(session_dir: &Path) -> String {
     format!(
-        "ferrokeras::runtime::listen_for_adoption({:?}).map_err(ferrokeras::Error::from)?;",
+        "ferrokeras::runtime::listen_for_adoption({:?}).map_err(ferrokeras::Error::from)?;\nferrokeras::backend::init_device();",
         adoption_socket(session_dir)
     )
 }
@@ -383,6 +384,7 @@ pub fn adoption_code(request: &Adoption) -> String {
     }
     // Lets a cell (and a test) tell that its session was a standby's.
     code.push_str("std::env::set_var(\"FERROKERAS_ADOPTED\", \"1\");\n}\n");
+    code.push_str("ferrokeras::backend::init_device();\n");
     code
 }
 
