@@ -195,6 +195,11 @@ fn tfds_layout_with_fixed_class_order_and_slices() {
         err.contains("classes: angular_leaf_spot, bean_rust, healthy"),
         "{err}"
     );
+    // tfds_load_from never downloads: it names TFDS's archive instead.
+    assert!(
+        err.contains("https://storage.googleapis.com/ibeans/train.zip"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -18,6 +18,9 @@ mod shakespeare;
 mod sign_language;
 mod tabular;
 mod tfds;
+mod tfds_sources;
+#[cfg(test)]
+mod tfds_tests;
 
 pub(crate) use dataset::SharedTensor;
 pub use dataset::{Dataset, DatasetIter, ElementIter};
@@ -29,7 +32,9 @@ pub use tabular::{
     load_california_housing_raw, load_california_housing_raw_from, load_car_evaluation,
     load_car_evaluation_from, load_iris, load_iris_from, Bunch, CAL_HOUSING_COLUMNS, CAR_COLUMNS,
 };
-pub use tfds::{tfds_class_names, tfds_load, tfds_load_from};
+pub use tfds::{
+    tfds_class_names, tfds_load, tfds_load_from, tfds_load_with, TfdsMirror, TfdsOptions,
+};
 
 use tch::Tensor;
 

@@ -8,6 +8,7 @@ pub(crate) mod image_folder;
 pub(crate) mod image_io;
 pub(crate) mod npz;
 pub(crate) mod to_categorical;
+pub(crate) mod zip_extract;
 
 pub(crate) use atomic_file::write_atomic;
 pub use data_dir::{data_dir, sample_limit};
