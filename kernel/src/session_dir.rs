@@ -11,7 +11,6 @@
 //! sources it was compiled from (the registry crates, the prelude) are at the same paths.
 
 use anyhow::{Context, Result};
-use fs2::FileExt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -28,7 +27,7 @@ pub fn take_slot(root: &Path) -> Result<Slot> {
         let lock_path = root.join(format!("slot-{n}.lock"));
         let lock = File::create(&lock_path)
             .with_context(|| format!("creating {}", lock_path.display()))?;
-        if lock.try_lock_exclusive().is_ok() {
+        if lock.try_lock().is_ok() {
             let dir = root.join(format!("slot-{n}"));
             if !dir.exists() {
                 if let Some(source) = seed_source(root) {

@@ -21,7 +21,6 @@
 //! short of memory, the next start being 13 s instead of 1.5 s is better than swapping.
 
 use anyhow::{Context, Result};
-use fs2::FileExt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -145,7 +144,7 @@ pub fn try_adopt(root: &Path, connection_file: &Path, build: &str) -> Option<Uni
 
 /// Whether the standby lock is free: no standby is starting or waiting.
 fn no_standby_holds_lock(root: &Path) -> bool {
-    File::create(lock_path(root)).is_ok_and(|lock| lock.try_lock_exclusive().is_ok())
+    File::create(lock_path(root)).is_ok_and(|lock| lock.try_lock().is_ok())
 }
 
 /// The adopting kernel's life after the hand-over: forwards SIGINT to the standby as an
@@ -263,7 +262,7 @@ impl Waiting {
     pub fn lock(root: &Path) -> Result<Option<File>> {
         std::fs::create_dir_all(root)?;
         let lock = File::create(lock_path(root))?;
-        Ok(lock.try_lock_exclusive().ok().map(|_| lock))
+        Ok(lock.try_lock().ok().map(|_| lock))
     }
 
     /// Starts listening (after the session is warm).
