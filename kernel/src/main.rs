@@ -24,6 +24,7 @@ mod session;
 mod session_dir;
 mod standby;
 mod standby_warmup;
+mod timing;
 mod user_error;
 
 use anyhow::{bail, Context, Result};

@@ -3,6 +3,7 @@
 
 use crate::interrupt::Interrupter;
 use crate::output::{format_compile_error, readable_error};
+use crate::timing::Timing;
 use crossbeam_channel::{Receiver, Sender};
 use jupyter_protocol::{JupyterMessage, JupyterMessageContent};
 use std::collections::HashMap;
@@ -524,34 +525,6 @@ impl Executor {
         let (tx, rx) = crossbeam_channel::bounded(1);
         if self.flush.send(tx).is_ok() {
             let _ = rx.recv_timeout(Duration::from_secs(5));
-        }
-    }
-}
-
-/// Start-up phase timings on stderr when `FERROKERAS_TIMING=1` (for the benchmark).
-struct Timing {
-    start: std::time::Instant,
-    enabled: bool,
-}
-
-impl Timing {
-    fn new() -> Self {
-        Self {
-            start: std::time::Instant::now(),
-            enabled: std::env::var("FERROKERAS_TIMING").is_ok_and(|v| v == "1"),
-        }
-    }
-    fn detail(&self, what: &str, took: Duration) {
-        if self.enabled {
-            eprintln!("ferrokeras timing:   {:>6.3}s   {what}", took.as_secs_f64());
-        }
-    }
-    fn phase(&self, what: &str) {
-        if self.enabled {
-            eprintln!(
-                "ferrokeras timing: {:>6.2}s {what}",
-                self.start.elapsed().as_secs_f64()
-            );
         }
     }
 }
