@@ -3,6 +3,7 @@
 
 use crate::interrupt::Interrupter;
 use crate::output::{format_compile_error, readable_error};
+use crate::stdin::Prompter;
 use crate::timing::Timing;
 use crossbeam_channel::{Receiver, Sender};
 use jupyter_protocol::{JupyterMessage, JupyterMessageContent};
@@ -106,11 +107,12 @@ pub fn start(
     config: SessionConfig,
     interrupter: Arc<Interrupter>,
     outputs: tokio::sync::mpsc::UnboundedSender<Output>,
+    prompter: Prompter,
 ) -> Sender<Job> {
     let (job_tx, job_rx) = crossbeam_channel::unbounded();
     std::thread::Builder::new()
         .name("executor".into())
-        .spawn(move || Executor::run(config, interrupter, outputs, job_rx))
+        .spawn(move || Executor::run(config, interrupter, outputs, prompter, job_rx))
         .expect("spawn executor thread");
     job_tx
 }
@@ -127,6 +129,8 @@ struct Executor {
     shared: Arc<Mutex<Shared>>,
     flush: Sender<Sender<()>>,
     interrupter: Arc<Interrupter>,
+    /// Prompts for cells that read stdin (see `stdin`).
+    prompter: Prompter,
     next_cell: u64,
     /// The adoption code of a standby session (re-run after a restart of the cell process).
     adopted: Option<String>,
@@ -164,10 +168,17 @@ impl Executor {
         config: SessionConfig,
         interrupter: Arc<Interrupter>,
         outputs: tokio::sync::mpsc::UnboundedSender<Output>,
+        prompter: Prompter,
         jobs: Receiver<Job>,
     ) {
         let shared = Arc::new(Mutex::new(Shared::default()));
-        let started = Self::start(&config, Arc::clone(&shared), outputs, &interrupter);
+        let started = Self::start(
+            &config,
+            Arc::clone(&shared),
+            outputs,
+            &interrupter,
+            prompter,
+        );
         let mut executor = match started {
             Ok(e) => e,
             Err(message) => {
@@ -251,6 +262,7 @@ impl Executor {
         shared: Arc<Mutex<Shared>>,
         outputs: tokio::sync::mpsc::UnboundedSender<Output>,
         interrupter: &Arc<Interrupter>,
+        prompter: Prompter,
     ) -> Result<Self, String> {
         std::fs::create_dir_all(&config.session_dir).map_err(|e| e.to_string())?;
         if let Some(lock) = &config.lockfile {
@@ -293,6 +305,7 @@ impl Executor {
             shared,
             flush: flush_tx,
             interrupter: Arc::clone(interrupter),
+            prompter,
             next_cell: 1,
             adopted: None,
             standby_root: config.standby_root.clone(),
@@ -413,18 +426,33 @@ impl Executor {
     fn execute(&mut self, code: &str, parent: JupyterMessage) -> Outcome {
         {
             let mut shared = self.shared.lock().unwrap();
-            shared.parent = Some(parent);
+            shared.parent = Some(parent.clone());
             shared.panic = None;
         }
         let cell = self.next_cell;
         self.next_cell += 1;
         self.interrupter.cell_started(cell);
+        let (prompter, interrupter) = (self.prompter.clone(), Arc::clone(&self.interrupter));
+        let flush_tx = self.flush.clone();
+        // Before a prompt: what the cell printed before it is shown first.
+        let flush = || crate::forward::wait_until_sent(&flush_tx);
+        let input = crate::stdin::CellInput::new(&parent, &prompter, &interrupter, &flush);
+        let outcome = self.run_cell(code, &input);
+        input.outcome(outcome)
+    }
+
+    fn run_cell(&mut self, code: &str, input: &crate::stdin::CellInput) -> Outcome {
         let timing = Timing::new();
         let interrupter = Arc::clone(&self.interrupter);
         let code_started = move || interrupter.code_started();
+        let stdin_reader = |r: evcxr::InputRequest| input.read(&r.prompt, r.is_password);
+        // evcxr_input's `get_string` (a cell that depends on it) asks this way.
+        let input_reader =
+            |r: evcxr::InputRequest| input.read(&r.prompt, r.is_password).unwrap_or_default();
         let mut callbacks = evcxr::EvalCallbacks {
             code_started: &code_started,
-            ..Default::default()
+            stdin_reader: &stdin_reader,
+            input_reader: &input_reader,
         };
         let result = self.ctx.execute_with_callbacks(code, &mut callbacks);
         if let Ok(outputs) = &result {
@@ -522,9 +550,6 @@ impl Executor {
 
     /// Waits until the forwarder has sent everything the cell printed.
     fn flush_output(&self) {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        if self.flush.send(tx).is_ok() {
-            let _ = rx.recv_timeout(Duration::from_secs(5));
-        }
+        crate::forward::wait_until_sent(&self.flush);
     }
 }
