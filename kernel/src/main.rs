@@ -17,6 +17,7 @@ mod is_complete;
 mod logo;
 mod memory;
 mod orphan;
+mod outcome;
 mod output;
 mod requests;
 mod server;

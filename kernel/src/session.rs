@@ -2,7 +2,6 @@
 //! loaded, and a forwarder thread that turns the cell process's output into Jupyter messages.
 
 use crate::interrupt::Interrupter;
-use crate::output::{format_compile_error, readable_error};
 use crate::stdin::Prompter;
 use crate::timing::Timing;
 use crossbeam_channel::{Receiver, Sender};
@@ -465,86 +464,43 @@ impl Executor {
         let killed = self.interrupter.cell_finished();
         self.flush_output();
         let panic = self.shared.lock().unwrap().panic.take();
-        match result {
-            Err(evcxr::Error::SubprocessTerminated(message)) => {
-                let reloaded = self.load_prelude();
-                self.flush_output();
-                let lost = "All variables of this session were lost; the prelude is loaded again.";
-                let (ename, evalue) = if killed {
-                    (
-                        "Interrupted",
-                        format!(
-                            "The cell did not stop after the interrupt, so its process was restarted. {lost}"
-                        ),
-                    )
-                } else {
-                    (
-                        "KernelError",
-                        format!("The cell's process ended: {message}. {lost}"),
-                    )
-                };
-                let mut traceback = vec![evalue.clone()];
-                if let Err(e) = reloaded {
-                    traceback.push(format!("Reloading the prelude failed: {e}"));
-                }
-                Outcome::Error {
-                    ename: ename.into(),
-                    evalue,
-                    traceback,
-                }
-            }
-            Err(evcxr::Error::CompilationErrors(errors)) => {
-                let mut traceback = Vec::new();
-                let mut evalue = String::new();
-                for error in &errors {
-                    let (message, lines) = format_compile_error(error, code);
-                    if evalue.is_empty() {
-                        evalue = message;
-                    }
-                    traceback.extend(lines);
-                }
-                Outcome::Error {
-                    ename: "CompileError".into(),
-                    evalue,
-                    traceback,
-                }
-            }
-            Err(other) => Outcome::Error {
-                ename: "Error".into(),
-                evalue: other.to_string(),
-                traceback: vec![other.to_string()],
-            },
-            Ok(_) if panic.is_some() => {
-                let message = readable_error(&panic.unwrap_or_default(), self.keep_backtrace);
-                Outcome::Error {
-                    ename: "Panic".into(),
-                    evalue: message.clone(),
-                    traceback: vec![
-                        format!("thread panicked: {message}"),
-                        "Variables this cell defined or moved are gone; all others are kept."
-                            .into(),
-                    ],
-                }
-            }
-            // A `?` returned early: the cell failed even though it ran.
-            Ok(evcxr::EvalOutputs {
-                user_error: Some(error),
-                ..
-            }) => {
-                let (ename, evalue, traceback) =
-                    crate::user_error::describe(&error, self.keep_backtrace);
-                Outcome::Error {
-                    ename,
-                    evalue,
-                    traceback,
-                }
-            }
-            Ok(outputs) => {
-                if was_interrupted {
-                    eprintln!("ferrokeras: cell stopped after an interrupt; variables kept");
-                }
-                Outcome::Ok(outputs.content_by_mime_type)
-            }
+        let outcome = match result {
+            Err(evcxr::Error::SubprocessTerminated(message)) => self.process_lost(&message, killed),
+            result => crate::outcome::of_cell(result, code, panic, self.keep_backtrace),
+        };
+        if was_interrupted && matches!(outcome, Outcome::Ok(_)) {
+            eprintln!("ferrokeras: cell stopped after an interrupt; variables kept");
+        }
+        outcome
+    }
+
+    /// The outcome of a cell whose process ended (killed after an interrupt, or crashed):
+    /// evcxr has started a new one, which gets the prelude again.
+    fn process_lost(&mut self, message: &str, killed: bool) -> Outcome {
+        let reloaded = self.load_prelude();
+        self.flush_output();
+        let lost = "All variables of this session were lost; the prelude is loaded again.";
+        let (ename, evalue) = if killed {
+            (
+                "Interrupted",
+                format!(
+                    "The cell did not stop after the interrupt, so its process was restarted. {lost}"
+                ),
+            )
+        } else {
+            (
+                "KernelError",
+                format!("The cell's process ended: {message}. {lost}"),
+            )
+        };
+        let mut traceback = vec![evalue.clone()];
+        if let Err(e) = reloaded {
+            traceback.push(format!("Reloading the prelude failed: {e}"));
+        }
+        Outcome::Error {
+            ename: ename.into(),
+            evalue,
+            traceback,
         }
     }
 
