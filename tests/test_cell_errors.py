@@ -47,3 +47,18 @@ def test_run_notebook_script_exits_non_zero_and_keeps_the_error(tmp_path):
     errors = [o for o in failed.outputs if o.output_type == "error"]
     assert [(e.ename, e.evalue) for e in errors] == [("ParseIntError", "number too large to fit in target type")]
     assert after.outputs == [], "a cell after the error ran"
+
+
+def test_a_cell_reading_stdin_fails_at_once_under_nbclient(tmp_path):
+    """nbclient sends `allow_stdin: false`: a cell that reads stdin must fail with ipykernel's
+    StdinNotImplementedError instead of waiting for input nobody can give (until the timeout)."""
+    nb = new_notebook(cells=[
+        new_code_cell('let mut line = String::new();\nstd::io::stdin().read_line(&mut line).unwrap();'),
+        new_code_cell('println!("after the read");'),
+    ], metadata={"kernelspec": KERNELSPEC})
+    path = tmp_path / "reads_stdin.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(CellExecutionError) as raised:
+        run_notebook(path, timeout=120)
+    assert raised.value.ename == "StdinNotImplementedError"
+    assert "does not support input" in raised.value.evalue

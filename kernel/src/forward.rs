@@ -90,3 +90,12 @@ pub(crate) fn forward(
         }
     }
 }
+
+/// Waits until the forwarder has sent everything the cell printed so far (`flush` is its
+/// flush queue).
+pub(crate) fn wait_until_sent(flush: &Sender<Sender<()>>) {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    if flush.send(tx).is_ok() {
+        let _ = rx.recv_timeout(Duration::from_secs(5));
+    }
+}

@@ -6,7 +6,9 @@
 //! after the grace period; then the cell process is killed, evcxr restarts it, and the cell's
 //! reply says that the variables were lost. The grace period counts from when the cell's code
 //! starts running: an interrupt that comes while the cell compiles leaves the flag up for the
-//! code to see when it starts, and its kill timer starts then.
+//! code to see when it starts, and its kill timer starts then. A cell that waits for input
+//! (see `stdin`) is not killed either: the interrupt ends the wait, the read sees the end of
+//! input, and the cell stops by itself (a second interrupt starts the timer).
 
 use std::path::PathBuf;
 use std::process::Child;
@@ -32,6 +34,8 @@ pub struct Interrupter {
     /// that cell when it starts.
     pending: AtomicBool,
     process: Mutex<Option<Arc<Mutex<Child>>>>,
+    /// While the running cell waits for input: ends the wait (see `stdin::CellInput`).
+    input_wait: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl Interrupter {
@@ -47,6 +51,7 @@ impl Interrupter {
             awaiting: AtomicBool::new(false),
             pending: AtomicBool::new(false),
             process: Mutex::new(None),
+            input_wait: Mutex::new(None),
         })
     }
 
@@ -93,8 +98,27 @@ impl Interrupter {
     /// Called by the executor after a cell ends; returns whether the cell's process was killed.
     pub fn cell_finished(&self) -> bool {
         self.running.store(0, Ordering::SeqCst);
+        self.input_wait.lock().unwrap().take();
         let _ = std::fs::remove_file(&self.flag_file);
         self.killed.swap(false, Ordering::SeqCst)
+    }
+
+    /// Called when the running cell starts waiting for input; `cancel` fires when an
+    /// interrupt ends the wait. False, with nothing to wait for, once the cell is interrupted.
+    pub fn input_wait_started(&self, cancel: tokio::sync::oneshot::Sender<()>) -> bool {
+        let mut wait = self.input_wait.lock().unwrap();
+        // Checked under the lock that `interrupt` takes after raising the flag: either this
+        // sees the flag or the interrupt sees the wait.
+        if self.flag_is_set() {
+            return false;
+        }
+        *wait = Some(cancel);
+        true
+    }
+
+    /// Called when the wait for input ends; returns whether an interrupt ended it.
+    pub fn input_wait_finished(&self) -> bool {
+        self.input_wait.lock().unwrap().take().is_none()
     }
 
     /// Whether the flag file is up (the prelude sees `interrupted() == true`).
@@ -119,6 +143,11 @@ impl Interrupter {
                 "ferrokeras: cannot create interrupt flag {}: {e}",
                 self.flag_file.display()
             );
+        }
+        // A cell waiting for input stops once its read sees the end of input: no kill.
+        if let Some(cancel) = self.input_wait.lock().unwrap().take() {
+            let _ = cancel.send(());
+            return;
         }
         // A compiling cell's timer starts with its code (`code_started`).
         if !self.compiling.load(Ordering::SeqCst) {

@@ -17,6 +17,7 @@ mod is_complete;
 mod logo;
 mod memory;
 mod orphan;
+mod outcome;
 mod output;
 mod requests;
 mod server;
@@ -24,6 +25,8 @@ mod session;
 mod session_dir;
 mod standby;
 mod standby_warmup;
+mod stdin;
+mod timing;
 mod user_error;
 
 use anyhow::{bail, Context, Result};
@@ -250,12 +253,13 @@ fn serve_then_exit(
         tokio::sync::mpsc::UnboundedSender<session::Output>,
         tokio::sync::mpsc::UnboundedReceiver<session::Output>,
     ),
+    asks: tokio::sync::mpsc::UnboundedReceiver<stdin::Ask>,
     ends_with_parent: bool,
 ) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         tokio::select! {
-            served = server::serve(info, jobs, interrupter, out.0, out.1) => served,
+            served = server::serve(info, jobs, interrupter, (out.0, out.1), asks) => served,
             _ = orphan::parent_ended(), if ends_with_parent => {
                 eprintln!("ferrokeras: the Jupyter server that started this kernel is gone");
                 Ok(())
@@ -292,8 +296,9 @@ fn run_kernel(connection_file: &Path) -> Result<()> {
     config.standby_root = Some(session_root(None));
     let interrupter = session_interrupter();
     let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
-    let jobs = session::start(config, Arc::clone(&interrupter), out_tx.clone());
-    serve_then_exit(info, jobs, interrupter, (out_tx, out_rx), true)
+    let (prompter, asks) = stdin::channel();
+    let jobs = session::start(config, Arc::clone(&interrupter), out_tx.clone(), prompter);
+    serve_then_exit(info, jobs, interrupter, (out_tx, out_rx), asks, true)
 }
 
 /// A standby session (see `standby`): starts and warms a session, waits to be adopted by a
@@ -309,7 +314,9 @@ fn run_standby(root: PathBuf) -> Result<()> {
     let warm_up_code = standby::warm_up_code(&config.session_dir);
     let interrupter = session_interrupter();
     let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
-    let jobs = session::start(config, Arc::clone(&interrupter), out_tx.clone());
+    // The adopting kernel's cells prompt on the stdin socket this process binds once adopted.
+    let (prompter, asks) = stdin::channel();
+    let jobs = session::start(config, Arc::clone(&interrupter), out_tx.clone(), prompter);
     // A first cell: the prelude is loaded and linked, and the cell process listens for the
     // adoption. rust-analyzer warms up only once adopted (`SessionConfig::waits_for_adoption`).
     if let session::Outcome::Error { evalue, .. } = execute_hidden(&jobs, &warm_up_code)? {
@@ -365,7 +372,7 @@ fn run_standby(root: PathBuf) -> Result<()> {
     let info = read_connection_file(&request.connection_file)?;
     // Its parent is the kernel that started it, not the adopter's Jupyter server: it ends
     // when the adopting proxy does (`follow_adopter`), and the proxy with its server.
-    serve_then_exit(info, jobs, interrupter, (out_tx, out_rx), false)
+    serve_then_exit(info, jobs, interrupter, (out_tx, out_rx), asks, false)
 }
 
 /// Compiles the prelude into the session cache and runs a first cell, printing timings.
@@ -376,7 +383,9 @@ fn warm(root: Option<PathBuf>) -> Result<()> {
     let interrupter =
         interrupt::Interrupter::new(std::env::temp_dir().join("unused"), grace_period());
     let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel();
-    let jobs = session::start(config, interrupter, out_tx);
+    // No client to ask: a cell reading stdin sees the end of input.
+    let (prompter, _) = stdin::channel();
+    let jobs = session::start(config, interrupter, out_tx, prompter);
     let outcome = execute_hidden(&jobs, "Tensor::from_slice(&[1.0f32, 2.0, 3.0])")?;
     while let Ok(out) = out_rx.try_recv() {
         if let jupyter_protocol::JupyterMessageContent::StreamContent(s) = out.content {

@@ -27,8 +27,8 @@ pub async fn serve(
     info: ConnectionInfo,
     jobs: crossbeam_channel::Sender<Job>,
     interrupter: Arc<Interrupter>,
-    iopub: IoPub,
-    mut outputs: mpsc::UnboundedReceiver<Output>,
+    (iopub, mut outputs): (IoPub, mpsc::UnboundedReceiver<Output>),
+    asks: mpsc::UnboundedReceiver<crate::stdin::Ask>,
 ) -> Result<()> {
     let session = uuid::Uuid::new_v4().to_string();
     let mut iopub_socket = zmq::create_kernel_iopub_connection(&info, &session)
@@ -43,10 +43,11 @@ pub async fn serve(
     let mut heartbeat = zmq::create_kernel_heartbeat_connection(&info)
         .await
         .context("binding heartbeat")?;
-    // The stdin socket is bound so clients can connect; cells do not read input.
-    let _stdin = zmq::create_kernel_stdin_connection(&info, &session)
+    // Prompts of cells that read stdin (see `stdin`).
+    let stdin = zmq::create_kernel_stdin_connection(&info, &session)
         .await
         .context("binding stdin")?;
+    tokio::spawn(crate::stdin::serve(stdin, asks));
 
     tokio::spawn(async move { while heartbeat.single_heartbeat().await.is_ok() {} });
 

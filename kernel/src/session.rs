@@ -2,7 +2,8 @@
 //! loaded, and a forwarder thread that turns the cell process's output into Jupyter messages.
 
 use crate::interrupt::Interrupter;
-use crate::output::{format_compile_error, readable_error};
+use crate::stdin::Prompter;
+use crate::timing::Timing;
 use crossbeam_channel::{Receiver, Sender};
 use jupyter_protocol::{JupyterMessage, JupyterMessageContent};
 use std::collections::HashMap;
@@ -105,11 +106,12 @@ pub fn start(
     config: SessionConfig,
     interrupter: Arc<Interrupter>,
     outputs: tokio::sync::mpsc::UnboundedSender<Output>,
+    prompter: Prompter,
 ) -> Sender<Job> {
     let (job_tx, job_rx) = crossbeam_channel::unbounded();
     std::thread::Builder::new()
         .name("executor".into())
-        .spawn(move || Executor::run(config, interrupter, outputs, job_rx))
+        .spawn(move || Executor::run(config, interrupter, outputs, prompter, job_rx))
         .expect("spawn executor thread");
     job_tx
 }
@@ -126,6 +128,8 @@ struct Executor {
     shared: Arc<Mutex<Shared>>,
     flush: Sender<Sender<()>>,
     interrupter: Arc<Interrupter>,
+    /// Prompts for cells that read stdin (see `stdin`).
+    prompter: Prompter,
     next_cell: u64,
     /// The adoption code of a standby session (re-run after a restart of the cell process).
     adopted: Option<String>,
@@ -166,10 +170,17 @@ impl Executor {
         config: SessionConfig,
         interrupter: Arc<Interrupter>,
         outputs: tokio::sync::mpsc::UnboundedSender<Output>,
+        prompter: Prompter,
         jobs: Receiver<Job>,
     ) {
         let shared = Arc::new(Mutex::new(Shared::default()));
-        let started = Self::start(&config, Arc::clone(&shared), outputs, &interrupter);
+        let started = Self::start(
+            &config,
+            Arc::clone(&shared),
+            outputs,
+            &interrupter,
+            prompter,
+        );
         let mut executor = match started {
             Ok(e) => e,
             Err(message) => {
@@ -253,6 +264,7 @@ impl Executor {
         shared: Arc<Mutex<Shared>>,
         outputs: tokio::sync::mpsc::UnboundedSender<Output>,
         interrupter: &Arc<Interrupter>,
+        prompter: Prompter,
     ) -> Result<Self, String> {
         std::fs::create_dir_all(&config.session_dir).map_err(|e| e.to_string())?;
         if let Some(lock) = &config.lockfile {
@@ -295,6 +307,7 @@ impl Executor {
             shared,
             flush: flush_tx,
             interrupter: Arc::clone(interrupter),
+            prompter,
             next_cell: 1,
             adopted: None,
             standby_root: config.standby_root.clone(),
@@ -415,18 +428,33 @@ impl Executor {
     fn execute(&mut self, code: &str, parent: JupyterMessage) -> Outcome {
         {
             let mut shared = self.shared.lock().unwrap();
-            shared.parent = Some(parent);
+            shared.parent = Some(parent.clone());
             shared.panic = None;
         }
         let cell = self.next_cell;
         self.next_cell += 1;
         self.interrupter.cell_started(cell);
+        let (prompter, interrupter) = (self.prompter.clone(), Arc::clone(&self.interrupter));
+        let flush_tx = self.flush.clone();
+        // Before a prompt: what the cell printed before it is shown first.
+        let flush = || crate::forward::wait_until_sent(&flush_tx);
+        let input = crate::stdin::CellInput::new(&parent, &prompter, &interrupter, &flush);
+        let outcome = self.run_cell(code, &input);
+        input.outcome(outcome)
+    }
+
+    fn run_cell(&mut self, code: &str, input: &crate::stdin::CellInput) -> Outcome {
         let timing = Timing::new();
         let interrupter = Arc::clone(&self.interrupter);
         let code_started = move || interrupter.code_started();
+        let stdin_reader = |r: evcxr::InputRequest| input.read(&r.prompt, r.is_password);
+        // evcxr_input's `get_string` (a cell that depends on it) asks this way.
+        let input_reader =
+            |r: evcxr::InputRequest| input.read(&r.prompt, r.is_password).unwrap_or_default();
         let mut callbacks = evcxr::EvalCallbacks {
             code_started: &code_started,
-            ..Default::default()
+            stdin_reader: &stdin_reader,
+            input_reader: &input_reader,
         };
         let result = self.ctx.execute_with_callbacks(code, &mut callbacks);
         if let Ok(outputs) = &result {
@@ -439,122 +467,48 @@ impl Executor {
         let killed = self.interrupter.cell_finished();
         self.flush_output();
         let panic = self.shared.lock().unwrap().panic.take();
-        match result {
-            Err(evcxr::Error::SubprocessTerminated(message)) => {
-                let reloaded = self.load_prelude();
-                self.flush_output();
-                let lost = "All variables of this session were lost; the prelude is loaded again.";
-                let (ename, evalue) = if killed {
-                    (
-                        "Interrupted",
-                        format!(
-                            "The cell did not stop after the interrupt, so its process was restarted. {lost}"
-                        ),
-                    )
-                } else {
-                    (
-                        "KernelError",
-                        format!("The cell's process ended: {message}. {lost}"),
-                    )
-                };
-                let mut traceback = vec![evalue.clone()];
-                if let Err(e) = reloaded {
-                    traceback.push(format!("Reloading the prelude failed: {e}"));
-                }
-                Outcome::Error {
-                    ename: ename.into(),
-                    evalue,
-                    traceback,
-                }
-            }
-            Err(evcxr::Error::CompilationErrors(errors)) => {
-                let mut traceback = Vec::new();
-                let mut evalue = String::new();
-                for error in &errors {
-                    let (message, lines) = format_compile_error(error, code);
-                    if evalue.is_empty() {
-                        evalue = message;
-                    }
-                    traceback.extend(lines);
-                }
-                Outcome::Error {
-                    ename: "CompileError".into(),
-                    evalue,
-                    traceback,
-                }
-            }
-            Err(other) => Outcome::Error {
-                ename: "Error".into(),
-                evalue: other.to_string(),
-                traceback: vec![other.to_string()],
-            },
-            Ok(_) if panic.is_some() => {
-                let message = readable_error(&panic.unwrap_or_default(), self.keep_backtrace);
-                Outcome::Error {
-                    ename: "Panic".into(),
-                    evalue: message.clone(),
-                    traceback: vec![
-                        format!("thread panicked: {message}"),
-                        "Variables this cell defined or moved are gone; all others are kept."
-                            .into(),
-                    ],
-                }
-            }
-            // A `?` returned early: the cell failed even though it ran.
-            Ok(evcxr::EvalOutputs {
-                user_error: Some(error),
-                ..
-            }) => {
-                let (ename, evalue, traceback) =
-                    crate::user_error::describe(&error, self.keep_backtrace);
-                Outcome::Error {
-                    ename,
-                    evalue,
-                    traceback,
-                }
-            }
-            Ok(outputs) => {
-                if was_interrupted {
-                    eprintln!("ferrokeras: cell stopped after an interrupt; variables kept");
-                }
-                Outcome::Ok(outputs.content_by_mime_type)
-            }
+        let outcome = match result {
+            Err(evcxr::Error::SubprocessTerminated(message)) => self.process_lost(&message, killed),
+            result => crate::outcome::of_cell(result, code, panic, self.keep_backtrace),
+        };
+        if was_interrupted && matches!(outcome, Outcome::Ok(_)) {
+            eprintln!("ferrokeras: cell stopped after an interrupt; variables kept");
+        }
+        outcome
+    }
+
+    /// The outcome of a cell whose process ended (killed after an interrupt, or crashed):
+    /// evcxr has started a new one, which gets the prelude again.
+    fn process_lost(&mut self, message: &str, killed: bool) -> Outcome {
+        let reloaded = self.load_prelude();
+        self.flush_output();
+        let lost = "All variables of this session were lost; the prelude is loaded again.";
+        let (ename, evalue) = if killed {
+            (
+                "Interrupted",
+                format!(
+                    "The cell did not stop after the interrupt, so its process was restarted. {lost}"
+                ),
+            )
+        } else {
+            (
+                "KernelError",
+                format!("The cell's process ended: {message}. {lost}"),
+            )
+        };
+        let mut traceback = vec![evalue.clone()];
+        if let Err(e) = reloaded {
+            traceback.push(format!("Reloading the prelude failed: {e}"));
+        }
+        Outcome::Error {
+            ename: ename.into(),
+            evalue,
+            traceback,
         }
     }
 
     /// Waits until the forwarder has sent everything the cell printed.
     fn flush_output(&self) {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        if self.flush.send(tx).is_ok() {
-            let _ = rx.recv_timeout(Duration::from_secs(5));
-        }
-    }
-}
-
-/// Start-up phase timings on stderr when `FERROKERAS_TIMING=1` (for the benchmark).
-struct Timing {
-    start: std::time::Instant,
-    enabled: bool,
-}
-
-impl Timing {
-    fn new() -> Self {
-        Self {
-            start: std::time::Instant::now(),
-            enabled: std::env::var("FERROKERAS_TIMING").is_ok_and(|v| v == "1"),
-        }
-    }
-    fn detail(&self, what: &str, took: Duration) {
-        if self.enabled {
-            eprintln!("ferrokeras timing:   {:>6.3}s   {what}", took.as_secs_f64());
-        }
-    }
-    fn phase(&self, what: &str) {
-        if self.enabled {
-            eprintln!(
-                "ferrokeras timing: {:>6.2}s {what}",
-                self.start.elapsed().as_secs_f64()
-            );
-        }
+        crate::forward::wait_until_sent(&self.flush);
     }
 }

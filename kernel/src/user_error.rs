@@ -34,6 +34,8 @@ fn prelude_kind(variant: &str) -> &str {
         "MissingFile" => "FileNotFoundError",
         "Download" => "ConnectionError",
         "Interrupted" => "KeyboardInterrupt",
+        // Python's `input()` at the end of input.
+        "NoInput" => "EOFError",
         "Io" => "OSError",
         "" => "Error",
         other => other,
@@ -78,6 +80,10 @@ mod tests {
         assert_eq!(
             describe(&error(PRELUDE_ERROR, "UnknownId", "x"), false).0,
             "ValueError"
+        );
+        assert_eq!(
+            describe(&error(PRELUDE_ERROR, "NoInput", "x"), false).0,
+            "EOFError"
         );
         assert_eq!(
             describe(&error(PRELUDE_ERROR, "Brand", "x"), false).0,

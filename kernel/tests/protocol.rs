@@ -396,6 +396,19 @@ async fn next_kernel_adopts_a_warm_standby_with_its_cwd_and_environment() {
     );
     // The prelude is there, as in any kernel.
     assert!(second.execute("Tensor::from_slice(&[1.0f32])").await.ok());
+    // Input requests go out on this kernel's stdin socket (the standby binds it once adopted).
+    let id = second
+        .send_execute_with_input("input(\"Adopted? \")?")
+        .await;
+    let (request, _) = second.input_request(Duration::from_secs(60)).await;
+    assert_eq!(request.prompt, "Adopted? ");
+    second.input_reply("yes").await;
+    let answered = second.collect(&id, Duration::from_secs(60)).await;
+    assert_eq!(
+        answered.result_text().as_deref(),
+        Some("\"yes\""),
+        "{answered:?}"
+    );
     eprintln!(
         "start with a standby to first result: {:.1}s",
         took.as_secs_f64()

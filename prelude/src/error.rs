@@ -85,6 +85,10 @@ pub enum Error {
     /// The user interrupted the cell (Jupyter's ■ button or Ctrl-C).
     #[error("interrupted by the user")]
     Interrupted,
+    /// `input()` got no line: the front end does not allow input (nbconvert, papermill and
+    /// `jupyter execute` do not), or stdin has ended.
+    #[error("no input: this front end does not allow input (stdin), or the input has ended")]
+    NoInput,
     /// An I/O error, with the path it happened on when known.
     #[error("{}{source}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
     Io {

@@ -3,8 +3,8 @@
 
 pub use crate::error::{Error, Result};
 pub use crate::runtime::{
-    check_interrupt, display, interrupted, DisplayHandle, EvcxrDisplay, MimeBundle, ProgressBar,
-    Render,
+    check_interrupt, display, input, interrupted, DisplayHandle, EvcxrDisplay, MimeBundle,
+    ProgressBar, Render,
 };
 
 // libtorch, for the low-level cells (tensors, autograd, hand-written layers).

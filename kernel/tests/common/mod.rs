@@ -4,8 +4,8 @@
 
 use jupyter_protocol::{
     ConnectionInfo, DisplayData, ErrorOutput, ExecuteReply, ExecuteRequest, ExecuteResult,
-    InterruptRequest, JupyterMessage, JupyterMessageContent, KernelInfoRequest, Transport,
-    UpdateDisplayData,
+    InputReply, InputRequest, InterruptRequest, JupyterMessage, JupyterMessageContent,
+    KernelInfoRequest, Transport, UpdateDisplayData,
 };
 use jupyter_zmq_client as zmq;
 use std::process::{Child, Command};
@@ -19,6 +19,9 @@ pub struct TestKernel {
     pub shell: zmq::ClientShellConnection,
     pub iopub: zmq::ClientIoPubConnection,
     pub control: zmq::ClientControlConnection,
+    /// The stdin socket, with the shell's identity (so the kernel's input requests for this
+    /// client's cells reach it).
+    pub stdin: zmq::ClientStdinConnection,
     session: String,
 }
 
@@ -121,7 +124,11 @@ impl TestKernel {
     async fn connect(dir: tempfile::TempDir, info: ConnectionInfo, child: Child) -> TestKernel {
         let session = uuid::Uuid::new_v4().to_string();
         let identity = zmq::peer_identity_for_session(&session).unwrap();
-        let shell = zmq::create_client_shell_connection_with_identity(&info, &session, identity)
+        let shell =
+            zmq::create_client_shell_connection_with_identity(&info, &session, identity.clone())
+                .await
+                .unwrap();
+        let stdin = zmq::create_client_stdin_connection_with_identity(&info, &session, identity)
             .await
             .unwrap();
         let iopub = zmq::create_client_iopub_connection(&info, "", &session)
@@ -137,6 +144,7 @@ impl TestKernel {
             shell,
             iopub,
             control,
+            stdin,
             session,
         };
         kernel.wait_ready().await;
@@ -178,6 +186,39 @@ impl TestKernel {
     pub async fn send_execute(&mut self, code: &str) -> String {
         self.send_request(ExecuteRequest::new(code.to_string()))
             .await
+    }
+
+    /// Sends an execute request that allows input requests (as JupyterLab does), without
+    /// waiting.
+    pub async fn send_execute_with_input(&mut self, code: &str) -> String {
+        let mut request = ExecuteRequest::new(code.to_string());
+        request.allow_stdin = true;
+        self.send_request(request).await
+    }
+
+    /// The next input request on the stdin socket, within `limit`, and its parent's id.
+    pub async fn input_request(&mut self, limit: Duration) -> (InputRequest, String) {
+        let message = timeout(limit, self.stdin.read())
+            .await
+            .expect("no input_request")
+            .unwrap();
+        let parent = message.parent_header.map(|h| h.msg_id).unwrap_or_default();
+        match message.content {
+            JupyterMessageContent::InputRequest(request) => (request, parent),
+            other => panic!("not an input_request: {other:?}"),
+        }
+    }
+
+    /// Answers the input request, as a front end does when the user presses Enter.
+    pub async fn input_reply(&mut self, value: &str) {
+        let reply = InputReply {
+            value: value.to_string(),
+            ..Default::default()
+        };
+        self.stdin
+            .send(JupyterMessage::new(reply, None))
+            .await
+            .unwrap();
     }
 
     /// Sends any shell request without waiting; its message id.

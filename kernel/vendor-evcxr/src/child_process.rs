@@ -23,6 +23,19 @@ pub(crate) struct ChildProcess {
     stdin: Option<std::process::ChildStdin>,
     command: Arc<Mutex<process::Command>>,
     stderr_sender: Arc<Mutex<crossbeam_channel::Sender<String>>>,
+    /// The user code's stdin (patched, ferrokeras; see `user_stdin`): `None` where the host
+    /// does not feed it (not Linux), and user code reads the command channel as before.
+    input: Option<UserInput>,
+}
+
+/// The host's end of the pipe that feeds the child's user code's stdin.
+struct UserInput {
+    /// Where `ChildProcess::new`'s `pre_exec` finds the read end of the next child's pipe,
+    /// valid across restarts as `command` is.
+    next_read_end: Arc<std::sync::atomic::AtomicI32>,
+    pipe: Option<std::io::PipeWriter>,
+    /// Frames sent to this child: a wait marker that counts fewer was answered already.
+    frames_sent: u64,
 }
 
 impl ChildProcess {
@@ -46,19 +59,76 @@ impl ChildProcess {
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
+        let input = Self::feed_user_stdin(&mut command);
         ChildProcess::new_internal(
             Arc::new(Mutex::new(command)),
             None,
             Arc::new(Mutex::new(stderr_sender)),
+            input,
         )
+    }
+
+    /// Gives every child that `command` starts a pipe for its user code's stdin, on
+    /// `CHILD_INPUT_FD` (see `user_stdin`).
+    #[cfg(target_os = "linux")]
+    fn feed_user_stdin(command: &mut std::process::Command) -> Option<UserInput> {
+        use std::os::unix::process::CommandExt;
+        use std::sync::atomic::Ordering;
+        let next_read_end = Arc::new(std::sync::atomic::AtomicI32::new(-1));
+        let read_end = Arc::clone(&next_read_end);
+        let target = crate::user_stdin::CHILD_INPUT_FD;
+        // SAFETY: runs in the forked child before exec; only async-signal-safe calls. The
+        // read end is CLOEXEC in the host (no other process it starts gets it); dup2 makes a
+        // copy without CLOEXEC, and fcntl clears it if the read end already is `target`.
+        unsafe {
+            command.pre_exec(move || {
+                let fd = read_end.load(Ordering::SeqCst);
+                let done = if fd < 0 {
+                    return Err(std::io::ErrorKind::NotFound.into());
+                } else if fd == target {
+                    libc::fcntl(fd, libc::F_SETFD, 0)
+                } else {
+                    libc::dup2(fd, target)
+                };
+                if done < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        command.env(crate::user_stdin::INPUT_FD_VAR, target.to_string());
+        Some(UserInput {
+            next_read_end,
+            pipe: None,
+            frames_sent: 0,
+        })
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn feed_user_stdin(_command: &mut std::process::Command) -> Option<UserInput> {
+        None
     }
 
     fn new_internal(
         command: Arc<Mutex<std::process::Command>>,
         process_handle: Option<Arc<Mutex<std::process::Child>>>,
         stderr_sender: Arc<Mutex<crossbeam_channel::Sender<String>>>,
+        mut input: Option<UserInput>,
     ) -> Result<ChildProcess, Error> {
+        // A fresh pipe per child: its read end is in the child only once it has started.
+        let mut read_end = None;
+        if let Some(input) = &mut input {
+            use std::os::fd::AsRawFd;
+            let (reader, writer) = std::io::pipe()?;
+            input
+                .next_read_end
+                .store(reader.as_raw_fd(), std::sync::atomic::Ordering::SeqCst);
+            input.pipe = Some(writer);
+            input.frames_sent = 0;
+            read_end = Some(reader);
+        }
         let process = command.lock().unwrap().spawn();
+        drop(read_end);
         let mut process = match process {
             Ok(c) => c,
             Err(error) => bail!("Failed to run '{:?}': {:?}", command, error),
@@ -102,6 +172,7 @@ impl ChildProcess {
             stdin,
             command,
             stderr_sender,
+            input,
         })
     }
 
@@ -126,11 +197,45 @@ impl ChildProcess {
         // Unlock mutex, since ChildProcess::new_internal will need to lock it
         // again.
         drop(process);
+        let input = self.input.as_ref().map(|input| UserInput {
+            next_read_end: Arc::clone(&input.next_read_end),
+            pipe: None,
+            frames_sent: 0,
+        });
         ChildProcess::new_internal(
             Arc::clone(&self.command),
             Some(self.process_handle.clone()),
             Arc::clone(&self.stderr_sender),
+            input,
         )
+    }
+
+    /// Whether the wait marker with `frames_applied` is for a read that still waits: the
+    /// child had applied every frame sent (else a line is on its way to that read).
+    pub(crate) fn input_is_awaited(&self, frames_applied: u64) -> bool {
+        self.input
+            .as_ref()
+            .is_some_and(|input| input.frames_sent == frames_applied)
+    }
+
+    /// Gives the user code's stdin `line` and a newline, as a terminal would; `None`: the
+    /// read that waits sees the end of input. Without a pipe for user input (not Linux) a
+    /// line goes on the command channel, where evcxr_input's `get_string` reads it.
+    pub(crate) fn send_input(&mut self, line: Option<&str>) -> Result<(), Error> {
+        use crate::user_stdin::Frame;
+        let Some(input) = &mut self.input else {
+            return self.send(line.unwrap_or_default());
+        };
+        let frame = match line {
+            Some(line) => Frame::Data(format!("{line}\n").into_bytes()),
+            None => Frame::Eof,
+        };
+        input.frames_sent += 1;
+        if let Some(pipe) = &mut input.pipe {
+            // A child that is gone shows as such at the next read of its output.
+            let _ = frame.write_to(pipe);
+        }
+        Ok(())
     }
 
     pub(crate) fn send(&mut self, command: &str) -> Result<(), Error> {

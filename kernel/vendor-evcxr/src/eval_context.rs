@@ -28,6 +28,7 @@ use crate::rust_analyzer::TypeName;
 use crate::rust_analyzer::VariableInfo;
 use crate::toml_parse;
 use crate::use_trees::Import;
+use crate::user_stdin;
 use anyhow::Result;
 use once_cell::sync::Lazy;
 use ra_ap_ide::TextRange;
@@ -358,6 +359,12 @@ pub struct EvalCallbacks<'a> {
     /// tell compiling from running, e.g. to start an interrupt's kill timer only for running
     /// code.
     pub code_started: &'a dyn Fn(),
+    /// Called when user code waits reading its stdin (patched, ferrokeras; Linux only): with
+    /// what the code printed on the current line as the prompt (`is_password` is false: a
+    /// read does not say). `Some(line)`: the read gets the line and a newline, as from a
+    /// terminal; `None`: it gets the end of input (later reads wait again). Default: `None`,
+    /// so a cell that reads stdin goes on instead of hanging.
+    pub stdin_reader: &'a dyn Fn(InputRequest) -> Option<String>,
 }
 
 fn default_input_reader(_: InputRequest) -> String {
@@ -366,11 +373,16 @@ fn default_input_reader(_: InputRequest) -> String {
 
 fn default_code_started() {}
 
+fn default_stdin_reader(_: InputRequest) -> Option<String> {
+    None
+}
+
 impl Default for EvalCallbacks<'_> {
     fn default() -> Self {
         EvalCallbacks {
             input_reader: &default_input_reader,
             code_started: &default_code_started,
+            stdin_reader: &default_stdin_reader,
         }
     }
 }
@@ -938,14 +950,25 @@ impl EvalContext {
             }
             if line == PANIC_NOTIFICATION {
                 got_panic = true;
+            } else if let Some((prompt, applied)) = user_stdin::parse_wait_marker(&line) {
+                if self.child_process.input_is_awaited(applied) {
+                    let answer = (callbacks.stdin_reader)(InputRequest {
+                        prompt: prompt.to_owned(),
+                        is_password: false,
+                    });
+                    self.child_process.send_input(answer.as_deref())?;
+                } else if !prompt.is_empty() {
+                    // The read was answered meanwhile: the text is ordinary output.
+                    let _ = self.stdout_sender.send(prompt.to_owned());
+                }
             } else if line.starts_with(evcxr_input::GET_CMD) {
                 let is_password = line.starts_with(evcxr_input::GET_CMD_PASSWORD);
                 let prompt = line.split(':').nth(1).unwrap_or_default().to_owned();
-                self.child_process
-                    .send(&(callbacks.input_reader)(InputRequest {
-                        prompt,
-                        is_password,
-                    }))?;
+                let answer = (callbacks.input_reader)(InputRequest {
+                    prompt,
+                    is_password,
+                });
+                self.child_process.send_input(Some(&answer))?;
             } else if let Some(header) = line.strip_prefix(evcxr_internal_runtime::USER_ERROR_BEGIN) {
                 let (head, type_name) = header.trim_start().split_once(' ').unwrap_or(("-", ""));
                 let mut message = Vec::new();
@@ -1744,6 +1767,8 @@ impl ContextState {
                 .generated(include_str!("evcxr_internal_runtime.rs"))
                 .generated("}");
         }
+        // Patched (ferrokeras): writes user_stdin's marker through this cell's stdout.
+        code = code.generated(user_stdin::marker_writer_code(&self.current_user_fn_name()));
         code = code.generated("#[unsafe(no_mangle)]").generated(format!(
             "pub extern \"C\" fn {}(",
             self.current_user_fn_name()

@@ -27,6 +27,7 @@ mod rust_analyzer;
 mod statement_splitter;
 mod toml_parse;
 mod use_trees;
+mod user_stdin;
 
 pub use crate::command_context::CommandContext;
 pub use crate::errors::CompilationError;
@@ -36,6 +37,7 @@ pub use crate::eval_context::EvalCallbacks;
 pub use crate::eval_context::EvalContext;
 pub use crate::eval_context::EvalContextOutputs;
 pub use crate::eval_context::EvalOutputs;
+pub use crate::eval_context::InputRequest;
 pub use crate::eval_context::UserCodeError;
 pub use crate::runtime::runtime_hook;
 pub use rust_analyzer::Completions;

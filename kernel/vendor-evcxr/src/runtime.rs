@@ -36,6 +36,9 @@ pub fn runtime_hook() {
 
 struct Runtime {
     shared_objects: Vec<libloading::Library>,
+    /// The user code's stdin, when the host feeds it (patched, ferrokeras; `user_stdin`).
+    #[cfg(target_os = "linux")]
+    user_stdin: Option<crate::user_stdin::child::UserStdin>,
     variable_store_ptr: *mut std::os::raw::c_void,
     // Our variable store is permitted to contain non-Send types (e.g. Rc), therefore we need to be
     // non-Send as well.
@@ -46,6 +49,8 @@ impl Runtime {
     fn new() -> Runtime {
         Runtime {
             shared_objects: Vec::new(),
+            #[cfg(target_os = "linux")]
+            user_stdin: None,
             variable_store_ptr: std::ptr::null_mut(),
             _phantom_rc: PhantomData,
         }
@@ -56,14 +61,29 @@ impl Runtime {
 
         self.install_crash_handlers();
 
-        let stdin = std::io::stdin();
-        for line in stdin.lock().lines() {
+        for line in self.commands().lines() {
             if let Err(error) = self.handle_line(&line) {
                 eprintln!("While processing instruction `{line:?}`, got error: {error:?}",);
                 std::process::exit(99);
             }
         }
         std::process::exit(0);
+    }
+
+    /// Where commands come from: stdin, or when the host feeds the user code's stdin (see
+    /// `user_stdin`), stdin as it was before a pipe of user input replaced it.
+    fn commands(&mut self) -> Box<dyn io::BufRead> {
+        #[cfg(target_os = "linux")]
+        if std::env::var_os(crate::user_stdin::INPUT_FD_VAR).is_some() {
+            match crate::user_stdin::child::UserStdin::take_over() {
+                Ok((commands, user_stdin)) => {
+                    self.user_stdin = Some(user_stdin);
+                    return Box::new(io::BufReader::new(commands));
+                }
+                Err(error) => eprintln!("evcxr: user code gets no stdin: {error}"),
+            }
+        }
+        Box::new(std::io::stdin().lock())
     }
 
     fn handle_line(&mut self, line: &io::Result<String>) -> Result<(), Error> {
@@ -83,7 +103,21 @@ impl Runtime {
         unsafe {
             let user_fn = shared_object
                 .get::<extern "C" fn(*mut c_void) -> *mut c_void>(fn_name.as_bytes())?;
+            #[cfg(target_os = "linux")]
+            if let Some(user_stdin) = &self.user_stdin {
+                // The cell's own marker writer shares its stdout with the user code.
+                let name = crate::user_stdin::marker_writer_name(fn_name);
+                let here: crate::user_stdin::MarkerWriter = crate::user_stdin::write_marker_here;
+                let write_marker = shared_object
+                    .get::<crate::user_stdin::MarkerWriter>(name.as_bytes())
+                    .map_or(here, |f| *f);
+                user_stdin.code_started(write_marker);
+            }
             self.variable_store_ptr = user_fn(self.variable_store_ptr);
+            #[cfg(target_os = "linux")]
+            if let Some(user_stdin) = &self.user_stdin {
+                user_stdin.code_finished();
+            }
         }
         println!("{EVCXR_EXECUTION_COMPLETE}");
         self.shared_objects.push(shared_object);

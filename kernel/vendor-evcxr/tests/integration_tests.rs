@@ -1231,3 +1231,49 @@ fn hover_at_unknown_symbol_returns_fallback() {
         .expect("hover_at should not panic on an unresolvable symbol");
     assert!(!plain.is_empty());
 }
+
+/// User code that reads stdin asks the host (patch 8, Linux): the prompt is what it printed
+/// on the line, the host's line comes with a newline, `None` is an end of input that does
+/// not last, and a host that does not answer (the default) gives an end of input at once.
+#[cfg(target_os = "linux")]
+#[test]
+fn user_code_reads_stdin_from_the_host() {
+    use std::cell::RefCell;
+    let (mut ctx, _outputs) = new_command_context_and_outputs();
+    let asked = RefCell::new(Vec::new());
+    let reader = |request: evcxr::InputRequest| {
+        asked.borrow_mut().push(request.prompt.clone());
+        (request.prompt != "again? ").then(|| format!("<{}>", request.prompt.trim()))
+    };
+    let mut callbacks = evcxr::EvalCallbacks {
+        stdin_reader: &reader,
+        ..Default::default()
+    };
+    let read_twice = r#"
+        print!("name? ");
+        let mut a = String::new();
+        let n = std::io::stdin().read_line(&mut a).unwrap();
+        print!("again? ");
+        let mut b = String::new();
+        let m = std::io::stdin().read_line(&mut b).unwrap();
+        format!("{a:?} {n} {b:?} {m}")"#;
+    let out = ctx
+        .execute_with_callbacks(read_twice, &mut callbacks)
+        .unwrap();
+    assert_eq!(
+        out.content_by_mime_type,
+        text_plain(r#""\"<name?>\\n\" 8 \"\" 0""#)
+    );
+    assert_eq!(*asked.borrow(), ["name? ", "again? "]);
+    let out = ctx
+        .execute_with_callbacks(
+            r#"let mut c = String::new(); std::io::stdin().read_line(&mut c).unwrap(); c"#,
+            &mut callbacks,
+        )
+        .unwrap();
+    assert_eq!(out.content_by_mime_type, text_plain(r#""<>\n""#));
+    let out = ctx
+        .execute(r#"let mut d = String::new(); std::io::stdin().read_line(&mut d).unwrap()"#)
+        .unwrap();
+    assert_eq!(out.content_by_mime_type, text_plain("0"));
+}

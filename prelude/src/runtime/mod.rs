@@ -1,5 +1,6 @@
 //! The small runtime that connects prelude code to the notebook: rich display (with
-//! display ids that can be updated in place), live progress bars, and the interrupt flag.
+//! display ids that can be updated in place), live progress bars, the interrupt flag, and
+//! `input()`.
 //!
 //! It is deliberately tiny and knows nothing about the kernel's internals. The kernel and
 //! the prelude agree on two things only, both set up by the kernel in the environment of the
@@ -15,6 +16,7 @@
 
 pub mod adoption;
 pub mod display;
+pub mod input;
 pub mod interrupt;
 pub mod panic;
 mod plain_display;
@@ -24,6 +26,7 @@ pub mod tensor_display;
 
 pub use adoption::listen_for_adoption;
 pub use display::{display, in_notebook, DisplayHandle, EvcxrDisplay, MimeBundle, Render};
+pub use input::input;
 pub use interrupt::{check_interrupt, interrupted};
 pub use panic::kernel_init;
 pub use progress::ProgressBar;
