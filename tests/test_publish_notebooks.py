@@ -72,3 +72,45 @@ def test_publish_from_a_test_run_uses_its_outputs_and_says_so(tmp_path):
     assert '<link rel="stylesheet" href="notebook.css">' in html and "<style" not in html.split("</head>")[0]
     assert "jp-Notebook" in (out / "notebook.css").read_text()
     assert "— `ran.ipynb`, quick mode as the test command runs it" in readme.read_text()
+
+
+def test_full_mode_note_names_the_data_and_other_entries_stay(tmp_path):
+    """With a data dir the page says full mode and which data the notebook read (a link into
+    the shared datasets is named with where it points); the README keeps the entries of
+    notebooks not published in this run."""
+    import pytest
+
+    from conftest import SHARED
+    if not (SHARED / "iris").is_dir():
+        pytest.skip(f"shared datasets not found at {SHARED}")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "iris").symlink_to(SHARED / "iris")
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = new_notebook(cells=[new_markdown_cell("# Flowers"),
+                             new_code_cell("let iris = load_iris()?;\niris.data.size()")],
+                      metadata={"kernelspec": KERNELSPEC})
+    nbformat.write(nb, notebooks / "flowers.ipynb")
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n\n<!-- notebooks:begin -->\n\n"
+                      "- [Zebra](docs/notebooks/zebra.html) — `zebra.ipynb`, quick mode as the test command runs it\n"
+                      "- [Flowers](docs/notebooks/flowers.html) — `flowers.ipynb`, quick mode\n"
+                      "\n<!-- notebooks:end -->\n")
+    out = tmp_path / "docs" / "notebooks"
+    done = subprocess.run([sys.executable, str(REPO / "kernel/scripts/publish-notebooks.py"),
+                           str(notebooks / "flowers.ipynb"), "--data-dir", str(data),
+                           "--out", str(out), "--readme", str(readme)],
+                          capture_output=True, text=True, timeout=900, env=_without_data_dir())
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = (out / "flowers.html").read_text()
+    import os
+    where = os.path.relpath(SHARED.resolve(), REPO)  # ../shared/datasets beside the clone
+    assert f"full mode on Iris from {where} (" in html and "[150, 4]" in html, html[-3000:]
+    assert "quick mode" not in html.split("[150, 4]")[0].split("This page is")[1]
+    text = readme.read_text()
+    entries = [line for line in text.splitlines() if line.startswith("- [")]
+    assert entries == [
+        "- [Flowers](docs/notebooks/flowers.html) — `flowers.ipynb`, full mode on real data: Iris",
+        "- [Zebra](docs/notebooks/zebra.html) — `zebra.ipynb`, quick mode as the test command runs it",
+    ], text

@@ -10,13 +10,19 @@ should show: docs/notebooks/NAME.html, linked from the README's "Notebooks, exec
 Each notebook runs in full mode when its data is here (FERROKERAS_DATA_DIR, e.g. one built by
 `python tests/full_mode_data.py DIR`); when a loader reports a missing file it runs again in
 quick mode (at most N examples per split, one epoch per fit, no downloads). A note at the top
-of the page says which. A cell that fails stops that notebook, and the script exits non-zero.
+of the page says which, and in full mode which data the notebook read: the datasets its
+loaders name, each described from the data dir (a link into ../shared/datasets is real data; the
+MNIST files are described by the counts in their IDX headers). A cell that fails stops that
+notebook, and the script exits non-zero. The README list keeps the entries of notebooks not
+published in this run, so publishing one notebook leaves the others' links in place.
 """
 import argparse
 import datetime
+import gzip
 import os
 import pathlib
 import re
+import struct
 import sys
 
 import nbformat
@@ -44,21 +50,141 @@ def execute(path: pathlib.Path, env: dict, timeout: int):
 
 
 def run(path: pathlib.Path, data_dir, sample: int, timeout: int):
-    """(executed notebook, mode sentence): full mode first when there is a data dir, quick
-    mode when that fails for want of a data file (or there is none)."""
+    """(executed notebook, mode sentence, short mode for the README): full mode first when there
+    is a data dir, quick mode when that fails for want of a data file (or there is none)."""
     base = {"FERROKERAS_OFFLINE": "1"}
     if data_dir:
         base["FERROKERAS_DATA_DIR"] = str(data_dir)
         try:
-            return execute(path, base, timeout), "full mode (all the data)"
+            nb = execute(path, base, timeout)
         except CellExecutionError as e:
             if e.ename != "FileNotFoundError":
                 raise
             print(f"  {path.name}: {e.evalue.splitlines()[0]}; quick mode instead", file=sys.stderr)
+        else:
+            data = describe_data(datasets_used(path), pathlib.Path(data_dir))
+            if not data:
+                return nb, "full mode (all the data, every epoch the notebook asks for)", "full mode"
+            return (nb, f"full mode on {data} (no sampling, every epoch the notebook asks for)",
+                    f"full mode on {short_data(datasets_used(path), pathlib.Path(data_dir))}")
     quick = dict(base, FERROKERAS_SAMPLE=str(sample), FERROKERAS_MAX_EPOCHS="1")
     return (execute(path, quick, timeout),
             f"quick mode (at most {sample} examples per split, one epoch per fit: the data for "
-            "full mode was not on the machine that ran it)")
+            "full mode was not on the machine that ran it)", "quick mode")
+
+
+# What the prelude's loaders read: (pattern in a code cell, folder in the data dir, name).
+LOADERS = [
+    (r"\bmnist::load_(?:data|split)\b", "mnist", "MNIST"),
+    (r"\bfashion_mnist::load_", "fashion_mnist", "Fashion-MNIST"),
+    (r"\bload_iris\b", "iris", "Iris"),
+    (r"\bfetch_california_housing\b", "california_housing", "California housing"),
+    (r"\bload_car_evaluation\b", "car_evaluation", "UCI car evaluation"),
+    (r"\bload_shakespeare\b", "tiny_shakespeare", "tiny Shakespeare"),
+    (r"\bcifar10::load_", "cifar10", "CIFAR-10"),
+    (r"\bload_sign_language_mnist\b", "sign_language_mnist", "Sign Language MNIST"),
+]
+
+
+def datasets_used(path: pathlib.Path):
+    """[(folder, name)] of the datasets the notebook's code cells load, in order of first use;
+    `tfds_load("NAME", …)` adds NAME."""
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    found = []
+    for pattern, folder, name in LOADERS:
+        m = re.search(pattern, code)
+        if m:
+            found.append((m.start(), folder, name))
+    for m in re.finditer(r'\btfds_load\(\s*"([A-Za-z0-9_]+)"', code):
+        if all(f != m[1] for _, f, _ in found):
+            found.append((m.start(), m[1], m[1]))
+    return [(folder, name) for _, folder, name in sorted(found)]
+
+
+SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
+
+
+def idx_head(path: pathlib.Path, n: int = 8):
+    """The first n bytes of an IDX gzip file, decompressed; None if unreadable."""
+    try:
+        with gzip.open(path, "rb") as f:
+            head = f.read(n)
+        return head if len(head) == n else None
+    except OSError:
+        return None
+
+
+def idx_count(path: pathlib.Path):
+    """The first dimension of an IDX (gzip) file, from its header; None if unreadable."""
+    head = idx_head(path)
+    return struct.unpack(">I", head[4:8])[0] if head else None
+
+
+def describe_mnist(folder: pathlib.Path):
+    """(phrase, where the digits come from or None)."""
+    train = idx_count(folder / "train-images-idx3-ubyte.gz")
+    test = idx_count(folder / "t10k-images-idx3-ubyte.gz")
+    if train is None or test is None:
+        return "MNIST", None
+    if train + test == 10_000:  # the t10k file split in two (tests/full_mode_data.py)
+        shared = SHARED / "mnist" / "t10k-images-idx3-ubyte.gz"
+        first = idx_head(folder / "train-images-idx3-ubyte.gz", 16 + 28 * 28)
+        if first and first[16:] == (idx_head(shared, 16 + 28 * 28) or b"")[16:]:
+            return (f"the real MNIST t10k digits split {train:,}/{test:,}",
+                    os.path.relpath(shared.parent.parent, REPO))
+        return f"MNIST digits split {train:,}/{test:,}", None
+    return f"MNIST ({train:,} training / {test:,} test digits)", None
+
+
+def origin(folder: pathlib.Path):
+    """Where a dataset folder's files come from: the repository-relative path of the folder a
+    link points to (e.g. ../shared/datasets), or None for files in the data dir itself."""
+    if not folder.is_symlink():
+        return None
+    return os.path.relpath(folder.resolve().parent, REPO)
+
+
+def describe_data(used, data_dir: pathlib.Path) -> str:
+    """A phrase naming the data the notebook read, e.g. "the real MNIST t10k digits split
+    8,000/2,000, Iris and California housing from ../shared/datasets": MNIST first, then the
+    linked datasets by where they come from, then files generated in the data dir."""
+    phrases, linked, generated = [], {}, []
+    for folder, name in sorted(used, key=lambda u: u[0] != "mnist"):
+        where = data_dir / folder
+        if folder == "mnist":
+            mnist, source = describe_mnist(where)
+            if source:
+                linked.setdefault(source, []).append(mnist)
+            else:
+                phrases.append(mnist)
+        elif origin(where):
+            linked.setdefault(origin(where), []).append(name)
+        elif where.exists():
+            generated.append(name)
+    for where, names in linked.items():
+        phrases.append(f"{and_list(names)} from {where}")
+    if generated:
+        phrases.append(f"{and_list(generated)} as generated stand-ins in the real formats")
+    return ", ".join(phrases)
+
+
+def and_list(names) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def short_data(used, data_dir: pathlib.Path) -> str:
+    """The README's shorter form: the datasets' names, MNIST with its split."""
+    names = []
+    for folder, name in sorted(used, key=lambda u: u[0] != "mnist"):
+        if folder == "mnist":
+            train = idx_count(data_dir / "mnist" / "train-images-idx3-ubyte.gz")
+            test = idx_count(data_dir / "mnist" / "t10k-images-idx3-ubyte.gz")
+            names.append(f"MNIST t10k split {train:,}/{test:,}" if train and test and train + test == 10_000
+                         else "MNIST")
+        elif (data_dir / folder).exists():
+            names.append(name if origin(data_dir / folder) else f"{name} (stand-in)")
+    return "real data: " + ", ".join(names) if names else "its data"
 
 
 TEST_RUN_MODE = ("quick mode as the test command runs it (generated data files in the real "
@@ -70,8 +196,9 @@ def publish(path: pathlib.Path, out_dir: pathlib.Path, data_dir, sample: int, ti
             executed=None):
     if executed is not None and (executed / path.name).exists():
         nb, mode = nbformat.read(executed / path.name, as_version=4), TEST_RUN_MODE
+        short = mode.split(" (")[0]
     else:
-        nb, mode = run(path, data_dir, sample, timeout)
+        nb, mode, short = run(path, data_dir, sample, timeout)
     when = datetime.date.today().isoformat()
     note = (f"*This page is `notebooks/{path.name}` as the ferrokeras kernel executed it on "
             f"{when}, in {mode}.*")
@@ -81,7 +208,7 @@ def publish(path: pathlib.Path, out_dir: pathlib.Path, data_dir, sample: int, ti
     html = with_shared_stylesheet(html, out_dir)
     target = out_dir / (path.stem + ".html")
     write_atomically(target, html)
-    return target, mode.split(" (")[0]
+    return target, short
 
 
 def write_atomically(path: pathlib.Path, text: str):
@@ -113,15 +240,25 @@ def title(path: pathlib.Path) -> str:
     return path.stem
 
 
+ENTRY = re.compile(r"^- \[.*\]\(.*\) — `(?P<name>[^`]+\.ipynb)`, .*$")
+
+
 def update_readme(readme: pathlib.Path, published):
-    """Rewrites the list between the README's markers (appending the section if missing)."""
-    lines = [BEGIN, ""]
+    """Rewrites the list between the README's markers (appending the section if missing): the
+    notebooks published now, and the entries already there for the others (so one notebook
+    can be published again without the others' links going), sorted by file name."""
+    text = readme.read_text(encoding="utf-8")
+    entries = {}
+    if BEGIN in text and END in text:
+        for line in text[text.index(BEGIN) + len(BEGIN):text.index(END)].splitlines():
+            m = ENTRY.match(line.strip())
+            if m:
+                entries[m["name"]] = line.strip()
     for notebook, html, mode in published:
         link = os.path.relpath(html, readme.parent)
-        lines.append(f"- [{title(notebook)}]({link}) — `{notebook.name}`, {mode}")
-    lines += ["", END]
+        entries[notebook.name] = f"- [{title(notebook)}]({link}) — `{notebook.name}`, {mode}"
+    lines = [BEGIN, ""] + [entries[name] for name in sorted(entries)] + ["", END]
     block = "\n".join(lines)
-    text = readme.read_text(encoding="utf-8")
     if BEGIN in text and END in text:
         text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
     else:
