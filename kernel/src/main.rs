@@ -9,6 +9,7 @@
 //! ferrokeras-kernel standby [--session-root DIR]  a pre-started session for the next kernel
 //! ```
 
+mod available_memory;
 mod forward;
 mod history;
 mod install;
