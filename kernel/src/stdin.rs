@@ -67,21 +67,26 @@ pub async fn serve(mut socket: zmq::KernelStdinConnection, mut asks: mpsc::Unbou
 }
 
 /// The value of the next `input_reply` (clients send it without a parent header, so the
-/// next one is the answer); `None` when the socket fails.
+/// next one is the answer); `None` when the socket keeps failing.
 async fn input_reply(socket: &mut zmq::KernelStdinConnection) -> Option<String> {
-    loop {
+    // A badly signed or malformed message is ignored, as on the other sockets; a socket that
+    // only fails (closed under us) must not keep this loop spinning.
+    const MAX_FAILURES_IN_A_ROW: u32 = 100;
+    let mut failures = 0;
+    while failures < MAX_FAILURES_IN_A_ROW {
         match socket.read().await {
             Ok(JupyterMessage {
                 content: JupyterMessageContent::InputReply(reply),
                 ..
             }) => return Some(reply.value),
-            Ok(_) => {}
+            Ok(_) => failures = 0,
             Err(e) => {
-                // A badly signed or malformed message: ignored, as on the other sockets.
+                failures += 1;
                 eprintln!("ferrokeras: dropped a stdin message: {e}");
             }
         }
     }
+    None
 }
 
 /// How a cell's reads of stdin went, for its reply.
