@@ -58,8 +58,11 @@ def install_as_documented(repo: pathlib.Path):
             block = "\n".join(l for l in block.replace("\\\n", " ").splitlines()
                               if "sh.rustup.rs" not in l)
         block = block.replace("<this repository>", str(repo))
-        # A clone that is already there is the one to set up again (the docs' update path).
-        block = re.sub(r"^git clone (\S+) (\S+)$", r"[ -d \2 ] || git clone \1 \2", block, flags=re.M)
+        # A clone that is already there is updated to this checkout's commit and set up again
+        # (the docs' update path: pull, then set-up).
+        block = re.sub(r"^git clone (\S+) (\S+)$",
+                       r"if [ -d \2 ]; then git -C \2 fetch -q \1 HEAD && git -C \2 checkout -q --detach FETCH_HEAD;"
+                       r" else git clone -q \1 \2; fi", block, flags=re.M)
         script.append(block)
     print("running docs/jupyterhub.md's install commands:\n" + "\n".join(script[1:]), flush=True)
     # A login-like environment: nothing of the caller's venv, cargo or ferrokeras settings.
