@@ -102,7 +102,7 @@ from bench_machine import (  # beside this script
 REPO = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "14_de_keras_ueberblick.ipynb"
 SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
-SEED = REPO.parent / "shared" / "seeds" / "003_ad6ca50015d5ff2b.txt"
+SEED = SHARED.parent / "seeds" / "003_ad6ca50015d5ff2b.txt"
 REQUIREMENTS = pathlib.Path(__file__).resolve().parent / "requirements-bench.txt"
 # The hub's proxy. 4.x is the series JupyterHub 5 is tested with.
 CHP_VERSION = "4.6.3"
@@ -927,6 +927,8 @@ def install_real_accounts(args):
     # The Python comparison imports Keras in the shared venv too (an administrator would add it).
     subprocess.run([str(python), "-m", "pip", "install", "-q", "-r",
                     str(REPO / "kernel/scripts/requirements-test.txt")], check=True)
+    # The course's shared folder stays this checkout's (the shared install has no ../shared).
+    env["FERROKERAS_SHARED_DATASETS"] = str(SHARED)
     script = accounts.SHARED_HOME / "src" / "kernel" / "scripts" / pathlib.Path(__file__).name
     os.execve(python, [str(python), str(script), *sys.argv[1:], "--installed"], env)
 
