@@ -177,6 +177,15 @@ fn files_the_prelude_writes_load_in_keras() {
     let write = |name: &str, model: &Model, xs: &[Tensor]| {
         model.save(out.join(format!("{name}.keras"))).unwrap();
         model.save(out.join(format!("{name}.h5"))).unwrap();
+        // Weights alone in both HDF5 layouts, and the architecture as JSON, for Keras's
+        // `load_weights` and `model_from_json`.
+        model
+            .save_weights(out.join(format!("{name}.weights.h5")))
+            .unwrap();
+        model
+            .save_weights(out.join(format!("{name}.legacy.h5")))
+            .unwrap();
+        std::fs::write(out.join(format!("{name}.json")), model.to_json()).unwrap();
         let ys = predict(model, xs);
         let mut named: Vec<(String, &Tensor)> = Vec::new();
         for (i, x) in xs.iter().enumerate() {
@@ -204,7 +213,7 @@ fn files_the_prelude_writes_load_in_keras() {
         serde_json::from_str(&std::fs::read_to_string(out.join("checked.json")).unwrap()).unwrap();
     let mut report = Vec::new();
     for name in CASES.iter().copied().chain(["prelude_sequential"]) {
-        for ext in ["keras", "h5"] {
+        for ext in ["keras", "h5", "weights.h5", "legacy.h5", "json"] {
             let file = format!("{name}.{ext}");
             let r = &checked[&file];
             assert!(
@@ -420,6 +429,16 @@ fn checkpoints_weights_and_json_follow_keras_names() {
             "{name}"
         );
     }
+    // The weights of a whole-model `.keras`, as Keras's `load_weights("x.keras")`.
+    let whole = dir.path().join("whole.keras");
+    model.save(&whole).unwrap();
+    let fresh = model_from_json(&model.to_json()).unwrap();
+    fresh.load_weights(&whole).unwrap();
+    assert!(fresh.predict(&x).unwrap().allclose(&want, 0.0, 0.0, false));
+    assert!(matches!(
+        model.save_weights(dir.path().join("w.keras")),
+        Err(Error::InvalidArgument(_))
+    ));
     let json: Value = serde_json::from_str(&model.to_json()).unwrap();
     assert_eq!(json["class_name"], "Functional");
     assert_eq!(json["config"]["layers"].as_array().unwrap().len(), 3);

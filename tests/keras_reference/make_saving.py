@@ -18,8 +18,10 @@ into OUTDIR, per case:
 
 `check` loads, with `keras.saving.load_model`, every `<name>.keras` / `<name>.h5` the
 prelude wrote beside a `<name>.prelude.npz` (its inputs `x0`, … and the prelude's own
-outputs `y0`, …), predicts, and writes `checked.json`: per file the largest absolute
-difference from the prelude's outputs and the largest output magnitude, or the error.
+outputs `y0`, …), and with `model.load_weights` its `<name>.weights.h5` (Keras 3 layout) and
+`<name>.legacy.h5` (legacy layout), and with `keras.models.model_from_json` its `<name>.json`;
+predicts, and writes `checked.json`: per file the largest absolute difference from the
+prelude's outputs and the largest output magnitude, or the error.
 
 Made with keras 3.15.1, h5py 3.16 and torch 2.13.0 (the test venv).
 """
@@ -338,12 +340,25 @@ def check(out):
         data = np.load(npz)
         xs = [data[f"x{i}"] for i in range(len([k for k in data.files if k.startswith("x")]))]
         ys = [data[f"y{i}"] for i in range(len([k for k in data.files if k.startswith("y")]))]
-        for ext in ("keras", "h5"):
+        for ext in ("keras", "h5", "weights.h5", "legacy.h5", "json"):
             path = out / f"{base}.{ext}"
             if not path.exists():
                 continue
             try:
-                model = keras.saving.load_model(path)
+                if ext in ("keras", "h5"):
+                    model = keras.saving.load_model(path)
+                else:
+                    # The prelude's weights files go into Keras's own rebuild of the prelude's
+                    # .keras (its weights scrambled first, so that a weight left unloaded
+                    # shows); its JSON into `model_from_json`, given the Keras 3 weights.
+                    if ext == "json":
+                        model = keras.models.model_from_json(path.read_text())
+                        weights = out / f"{base}.weights.h5"
+                    else:
+                        model = keras.saving.load_model(out / f"{base}.keras")
+                        weights = path
+                    randomize(model, np.random.default_rng(1))
+                    model.load_weights(weights)
                 got = as_list(model.predict(xs if len(xs) > 1 else xs[0], verbose=0))
                 diff = max(float(np.max(np.abs(g - y))) for g, y in zip(got, ys))
                 scale = max(float(np.max(np.abs(y))) for y in ys)

@@ -65,8 +65,13 @@ fn restore_compile(model: &Model, path: &Path, config: &Value) {
     }
 }
 
-/// Loads a `.keras` archive.
-pub(crate) fn load_keras(path: &Path) -> Result<Model> {
+/// The members of a `.keras` archive that the prelude reads.
+struct Archive {
+    config: Value,
+    weights: H5,
+}
+
+fn open_archive(path: &Path) -> Result<Archive> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
         .map_err(|e| corrupt(path, format!("a .keras archive (a zip file): {e}")))?;
@@ -81,12 +86,24 @@ pub(crate) fn load_keras(path: &Path) -> Result<Model> {
     };
     let config: Value = serde_json::from_slice(&member("config.json")?)
         .map_err(|e| corrupt(path, format!("'config.json' to be JSON ({e})")))?;
-    let weights = member("model.weights.h5")?;
-    let model = model_from_keras_config(path, &config)?;
-    let h5 = H5::from_bytes(weights, path.join("model.weights.h5"))?;
-    keras_weights_h5::load(&model, &h5)?.apply();
-    restore_compile(&model, path, &config["compile_config"]);
+    let weights = H5::from_bytes(member("model.weights.h5")?, path.join("model.weights.h5"))?;
+    Ok(Archive { config, weights })
+}
+
+/// Loads a `.keras` archive.
+pub(crate) fn load_keras(path: &Path) -> Result<Model> {
+    let archive = open_archive(path)?;
+    let model = model_from_keras_config(path, &archive.config)?;
+    keras_weights_h5::load(&model, &archive.weights)?.apply();
+    restore_compile(&model, path, &archive.config["compile_config"]);
     Ok(model)
+}
+
+/// Loads only the weights of a `.keras` archive into `model` (Keras's
+/// `model.load_weights("x.keras")`).
+pub(crate) fn load_weights_keras(model: &Model, path: &Path) -> Result<()> {
+    keras_weights_h5::load(model, &open_archive(path)?.weights)?.apply();
+    Ok(())
 }
 
 /// Keras 3's config of `model`, with its compile settings when it is compiled.

@@ -78,6 +78,14 @@ impl Model {
         if has_extension(path, &["h5", "hdf5"]) {
             return keras_archive::save_weights_h5(self, path);
         }
+        if has_extension(path, &["keras"]) {
+            // As Keras: a `.keras` file is a whole model, and weights alone under that name
+            // would be a file Keras cannot open.
+            return Err(Error::InvalidArgument(format!(
+                "save_weights({}): a .keras file holds a whole model; use model.save for it, or name the weights file x.weights.h5",
+                path.display()
+            )));
+        }
         save_file(self, path, None)
     }
 
@@ -87,9 +95,10 @@ impl Model {
         keras_archive::to_json(self)
     }
 
-    /// Loads weights: a file of `save_weights` or `save` (safetensors), or a Keras HDF5
+    /// Loads weights: a file of `save_weights` or `save` (safetensors), a Keras HDF5
     /// file — Keras 3's `x.weights.h5` or the legacy `x.h5` layout of Keras 2 and of the
-    /// published `keras.applications` files — told apart by their contents. A Keras file
+    /// published `keras.applications` files — or the weights of a `.keras` archive, told
+    /// apart by their contents. A Keras file
     /// fits when the model's layers come in the same order as the saved model's (legacy
     /// files: the layers that have weights; `.weights.h5`: every layer, numbered by class).
     /// A file of another architecture is an error naming the layer or tensor and both
@@ -108,6 +117,9 @@ impl Model {
     pub fn load_weights(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         self.build()?;
+        if keras_archive::is_zip(path) {
+            return keras_archive::load_weights_keras(self, path);
+        }
         if is_hdf5(path) {
             let h5 = H5::open(path)?;
             let root = h5.group("/")?;
