@@ -50,7 +50,12 @@ fn optimizer_from_keras(v: &Value) -> Res<OptimizerSpec> {
         .ok_or("an optimizer without class_name")?;
     let c = &v["config"];
     let f = |key: &str, default: f64| -> Res<f64> {
-        match &c[key] {
+        // Keras before 2.3 spelled the learning rate `lr`.
+        let value = match &c[key] {
+            Value::Null if key == "learning_rate" => &c["lr"],
+            other => other,
+        };
+        match value {
             Value::Null => Ok(default),
             Value::Number(n) => n.as_f64().ok_or_else(|| format!("optimizer option {key}")),
             other => Err(format!(
@@ -269,6 +274,11 @@ mod tests {
         let c = compiled_from_keras(&keras, &["out".into()])
             .unwrap()
             .unwrap();
+        let old = json!({"optimizer_config": {"class_name": "SGD", "config": {"lr": 0.2}},
+                         "loss": "mse", "metrics": [[{"class_name": "MeanMetricWrapper", "config": {"name": "mae"}}]]});
+        let o = compiled_from_keras(&old, &["out".into()]).unwrap().unwrap();
+        assert_eq!(o.spec.learning_rate(), 0.2);
+        assert_eq!(o.metrics[0].name, "mae");
         assert_eq!(
             c.spec,
             OptimizerSpec::Adam(Adam {
