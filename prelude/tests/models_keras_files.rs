@@ -169,6 +169,31 @@ fn prelude_model() -> Model {
     m
 }
 
+/// A functional model built in the prelude, with its automatic names: two inputs through
+/// a shared layer and a shared nested model, a merge, two outputs.
+fn prelude_functional() -> Model {
+    set_random_seed(6);
+    let a = Input::new([6]);
+    let b = Input::new([6]);
+    let shared = Layer::from(Dense::new(5).activation("tanh"));
+    let enc_in = Input::new([5]);
+    let h = Dense::new(4).call(&enc_in).unwrap();
+    let h = BatchNormalization::new().call(&h).unwrap();
+    let encoder = Model::new(&enc_in, &h).unwrap();
+    let ea = encoder.call(&shared.call(&a).unwrap()).unwrap();
+    let eb = encoder.call(&shared.call(&b).unwrap()).unwrap();
+    let merged = Concatenate::new().call(&[&ea, &eb]).unwrap();
+    let out1 = Dense::new(1).call(&merged).unwrap();
+    let out2 = Dense::new(3).activation("softmax").call(&merged).unwrap();
+    let model = Model::new(&[&a, &b], &[&out1, &out2]).unwrap();
+    // Moving statistics away from 0 and 1, so that a misplaced one shows.
+    let bn = encoder.layers().last().unwrap().clone();
+    let w = bn.get_weights();
+    let stats: Vec<Tensor> = w.iter().map(|t| t.rand_like() + 0.5).collect();
+    bn.set_weights(&stats).unwrap();
+    model
+}
+
 #[test]
 fn files_the_prelude_writes_load_in_keras() {
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("keras_saving_prelude");
@@ -208,11 +233,23 @@ fn files_the_prelude_writes_load_in_keras() {
         &prelude_model(),
         &[Tensor::randn([4, 5], (Kind::Float, Device::Cpu))],
     );
+    write(
+        "prelude_functional",
+        &prelude_functional(),
+        &[
+            Tensor::randn([4, 6], (Kind::Float, Device::Cpu)),
+            Tensor::randn([4, 6], (Kind::Float, Device::Cpu)),
+        ],
+    );
     run_script("check", &out);
     let checked: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("checked.json")).unwrap()).unwrap();
     let mut report = Vec::new();
-    for name in CASES.iter().copied().chain(["prelude_sequential"]) {
+    for name in CASES
+        .iter()
+        .copied()
+        .chain(["prelude_sequential", "prelude_functional"])
+    {
         for ext in ["keras", "h5", "weights.h5", "legacy.h5", "json"] {
             let file = format!("{name}.{ext}");
             let r = &checked[&file];
