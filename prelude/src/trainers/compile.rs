@@ -65,6 +65,9 @@ impl Model {
                 self.name()
             ))
         })?;
+        // The settings stay in the model while `f` runs, so that a callback saving the model
+        // (ModelCheckpoint writing `best_model.keras`) saves them too.
+        self.0.borrow_mut().compiled = Some(compiled.settings());
         let r = f(&mut compiled);
         self.0.borrow_mut().compiled = Some(compiled);
         r
