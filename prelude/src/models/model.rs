@@ -303,6 +303,16 @@ impl Model {
         x.call_model(self)
     }
 
+    /// The model on a batch in training mode (dropout active, batch statistics updated), with
+    /// gradients: Keras's `model(x, training=True)` in a hand-written training step. The
+    /// first output, for a model of several.
+    pub fn call_training(&self, x: &Tensor) -> Result<Tensor> {
+        self.ensure_built(x.size().get(1..))?;
+        let plan = self.plan()?;
+        let xs = plan.prepare(std::slice::from_ref(x))?;
+        Ok(plan.forward(&xs, true).swap_remove(0))
+    }
+
     /// Every output of the model for a batch `x`, in inference mode, with gradients — what a
     /// Keras model with several outputs returns when called (`feature_extractor(x)`), e.g. for
     /// a loss on intermediate activations.
@@ -394,6 +404,16 @@ impl Model {
     pub(crate) fn params(&self) -> Vec<Tensor> {
         let _ = self.build();
         self.layers().iter().flat_map(Layer::params).collect()
+    }
+
+    /// The weights training changes (Keras's `model.trainable_weights`), the tensors
+    /// themselves: what `tape.gradient(&loss, &model.trainable_weights())` differentiates
+    /// with respect to and `optimizer.apply_gradients` updates (frozen layers left out).
+    pub fn trainable_weights(&self) -> Vec<Tensor> {
+        self.params()
+            .into_iter()
+            .filter(Tensor::requires_grad)
+            .collect()
     }
 
     /// Asks a running `fit` to stop after the current epoch (for callbacks).
