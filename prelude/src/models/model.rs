@@ -28,6 +28,11 @@ pub(crate) struct ModelState {
     pub graph: Option<Rc<Graph>>,
     pub compiled: Option<Compiled>,
     pub stop_training: bool,
+    /// The learning rate the user or a callback set (`model.set_learning_rate`); training
+    /// applies it to the optimizer before its next step. `None`: the compiled optimizer's.
+    pub learning_rate: Option<f64>,
+    /// The epoch a callback asked `fit` to start at (BackupAndRestore resuming a run).
+    pub initial_epoch: Option<usize>,
     /// The layer this model is inside other models. Weak: that layer owns the model.
     pub as_layer: WeakLayer,
 }
@@ -107,6 +112,8 @@ impl Model {
             graph: graph.map(Rc::new),
             compiled: None,
             stop_training: false,
+            learning_rate: None,
+            initial_epoch: None,
             as_layer: WeakLayer::default(),
         })))
     }
@@ -416,9 +423,20 @@ impl Model {
             .collect()
     }
 
-    /// Asks a running `fit` to stop after the current epoch (for callbacks).
+    /// Asks a running `fit` to stop after the current batch (for callbacks), as setting
+    /// Keras's `model.stop_training = True` does.
     pub fn stop_training(&self) {
         self.0.borrow_mut().stop_training = true;
+    }
+
+    /// Makes the running `fit` start at `epoch` (for a callback's `on_train_begin`).
+    pub(crate) fn set_initial_epoch(&self, epoch: usize) {
+        self.0.borrow_mut().initial_epoch = Some(epoch);
+    }
+
+    /// The epoch a callback asked `fit` to start at, once.
+    pub(crate) fn take_initial_epoch(&self) -> Option<usize> {
+        self.0.borrow_mut().initial_epoch.take()
     }
 }
 

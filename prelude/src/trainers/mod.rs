@@ -26,6 +26,7 @@
 //! ```
 
 mod compile;
+mod epoch_loop;
 mod evaluate;
 mod fit;
 mod logs;
@@ -33,6 +34,7 @@ mod objective;
 mod predict;
 mod settings;
 
-pub use evaluate::Evaluation;
+pub use evaluate::{Evaluate, Evaluation};
 pub use fit::{Fit, Validation};
+pub use predict::Predict;
 pub use settings::capped_epochs;

@@ -133,6 +133,11 @@ impl Objective {
     }
 }
 
+/// The batch's tensors on the model's device.
+pub(crate) fn on_device(ts: &[Tensor], plan: &Plan) -> Vec<Tensor> {
+    ts.iter().map(|t| t.to_device(plan.device)).collect()
+}
+
 /// One gradient step on one batch; returns the named values.
 pub(crate) fn train_step(
     plan: &Plan,
