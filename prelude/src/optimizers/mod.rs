@@ -21,6 +21,7 @@ mod sgd;
 pub use adagrad::Adagrad;
 pub use adam::Adam;
 pub use adamw::AdamW;
+pub(crate) use optimizer::apply_gradients;
 pub use optimizer::Optimizer;
 pub use rmsprop::RMSprop;
 pub use sgd::SGD;

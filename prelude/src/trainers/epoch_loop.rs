@@ -4,6 +4,8 @@ use super::compile::sync_learning_rate;
 use super::evaluate::evaluate_batches;
 use super::logs::Tally;
 use super::objective::{on_device, train_step, Objective};
+use super::sample_weights::SampleWeights;
+use super::train_step::{StepContext, TrainStep};
 use crate::callbacks::{Callback, CallbackList, EpochLogs};
 use crate::data_adapter::BatchSource;
 use crate::error::{Error, Result};
@@ -11,10 +13,13 @@ use crate::models::{Compiled, Model, Plan};
 use crate::optimizers::OptimizerState;
 use crate::runtime::interrupted;
 
-/// What one `fit` runs on: the training batches and the validation ones.
+/// What one `fit` runs on: the training batches, the validation ones, and where each one's
+/// sample weights come from.
 pub(crate) struct RunData<'d> {
     pub train: &'d dyn BatchSource,
+    pub train_weights: SampleWeights,
     pub val: Option<&'d dyn BatchSource>,
+    pub val_weights: SampleWeights,
 }
 
 /// The compiled optimizer, bound to the weights on the first training call so that later
@@ -35,6 +40,8 @@ pub(crate) struct EpochLoop<'r, 'c> {
     pub plan: &'r Plan,
     pub objective: Objective,
     pub callbacks: &'r mut CallbackList<'c>,
+    /// The user's train step, instead of [`train_step`].
+    pub custom_step: Option<&'r mut (dyn TrainStep + 'c)>,
     pub batch_size: usize,
     pub shuffle: bool,
 }
@@ -57,8 +64,13 @@ impl EpochLoop<'_, '_> {
         let first = model.take_initial_epoch().unwrap_or(initial_epoch);
         let mut last_logs = EpochLogs::new();
         for epoch in first..epochs {
+            if let Some(step) = self.custom_step.as_mut() {
+                step.reset_metrics();
+            }
             self.callbacks.on_epoch_begin(epoch, model)?;
             let mut tally = Tally::new(&self.objective.names, self.plan.device);
+            // What the user's train step last returned: its epoch's values so far.
+            let mut step_logs: Option<EpochLogs> = None;
             let mut stopped = false;
             let seed = crate::backend::next_seed();
             for (step, batch) in data.train.batches(batch_size, shuffle, seed)?.enumerate() {
@@ -72,11 +84,35 @@ impl EpochLoop<'_, '_> {
                 // A callback may have changed the learning rate.
                 sync_learning_rate(model, compiled)?;
                 let xs = self.plan.prepare(&batch.inputs)?;
-                let ys = on_device(&batch.targets, self.plan);
+                let (targets, weights) = data.train_weights.split(batch.targets)?;
+                let ys = on_device(&targets, self.plan);
                 let optimizer = bind_optimizer(model, compiled)?;
-                let values = train_step(self.plan, optimizer, &self.objective, &xs, &ys)?;
-                tally.add(&values, xs[0].size()[0]);
-                self.callbacks.on_train_batch_end(step, &tally, model)?;
+                if let Some(custom) = self.custom_step.as_mut() {
+                    let mut ctx = StepContext {
+                        model,
+                        plan: self.plan,
+                        objective: &self.objective,
+                        optimizer,
+                        xs: &xs,
+                        ys: &ys,
+                        sample_weight: weights.as_ref(),
+                    };
+                    let logs = custom.train_step(&mut ctx)?;
+                    tally.count += xs[0].size()[0];
+                    self.callbacks.on_train_batch_end(step, &logs, model)?;
+                    step_logs = Some(logs);
+                } else {
+                    let values = train_step(
+                        self.plan,
+                        optimizer,
+                        &self.objective,
+                        &xs,
+                        &ys,
+                        weights.as_ref(),
+                    )?;
+                    tally.add(&values, xs[0].size()[0]);
+                    self.callbacks.on_train_batch_end(step, &tally, model)?;
+                }
                 if interrupted() {
                     stopped = true;
                     break;
@@ -90,13 +126,15 @@ impl EpochLoop<'_, '_> {
                     "the training data yielded no batches".into(),
                 ));
             }
-            let mut logs = tally.logs("");
+            // As Keras: the epoch's values are what the last step returned.
+            let mut logs = step_logs.unwrap_or_else(|| tally.logs(""));
             if let (false, Some(v)) = (stopped, data.val) {
                 match evaluate_batches(
                     self.plan,
                     &self.objective,
                     v,
                     batch_size,
+                    &data.val_weights,
                     &mut *self.callbacks,
                     model,
                 ) {

@@ -2,12 +2,14 @@
 
 use super::logs::Tally;
 use super::objective::{on_device, Objective};
+use super::sample_weights::{attach_sample_weight, SampleWeights};
 use crate::callbacks::{format_logs, Callback, CallbackList, EpochLogs};
 use crate::data_adapter::{BatchSource, Tensors};
 use crate::error::{Error, Result};
 use crate::models::{Model, Plan};
 use crate::runtime::{interrupted, MimeBundle, ProgressBar, Render};
 use std::collections::BTreeMap;
+use tch::Tensor;
 
 /// What `evaluate` returns: the loss and each metric by name (`ev["accuracy"]`).
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +68,8 @@ pub struct Evaluate<'a> {
     pub verbose: u8,
     /// Callbacks, called with the `on_test_*` hooks.
     pub callbacks: Vec<Box<dyn Callback + 'a>>,
+    /// One weight per example for the loss (Keras's `sample_weight`; in-memory data).
+    pub sample_weight: Option<&'a Tensor>,
 }
 
 impl Default for Evaluate<'_> {
@@ -74,6 +78,7 @@ impl Default for Evaluate<'_> {
             batch_size: 32,
             verbose: 1,
             callbacks: Vec::new(),
+            sample_weight: None,
         }
     }
 }
@@ -136,7 +141,9 @@ impl Model {
         opts: Evaluate<'_>,
     ) -> Result<Evaluation> {
         let (plan, data) = self.tensor_data(&x.into(), Some(&y.into()))?;
-        self.evaluate_plan(&plan, &data, opts)
+        let outputs = plan.output_names().len();
+        let (data, weights) = attach_sample_weight(data, opts.sample_weight, &None, outputs)?;
+        self.evaluate_plan(&plan, &data, &weights, opts)
     }
 
     /// Loss and metrics over a [`BatchSource`] (e.g. a `Dataset`), printing the result line.
@@ -160,20 +167,29 @@ impl Model {
             verbose,
             ..Default::default()
         };
-        self.evaluate_plan(&plan, source, opts)
+        self.evaluate_plan(&plan, source, &SampleWeights::None, opts)
     }
 
     fn evaluate_plan(
         &self,
         plan: &Plan,
         source: &dyn BatchSource,
+        weights: &SampleWeights,
         opts: Evaluate<'_>,
     ) -> Result<Evaluation> {
         let batch_size = opts.batch_size;
         let mut callbacks = CallbackList::new(opts.callbacks);
         let values = self.with_compiled(|compiled| {
             let objective = Objective::new(compiled, plan)?;
-            evaluate_batches(plan, &objective, source, batch_size, &mut callbacks, self)
+            evaluate_batches(
+                plan,
+                &objective,
+                source,
+                batch_size,
+                weights,
+                &mut callbacks,
+                self,
+            )
         })?;
         if opts.verbose >= 1 {
             let steps = source.num_batches(batch_size).unwrap_or(1).max(1) as u64;
@@ -192,6 +208,7 @@ pub(crate) fn evaluate_batches(
     objective: &Objective,
     source: &dyn BatchSource,
     batch_size: usize,
+    weights: &SampleWeights,
     callbacks: &mut dyn Callback,
     model: &Model,
 ) -> Result<EpochLogs> {
@@ -207,9 +224,10 @@ pub(crate) fn evaluate_batches(
             }
             callbacks.on_test_batch_begin(step, model)?;
             let xs = plan.prepare(&batch.inputs)?;
-            let ys = on_device(&batch.targets, plan);
+            let (targets, sample_weight) = weights.split(batch.targets)?;
+            let ys = on_device(&targets, plan);
             let (preds, logits) = plan.forward_with_logits(&xs, false);
-            let (_, values) = objective.compute(&preds, &logits, &ys)?;
+            let (_, values) = objective.compute(&preds, &logits, &ys, sample_weight.as_ref())?;
             tally.add(&values, xs[0].size()[0]);
             callbacks.on_test_batch_end(step, &tally, model)?;
             if interrupted() {

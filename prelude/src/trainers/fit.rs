@@ -2,12 +2,15 @@
 
 use super::epoch_loop::{bind_optimizer, EpochLoop, RunData};
 use super::objective::{on_device, train_step, Objective};
+use super::sample_weights::{attach_sample_weight, SampleWeights};
 use super::settings::capped_epochs;
+use super::train_step::TrainStep;
 use crate::callbacks::{Callback, CallbackList, History, ProgbarLogger};
 use crate::data_adapter::{BatchSource, TensorData, Tensors};
 use crate::error::{Error, Result};
 use crate::models::{Model, Plan};
 use std::collections::BTreeMap;
+use tch::Tensor;
 
 /// Validation data for [`Fit`]: tensors `(x, y)` or any [`BatchSource`].
 pub enum Validation<'a> {
@@ -50,6 +53,14 @@ pub struct Fit<'a> {
     /// The epoch to start at (0-based; default 0), to resume an earlier run: epochs
     /// `initial_epoch..epochs` run.
     pub initial_epoch: usize,
+    /// One weight per training example (in-memory data): the loss of each counts that much
+    /// (Keras's `sample_weight`; a `validation_split` takes its share of them).
+    pub sample_weight: Option<&'a Tensor>,
+    /// A weight per class (`BTreeMap::from([(0, 1.0), (1, 5.0)])`; 1 for a class not named):
+    /// Keras's `class_weight`, for models of one output.
+    pub class_weight: Option<BTreeMap<i64, f64>>,
+    /// A training step of your own instead of `fit`'s (Keras's overridden `train_step`).
+    pub train_step: Option<Box<dyn TrainStep + 'a>>,
 }
 
 impl Default for Fit<'_> {
@@ -63,6 +74,9 @@ impl Default for Fit<'_> {
             verbose: 1,
             callbacks: Vec::new(),
             initial_epoch: 0,
+            sample_weight: None,
+            class_weight: None,
+            train_step: None,
         }
     }
 }
@@ -71,6 +85,12 @@ impl<'a> Fit<'a> {
     /// Adds a callback.
     pub fn callback(mut self, c: impl Callback + 'a) -> Self {
         self.callbacks.push(Box::new(c));
+        self
+    }
+
+    /// Trains with a step of your own (see [`TrainStep`]).
+    pub fn train_step(mut self, step: impl TrainStep + 'a) -> Self {
+        self.train_step = Some(Box::new(step));
         self
     }
 }
@@ -86,6 +106,12 @@ impl Model {
         mut opts: Fit<'_>,
     ) -> Result<History> {
         let (plan, data) = self.tensor_data(&x.into(), Some(&y.into()))?;
+        let (data, weights) = attach_sample_weight(
+            data,
+            opts.sample_weight,
+            &opts.class_weight,
+            plan.output_names().len(),
+        )?;
         let validation_data = opts.validation_data.take();
         // As in Keras, validation_data overrides validation_split.
         let (train, split_val) = if opts.validation_split > 0.0 && validation_data.is_none() {
@@ -99,7 +125,17 @@ impl Model {
             _ => None,
         };
         let val = validation_source(&split_val, &val_tensors, &validation_data);
-        let data = RunData { train: &train, val };
+        // A split keeps its examples' sample weights; class weights are for training only.
+        let val_weights = match (&weights, &split_val) {
+            (SampleWeights::LastTarget, Some(_)) => SampleWeights::LastTarget,
+            _ => SampleWeights::None,
+        };
+        let data = RunData {
+            train: &train,
+            train_weights: weights,
+            val,
+            val_weights,
+        };
         self.run_fit(&plan, data, opts)
     }
 
@@ -112,6 +148,11 @@ impl Model {
                     .into(),
             ));
         }
+        if opts.sample_weight.is_some() {
+            return Err(Error::InvalidArgument(
+                "sample_weight needs in-memory tensors; use class_weight, or fit on tensors".into(),
+            ));
+        }
         self.build_from_source(source)?;
         let plan = self.plan()?;
         let validation_data = opts.validation_data.take();
@@ -120,7 +161,16 @@ impl Model {
             _ => None,
         };
         let val = validation_source(&None, &val_tensors, &validation_data);
-        let data = RunData { train: source, val };
+        let train_weights = match opts.class_weight.take() {
+            Some(map) => SampleWeights::Class(map),
+            None => SampleWeights::None,
+        };
+        let data = RunData {
+            train: source,
+            train_weights,
+            val,
+            val_weights: SampleWeights::None,
+        };
         self.run_fit(&plan, data, opts)
     }
 
@@ -140,7 +190,7 @@ impl Model {
             let xs = plan.prepare(&batch.inputs)?;
             let ys = on_device(&batch.targets, &plan);
             let optimizer = bind_optimizer(self, compiled)?;
-            let values = train_step(&plan, optimizer, &objective, &xs, &ys)?;
+            let values = train_step(&plan, optimizer, &objective, &xs, &ys, None)?;
             Ok(objective
                 .names
                 .iter()
@@ -201,12 +251,14 @@ impl Model {
                 data.train.num_batches(opts.batch_size),
             ));
         }
+        let mut custom_step = opts.train_step;
         let last_logs = self.with_compiled(|compiled| {
             let mut run = EpochLoop {
                 model: self,
                 plan,
                 objective: Objective::new(compiled, plan)?,
                 callbacks: &mut callbacks,
+                custom_step: custom_step.as_deref_mut(),
                 batch_size: opts.batch_size,
                 shuffle: opts.shuffle,
             };
