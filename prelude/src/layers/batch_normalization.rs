@@ -2,7 +2,7 @@
 
 use super::config::field;
 use super::conv_common::{to_channels_first, to_channels_last};
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
+use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
 use crate::error::Result;
 use crate::initializers::Initializer;
 use serde_json::{json, Value};

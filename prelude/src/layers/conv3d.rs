@@ -1,7 +1,7 @@
 //! Keras's `Conv3D` layer.
 
 use super::conv_common::{conv_layer, ConvN, SpatialDims};
-use super::handle::{delegate_layer_kind, layer_builder, LayerKind, LayerOpts, Weight};
+use super::{delegate_layer_kind, layer_builder, LayerKind, LayerOpts, Weight};
 use crate::activations::ActivationArg;
 use crate::error::Result;
 use serde_json::Value;

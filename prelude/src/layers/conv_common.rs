@@ -5,8 +5,8 @@
 //! `(k…, in, out)`. Internally libtorch runs channels-first, so the layer permutes (views, no
 //! copies between stacked conv/pool layers).
 
-use super::handle::{created_params, layer_shape_err, LayerKind, Weight};
 use super::padding::{torch_pad_order, Padding};
+use super::{created_params, layer_shape_err, LayerKind, Weight};
 use crate::activations::{ActivationArg, ActivationFn};
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;

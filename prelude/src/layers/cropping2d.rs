@@ -1,8 +1,8 @@
 //! Keras's `Cropping2D` layer.
 
 use super::config::field;
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts};
 use super::image_common::{image_dims, Margins2D};
+use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts};
 use crate::error::Result;
 use serde_json::{json, Value};
 use tch::{Device, Tensor};

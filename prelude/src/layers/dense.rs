@@ -1,7 +1,7 @@
 //! Keras's `Dense` layer.
 
 use super::config::field;
-use super::handle::{created_params, layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
+use super::{created_params, layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
 use crate::activations::{ActivationArg, ActivationFn, Logits};
 use crate::error::Result;
 use crate::initializers::Initializer;

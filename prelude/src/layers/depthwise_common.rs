@@ -9,9 +9,9 @@
 
 use super::config::field;
 use super::conv_common::{to_channels_first, to_channels_last};
-use super::handle::{created_params, layer_shape_err, LayerKind, Weight};
 use super::image_common::image_dims;
 use super::padding::{torch_pad_order, Padding};
+use super::{created_params, layer_shape_err, LayerKind, Weight};
 use crate::activations::{ActivationArg, ActivationFn};
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;

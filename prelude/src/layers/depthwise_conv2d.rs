@@ -2,7 +2,7 @@
 
 use super::conv_common::SpatialDims;
 use super::depthwise_common::{depthwise_options, DepthwiseSep};
-use super::handle::{delegate_layer_kind, layer_builder, LayerKind, LayerOpts, Weight};
+use super::{delegate_layer_kind, layer_builder, LayerKind, LayerOpts, Weight};
 use crate::activations::ActivationArg;
 use crate::error::Result;
 use serde_json::Value;

@@ -5,8 +5,8 @@
 //! CPU input beside meta weights, so the layer here adds its weight with `+`, which checks
 //! devices as CUDA kernels do.
 
-use super::handle::{created_params, LayerKind, LayerOpts};
 use super::Layer;
+use super::{created_params, LayerKind, LayerOpts};
 use crate::backend::meta_device::{is_meta, to_meta};
 use crate::error::Result;
 use crate::losses::Loss;

@@ -1,7 +1,7 @@
 //! Keras's `Embedding`: integer ids → dense vectors.
 
 use super::config::field;
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
+use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
 use crate::error::Result;
 use crate::initializers::Initializer;
 use serde_json::{json, Value};

@@ -1,6 +1,6 @@
 //! Keras's `Flatten` layer.
 
-use super::handle::{layer_builder, LayerKind, LayerOpts};
+use super::{layer_builder, LayerKind, LayerOpts};
 use crate::error::Result;
 use serde_json::{json, Value};
 use tch::{Device, Tensor};

@@ -1,6 +1,6 @@
 //! Keras's `GlobalAveragePooling2D` layer.
 
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts};
+use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts};
 use crate::error::Result;
 use serde_json::{json, Value};
 use tch::{Device, Tensor};

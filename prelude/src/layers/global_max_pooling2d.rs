@@ -1,8 +1,8 @@
 //! Keras's `GlobalMaxPooling2D` layer.
 
 use super::config::field;
-use super::handle::{layer_builder, LayerKind, LayerOpts};
 use super::image_common::image_dims;
+use super::{layer_builder, LayerKind, LayerOpts};
 use crate::error::Result;
 use serde_json::{json, Value};
 use tch::{Device, Tensor};

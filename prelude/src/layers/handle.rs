@@ -1,53 +1,20 @@
-//! The shared layer handle, the trait each layer kind implements, and the options every
-//! layer builder has (`name`, `input_shape`, `trainable`).
+//! The layer handle: a named, shared [`LayerKind`] with the shapes of its first build. The
+//! trait lives here with the handle that holds it (a kind's `sublayers` are handles, a
+//! handle holds a kind: two files would import each other). What a
+//! handle does beyond naming and building lives beside its concept: weights in `weight`,
+//! calls on tensors in `call`, the symbolic graph (`layer.input()`, `layer.output()`) in
+//! `node`, which knows this module but is not known by it (a node owns its layer).
 
-use super::node::{KerasTensor, Node};
+use super::builder::LayerOpts;
+use super::weight::Weight;
 use crate::activations::Logits;
-use crate::backend::to_device_of;
-use crate::error::{keras_shape, Error, Result};
+use crate::error::{Error, Result};
 use serde_json::Value;
+use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::{Rc, Weak};
 use tch::{Device, Tensor};
-
-/// One weight of a layer, in Keras layout.
-#[derive(Debug)]
-pub struct Weight {
-    /// Keras's name for it: `kernel`, `bias`, `gamma`, `moving_mean`, …
-    pub name: &'static str,
-    /// The value, in Keras layout (a view on the layer's storage: in-place writes reach it).
-    pub value: Tensor,
-    /// Whether the optimizer may change it (`false` for BatchNormalization's moving stats).
-    pub trainable: bool,
-}
-
-impl Weight {
-    /// The weights of a layer with a `kernel` (already in Keras layout) and an optional
-    /// `bias`, both trainable; none before the layer is built.
-    pub(crate) fn kernel_and_bias(kernel: Option<Tensor>, bias: Option<&Tensor>) -> Vec<Weight> {
-        let kernel = kernel.map(|value| Weight {
-            name: "kernel",
-            value,
-            trainable: true,
-        });
-        let bias = bias.map(|b| Weight {
-            name: "bias",
-            value: b.shallow_clone(),
-            trainable: true,
-        });
-        kernel.into_iter().chain(bias).collect()
-    }
-}
-
-/// Handles on the leaf tensors a layer has created so far, for its `params`.
-pub(crate) fn created_params<const N: usize>(tensors: [&Option<Tensor>; N]) -> Vec<Tensor> {
-    tensors
-        .into_iter()
-        .flatten()
-        .map(Tensor::shallow_clone)
-        .collect()
-}
 
 /// What a layer kind implements. Shapes exclude the batch axis.
 pub trait LayerKind {
@@ -124,17 +91,6 @@ pub trait LayerKind {
     }
 }
 
-/// Options every layer builder has.
-#[derive(Debug, Clone, Default)]
-pub struct LayerOpts {
-    /// The layer's name (automatic when `None`: `dense`, `dense_1`, …).
-    pub name: Option<String>,
-    /// The shape of one input example, as Keras's `input_shape=`.
-    pub input_shape: Option<Vec<i64>>,
-    /// `false` freezes the layer's weights.
-    pub trainable: Option<bool>,
-}
-
 pub(crate) struct LayerState {
     pub name: String,
     pub kind: Box<dyn LayerKind>,
@@ -144,8 +100,10 @@ pub(crate) struct LayerState {
     pub output_shape: Option<Vec<i64>>,
     /// The graph nodes this layer was called in, oldest first. Weak: a node owns its layer
     /// (and its inputs), never the other way round, so a layer never keeps a graph alive
-    /// and a dropped model frees its weights.
-    pub inbound: Vec<Weak<Node>>,
+    /// and a dropped model frees its weights. Typed `Any` so that this module need not know
+    /// `node::Node` (node knows the handle; the reverse would make an import circle): only
+    /// `node` stores and reads them.
+    pub inbound: Vec<Weak<dyn Any>>,
 }
 
 /// A layer in a model: a cheap handle; clones share the same weights.
@@ -171,17 +129,6 @@ pub(crate) fn unique_name(prefix: &str) -> String {
         prefix.to_string()
     } else {
         format!("{prefix}_{n}")
-    }
-}
-
-/// The error for an input of the wrong shape.
-pub(crate) fn layer_shape_err(label: &str, expected: impl Into<String>, input: &[i64]) -> Error {
-    let mut full = vec![-1];
-    full.extend_from_slice(input);
-    Error::Shape {
-        layer: label.to_string(),
-        expected: expected.into(),
-        got: keras_shape(&full),
     }
 }
 
@@ -298,50 +245,21 @@ impl Layer {
         self.0.borrow().input_shape.clone()
     }
 
+    /// For a model used as a layer, its layers (see [`LayerKind::sublayers`]).
+    pub fn sublayers(&self) -> Option<Vec<Layer>> {
+        self.0.borrow().kind.sublayers()
+    }
+
+    /// Remembers (weakly) a graph node this layer was called in (see `inbound`).
+    pub(crate) fn record_node(&self, node: Weak<dyn Any>) {
+        let mut s = self.0.borrow_mut();
+        s.inbound.retain(|w| w.strong_count() > 0);
+        s.inbound.push(node);
+    }
+
     /// The output shape of one example (without batch), once built.
     pub fn output_shape(&self) -> Option<Vec<i64>> {
         self.0.borrow().output_shape.clone()
-    }
-
-    /// The node of the layer's first call that is still alive (its graph is owned by a model
-    /// or by the cell's symbolic tensors).
-    fn first_node(&self) -> Result<KerasTensor> {
-        let s = self.0.borrow();
-        s.inbound
-            .iter()
-            .find_map(Weak::upgrade)
-            .map(KerasTensor)
-            .ok_or_else(|| {
-                Error::NotReady(format!(
-                    "layer '{}' is not connected: it has never been called on a symbolic input (or the model that called it is gone), so it has no defined input or output",
-                    s.name
-                ))
-            })
-    }
-
-    /// The symbolic input of the layer's first call (Keras's `layer.input`); for a layer of
-    /// several inputs, the first (see [`Layer::inputs`]).
-    pub fn input(&self) -> Result<KerasTensor> {
-        let node = self.first_node()?;
-        Ok(node.inputs().first().cloned().unwrap_or(node))
-    }
-
-    /// Every symbolic input of the layer's first call.
-    pub fn inputs(&self) -> Result<Vec<KerasTensor>> {
-        Ok(self.first_node()?.inputs().to_vec())
-    }
-
-    /// The symbolic output of the layer's first call (Keras's `layer.output`), to build a
-    /// sub-model: `Model::new(&model.input()?, &model.layers()[0].output()?)`.
-    pub fn output(&self) -> Result<KerasTensor> {
-        self.first_node()
-    }
-
-    /// Remembers (weakly) a node this layer was called in.
-    pub(crate) fn record_node(&self, node: &Rc<Node>) {
-        let mut s = self.0.borrow_mut();
-        s.inbound.retain(|w| w.strong_count() > 0);
-        s.inbound.push(Rc::downgrade(node));
     }
 
     /// Runs the layer on a batch without checks (the model checks shapes first).
@@ -377,91 +295,6 @@ impl Layer {
         }
     }
 
-    /// Calls the layer on a tensor (inference mode) or a symbolic [`KerasTensor`].
-    pub fn call<A: CallArg + ?Sized>(&self, x: &A) -> A::Output {
-        x.call_layer(self)
-    }
-
-    /// The weights in Keras order and layout, as views (shared storage).
-    pub fn weights(&self) -> Vec<Tensor> {
-        self.0
-            .borrow()
-            .kind
-            .weights()
-            .into_iter()
-            .map(|w| w.value)
-            .collect()
-    }
-
-    /// For a model used as a layer, its layers (see [`LayerKind::sublayers`]).
-    pub fn sublayers(&self) -> Option<Vec<Layer>> {
-        self.0.borrow().kind.sublayers()
-    }
-
-    /// The weights with their names and trainability.
-    pub fn named_weights(&self) -> Vec<Weight> {
-        self.0.borrow().kind.weights()
-    }
-
-    /// Copies of the weights (Keras's `get_weights`).
-    pub fn get_weights(&self) -> Vec<Tensor> {
-        self.weights().iter().map(|w| w.detach().copy()).collect()
-    }
-
-    /// Overwrites the weights in place (Keras's `set_weights`), checking count and shapes.
-    pub fn set_weights(&self, values: &[Tensor]) -> Result<()> {
-        let weights = self.named_weights();
-        if weights.len() != values.len() {
-            return Err(Error::InvalidArgument(format!(
-                "layer '{}' has {} weights, got {}",
-                self.name(),
-                weights.len(),
-                values.len()
-            )));
-        }
-        for (w, v) in weights.iter().zip(values) {
-            if w.value.size() != v.size() {
-                return Err(Error::InvalidArgument(format!(
-                    "layer '{}' weight '{}' has shape {:?}, got {:?}",
-                    self.name(),
-                    w.name,
-                    w.value.size(),
-                    v.size()
-                )));
-            }
-        }
-        tch::no_grad(|| {
-            for (w, v) in weights.iter().zip(values) {
-                let mut dst = w.value.shallow_clone();
-                dst.copy_(&v.to_device(dst.device()).to_kind(dst.kind()));
-            }
-        });
-        Ok(())
-    }
-
-    fn weight_named(&self, name: &str) -> Result<Tensor> {
-        self.named_weights()
-            .into_iter()
-            .find(|w| w.name == name)
-            .map(|w| w.value)
-            .ok_or_else(|| {
-                Error::NotReady(format!(
-                    "layer '{}' has no {name} (it is not built yet or has no such weight)",
-                    self.name()
-                ))
-            })
-    }
-
-    /// The kernel in Keras layout: Dense `(in, out)`, Conv2D `(kh, kw, in, out)`.
-    pub fn kernel(&self) -> Result<Tensor> {
-        self.weight_named("kernel")
-    }
-
-    /// The bias vector.
-    pub fn bias(&self) -> Result<Tensor> {
-        self.weight_named("bias")
-    }
-
     /// Whether fit may change this layer's weights.
     pub fn trainable(&self) -> bool {
         self.0.borrow().trainable
@@ -480,29 +313,6 @@ impl Layer {
     /// The leaf tensors an optimizer updates.
     pub(crate) fn params(&self) -> Vec<Tensor> {
         self.0.borrow().kind.params()
-    }
-
-    /// The number of scalars in the weights.
-    pub fn count_params(&self) -> i64 {
-        self.weights().iter().map(|w| w.numel() as i64).sum()
-    }
-
-    /// `(trainable, non-trainable)` parameter counts, as `summary` reports them.
-    pub fn param_counts(&self) -> (i64, i64) {
-        let trainable = self.trainable();
-        if let Some(c) = self.0.borrow().kind.own_param_counts(trainable) {
-            return c;
-        }
-        let mut counts = (0, 0);
-        for w in self.named_weights() {
-            let n = w.value.numel() as i64;
-            if trainable && w.trainable {
-                counts.0 += n;
-            } else {
-                counts.1 += n;
-            }
-        }
-        counts
     }
 
     /// The configuration (class name, name, options), for saving whole models.
@@ -536,160 +346,3 @@ impl crate::runtime::Render for Layer {
         crate::runtime::MimeBundle::text(format!("{self:?}"))
     }
 }
-
-/// What [`Layer::call`] accepts: a real tensor (runs the layer) or a symbolic one (builds a
-/// functional graph).
-pub trait CallArg {
-    /// What the call returns.
-    type Output;
-    /// Calls `layer` on `self`.
-    fn call_layer(&self, layer: &Layer) -> Self::Output;
-}
-
-impl CallArg for Tensor {
-    type Output = Result<Tensor>;
-    fn call_layer(&self, layer: &Layer) -> Result<Tensor> {
-        call_on_tensors(layer, &[self], false)
-    }
-}
-
-/// Runs `layer` on real tensors: builds it for their shapes, passes integer inputs as they
-/// are to a layer that takes ids (Embedding) and as floats to every other layer.
-fn call_on_tensors(layer: &Layer, xs: &[&Tensor], list: bool) -> Result<Tensor> {
-    let mut shapes = Vec::with_capacity(xs.len());
-    for x in xs {
-        let size = x.size();
-        if size.is_empty() {
-            return Err(layer_shape_err(
-                &layer.label(),
-                "a batch of examples",
-                &size,
-            ));
-        }
-        shapes.push(size[1..].to_vec());
-    }
-    let device = xs.first().map_or(Device::Cpu, |x| x.device());
-    if list {
-        layer.build_inputs(&shapes, device)?;
-    } else {
-        layer.build(&shapes[0], device)?;
-    }
-    let takes_ids = layer.index_limit().is_some();
-    // A layer of a model built on the GPU, called on a CPU batch (a cell inspecting layer by
-    // layer): the inputs go where the weights are.
-    let weights_at = layer.params().into_iter().next();
-    let xs: Vec<Tensor> = xs
-        .iter()
-        .map(|x| {
-            let x = if crate::data_adapter::is_integer(x) && !takes_ids {
-                x.to_kind(tch::Kind::Float)
-            } else {
-                x.shallow_clone()
-            };
-            match &weights_at {
-                Some(w) => to_device_of(&x, w),
-                None => x,
-            }
-        })
-        .collect();
-    Ok(layer.forward_inputs(&xs, false))
-}
-
-/// A list of tensors for a layer of several inputs: `Add::new().call(&[&a, &b])`.
-impl<const N: usize> CallArg for [&Tensor; N] {
-    type Output = Result<Tensor>;
-    fn call_layer(&self, layer: &Layer) -> Result<Tensor> {
-        call_on_tensors(layer, self, true)
-    }
-}
-
-impl CallArg for [&Tensor] {
-    type Output = Result<Tensor>;
-    fn call_layer(&self, layer: &Layer) -> Result<Tensor> {
-        call_on_tensors(layer, self, true)
-    }
-}
-
-impl CallArg for Vec<Tensor> {
-    type Output = Result<Tensor>;
-    fn call_layer(&self, layer: &Layer) -> Result<Tensor> {
-        call_on_tensors(layer, &self.iter().collect::<Vec<_>>(), true)
-    }
-}
-
-/// Implements the builder plumbing every layer builder shares: `name`, `input_shape`,
-/// `trainable`, `Into<Layer>` and `call`.
-macro_rules! layer_builder {
-    ($ty:ident) => {
-        impl $ty {
-            /// Names the layer (automatic otherwise).
-            pub fn name(mut self, name: impl Into<String>) -> Self {
-                self.opts.name = Some(name.into());
-                self
-            }
-            /// The shape of one input example (Keras's `input_shape=`).
-            pub fn input_shape(mut self, shape: impl AsRef<[i64]>) -> Self {
-                self.opts.input_shape = Some(shape.as_ref().to_vec());
-                self
-            }
-            /// `false` creates the layer frozen.
-            pub fn trainable(mut self, trainable: bool) -> Self {
-                self.opts.trainable = Some(trainable);
-                self
-            }
-            /// Turns the builder into a layer and calls it (see [`Layer::call`]).
-            pub fn call<A: $crate::layers::CallArg + ?Sized>(self, x: &A) -> A::Output {
-                $crate::layers::Layer::from(self).call(x)
-            }
-        }
-        impl From<$ty> for $crate::layers::Layer {
-            fn from(mut b: $ty) -> $crate::layers::Layer {
-                let opts = std::mem::take(&mut b.opts);
-                $crate::layers::Layer::new(b, opts)
-            }
-        }
-    };
-}
-pub(crate) use layer_builder;
-
-/// Implements `LayerKind` for a layer builder by handing every call to its `inner` kind, the
-/// one implementation a family of layers shares (`ConvN`, `PoolN`, `Merge`).
-macro_rules! delegate_layer_kind {
-    ($ty:ident) => {
-        impl LayerKind for $ty {
-            fn class_name(&self) -> &'static str {
-                self.inner.class_name()
-            }
-            fn default_name(&self) -> &'static str {
-                self.inner.default_name()
-            }
-            fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>> {
-                self.inner.build(label, input, device)
-            }
-            fn forward(&self, x: &Tensor, training: bool) -> Tensor {
-                self.inner.forward(x, training)
-            }
-            fn weights(&self) -> Vec<Weight> {
-                self.inner.weights()
-            }
-            fn params(&self) -> Vec<Tensor> {
-                self.inner.params()
-            }
-            fn config(&self) -> Value {
-                self.inner.config()
-            }
-            fn build_inputs(
-                &mut self,
-                label: &str,
-                inputs: &[Vec<i64>],
-                device: Device,
-            ) -> Result<Vec<i64>> {
-                self.inner.build_inputs(label, inputs, device)
-            }
-            fn forward_inputs(&self, xs: &[Tensor], training: bool) -> Tensor {
-                self.inner.forward_inputs(xs, training)
-            }
-        }
-    };
-}
-pub(crate) use delegate_layer_kind;

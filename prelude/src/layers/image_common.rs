@@ -2,7 +2,7 @@
 //! `GlobalMaxPooling2D`, `DepthwiseConv2D`, `SeparableConv2D`) share: the input check and
 //! Keras's per-side margins.
 
-use super::handle::layer_shape_err;
+use super::layer_shape_err;
 use crate::error::{Error, Result};
 
 /// `[h, w, channels]` of one example, or the shape error that names the layer and the input.

@@ -2,8 +2,8 @@
 //! channels-last.
 
 use super::conv_common::{to_channels_first, to_channels_last};
-use super::handle::{layer_shape_err, LayerKind};
 use super::padding::{torch_pad_order, Padding};
+use super::{layer_shape_err, LayerKind};
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
 use tch::{Device, Tensor};

@@ -2,8 +2,8 @@
 
 use super::config::field;
 use super::conv_common::{to_channels_first, to_channels_last, SpatialDims};
-use super::handle::{layer_builder, LayerKind, LayerOpts};
 use super::image_common::image_dims;
+use super::{layer_builder, LayerKind, LayerOpts};
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
 use tch::{Device, Tensor};

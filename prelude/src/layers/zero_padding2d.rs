@@ -1,9 +1,9 @@
 //! Keras's `ZeroPadding2D` layer.
 
 use super::config::field;
-use super::handle::{layer_builder, LayerKind, LayerOpts};
 use super::image_common::{image_dims, Margins2D};
 use super::padding::torch_pad_order;
+use super::{layer_builder, LayerKind, LayerOpts};
 use crate::error::Result;
 use serde_json::{json, Value};
 use tch::{Device, Tensor};
