@@ -5,7 +5,8 @@
 //! `super::file`, `crate::layers::file` / `crate::models::file`, or through a name the area's
 //! `mod.rs` re-exports from that file. Macro bodies' `$crate::…` paths resolve where the macro
 //! is used, so they are not imports of the file that defines the macro. Tests (`#[cfg(test)]`
-//! onwards) are left out: a test module may use anything.
+//! onwards) and comments are left out: a test module may use anything, a doc link is no
+//! import.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -31,8 +32,19 @@ fn read_area(src: &Path, area: &str) -> Area {
         if path.extension().is_some_and(|e| e == "rs") {
             let stem = path.file_stem().unwrap().to_string_lossy().to_string();
             let text = fs::read_to_string(&path).unwrap();
-            // Test modules may use anything; only the code proper counts.
-            let code = text.split("#[cfg(test)]").next().unwrap().to_string();
+            // Test modules may use anything; only the code proper counts. (`mod.rs` is read
+            // whole: its re-exports come after a `#[cfg(test)] mod …;` line.)
+            let code = if stem == "mod" {
+                text.as_str()
+            } else {
+                text.split("#[cfg(test)]").next().unwrap()
+            };
+            // Comments are not imports (a doc link may name any item).
+            let code: String = code
+                .lines()
+                .map(|l| l.split("//").next().unwrap())
+                .collect::<Vec<_>>()
+                .join("\n");
             files.insert(stem, code);
         }
     }
@@ -118,5 +130,6 @@ fn no_two_layer_or_model_files_import_each_other() {
         "files importing each other: {circles:?}"
     );
     // The check sees the imports it is meant to see.
-    assert!(deps["layers/node"].contains("layers/handle"), "{deps:?}");
+    assert!(deps["layers/node"].contains("layers/kind"), "{deps:?}");
+    assert!(deps["layers/dense"].contains("layers/builder"), "{deps:?}");
 }

@@ -15,8 +15,30 @@ pub struct LayerOpts {
 
 /// Implements the builder plumbing every layer builder shares: `name`, `input_shape`,
 /// `trainable`, `Into<Layer>` and `call`.
+///
+/// `layer_builder!(Dense, spec)` for a builder that is a [`LayerSpec`](super::LayerSpec)
+/// (its weights are made on the first build); `layer_builder!(Flatten)` for a builder that
+/// is its own built [`LayerKind`](super::LayerKind).
 macro_rules! layer_builder {
+    ($ty:ident, spec) => {
+        $crate::layers::layer_builder!(@options $ty);
+        impl From<$ty> for $crate::layers::Layer {
+            fn from(mut b: $ty) -> $crate::layers::Layer {
+                let opts = std::mem::take(&mut b.opts);
+                $crate::layers::Layer::from_spec(b, opts)
+            }
+        }
+    };
     ($ty:ident) => {
+        $crate::layers::layer_builder!(@options $ty);
+        impl From<$ty> for $crate::layers::Layer {
+            fn from(mut b: $ty) -> $crate::layers::Layer {
+                let opts = std::mem::take(&mut b.opts);
+                $crate::layers::Layer::new(b, opts)
+            }
+        }
+    };
+    (@options $ty:ident) => {
         impl $ty {
             /// Names the layer (automatic otherwise).
             pub fn name(mut self, name: impl Into<String>) -> Self {
@@ -36,12 +58,6 @@ macro_rules! layer_builder {
             /// Turns the builder into a layer and calls it (see [`Layer::call`]).
             pub fn call<A: $crate::layers::CallArg + ?Sized>(self, x: &A) -> A::Output {
                 $crate::layers::Layer::from(self).call(x)
-            }
-        }
-        impl From<$ty> for $crate::layers::Layer {
-            fn from(mut b: $ty) -> $crate::layers::Layer {
-                let opts = std::mem::take(&mut b.opts);
-                $crate::layers::Layer::new(b, opts)
             }
         }
     };
@@ -89,3 +105,30 @@ macro_rules! delegate_layer_kind {
     };
 }
 pub(crate) use delegate_layer_kind;
+
+/// Implements `LayerSpec` for a layer builder by handing every call to its `inner` spec, the
+/// one typed config a family of layers shares (`ConvSpec`).
+macro_rules! delegate_layer_spec {
+    ($ty:ident) => {
+        impl $crate::layers::LayerSpec for $ty {
+            fn class_name(&self) -> &'static str {
+                self.inner.class_name()
+            }
+            fn default_name(&self) -> &'static str {
+                self.inner.default_name()
+            }
+            fn config(&self) -> serde_json::Value {
+                self.inner.config()
+            }
+            fn init(
+                &self,
+                label: &str,
+                inputs: &[Vec<i64>],
+                device: tch::Device,
+            ) -> $crate::error::Result<Box<dyn $crate::layers::LayerKind>> {
+                self.inner.init(label, inputs, device)
+            }
+        }
+    };
+}
+pub(crate) use delegate_layer_spec;

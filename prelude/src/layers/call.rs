@@ -1,7 +1,7 @@
 //! Calling a layer on real tensors: [`CallArg`], what `Layer::call` accepts, and its
 //! implementations for tensors (symbolic tensors implement it in `node`).
 
-use super::handle::Layer;
+use super::kind::Layer;
 use super::shape_error::layer_shape_err;
 use crate::backend::to_device_of;
 use crate::error::Result;

@@ -7,7 +7,7 @@
 //! symbolic tensors are dropped, every layer and weight is freed (no reference cycle).
 
 use super::call::CallArg;
-use super::handle::Layer;
+use super::kind::Layer;
 use crate::error::{keras_shape, Error, Result};
 use crate::runtime::{MimeBundle, Render};
 use std::any::Any;

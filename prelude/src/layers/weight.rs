@@ -15,28 +15,19 @@ pub struct Weight {
 }
 
 impl Weight {
-    /// The weights of a layer with a `kernel` (already in Keras layout) and an optional
-    /// `bias`, both trainable; none before the layer is built.
-    pub(crate) fn kernel_and_bias(kernel: Option<Tensor>, bias: Option<&Tensor>) -> Vec<Weight> {
-        let kernel = kernel.map(|value| Weight {
+    /// The weights of a layer with a `kernel` (already in Keras layout) and a bias when it
+    /// uses one, both trainable.
+    pub(crate) fn kernel_and_bias(kernel: Tensor, bias: Option<&Tensor>) -> Vec<Weight> {
+        let kernel = Weight {
             name: "kernel",
-            value,
+            value: kernel,
             trainable: true,
-        });
+        };
         let bias = bias.map(|b| Weight {
             name: "bias",
             value: b.shallow_clone(),
             trainable: true,
         });
-        kernel.into_iter().chain(bias).collect()
+        std::iter::once(kernel).chain(bias).collect()
     }
-}
-
-/// Handles on the leaf tensors a layer has created so far, for its `params`.
-pub(crate) fn created_params<const N: usize>(tensors: [&Option<Tensor>; N]) -> Vec<Tensor> {
-    tensors
-        .into_iter()
-        .flatten()
-        .map(Tensor::shallow_clone)
-        .collect()
 }

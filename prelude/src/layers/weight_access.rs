@@ -1,7 +1,7 @@
 //! The handle's accessors for its layer's weights: Keras's `weights`, `get_weights`,
 //! `set_weights`, `kernel`, `bias`, and the parameter counts `summary` shows.
 
-use super::handle::Layer;
+use super::kind::Layer;
 use super::weight::Weight;
 use crate::error::{Error, Result};
 use tch::Tensor;
@@ -11,7 +11,7 @@ impl Layer {
     pub fn weights(&self) -> Vec<Tensor> {
         self.0
             .borrow()
-            .kind
+            .stage
             .weights()
             .into_iter()
             .map(|w| w.value)
@@ -20,7 +20,7 @@ impl Layer {
 
     /// The weights with their names and trainability.
     pub fn named_weights(&self) -> Vec<Weight> {
-        self.0.borrow().kind.weights()
+        self.0.borrow().stage.weights()
     }
 
     /// Copies of the weights (Keras's `get_weights`).
@@ -90,7 +90,7 @@ impl Layer {
     /// `(trainable, non-trainable)` parameter counts, as `summary` reports them.
     pub fn param_counts(&self) -> (i64, i64) {
         let trainable = self.trainable();
-        if let Some(c) = self.0.borrow().kind.own_param_counts(trainable) {
+        if let Some(c) = self.0.borrow().stage.own_param_counts(trainable) {
             return c;
         }
         let mut counts = (0, 0);
