@@ -108,6 +108,15 @@ fn prelude_cases() -> Vec<(&'static str, Layer)> {
         ),
         ("concatenate", Concatenate::new().name("cat").into()),
         ("reshape", Reshape::new([2, 3]).name("reshape_a").into()),
+        ("flatten", Flatten::new().name("flat").into()),
+        (
+            "global_average_pooling2d",
+            GlobalAveragePooling2D::new().name("gap").into(),
+        ),
+        (
+            "global_max_pooling2d_keepdims",
+            GlobalMaxPooling2D::new().keepdims(true).name("gmp").into(),
+        ),
     ]
 }
 

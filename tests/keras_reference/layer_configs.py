@@ -31,6 +31,9 @@ CASES = {
     "lstm": L.LSTM(5, return_sequences=True, name="lstm_a"),
     "concatenate": L.Concatenate(name="cat"),
     "reshape": L.Reshape((2, 3), name="reshape_a"),
+    "flatten": L.Flatten(name="flat"),
+    "global_average_pooling2d": L.GlobalAveragePooling2D(name="gap"),
+    "global_max_pooling2d_keepdims": L.GlobalMaxPooling2D(keepdims=True, name="gmp"),
 }
 
 
