@@ -229,6 +229,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_port_range(count: int) -> int:
+    """The first of `count` consecutive ports that are free now, above the ephemeral range's
+    usual start (so the kernels' own random ports rarely land in it)."""
+    for base in range(20000, 30000, count):
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise BenchError("no range of free ports for the students' servers")
+
+
 def spawner_environment(args, data_dir: pathlib.Path, marker: str) -> dict[str, str]:
     """What the users' servers (and so their kernels) get. With real accounts, only the run's
     settings: each student finds the rest through the system-wide kernelspec, as in class.
@@ -281,6 +295,14 @@ c.Authenticator.allow_all = True
 c.Spawner.cmd = [{singleuser!r}]
 c.Spawner.args = {server_args!r}
 c.Spawner.ip = "127.0.0.1"
+# JupyterHub draws each server a free random port, which the server binds only later: servers
+# spawned at the same moment can draw the same one (seen with 10: one student's server failed
+# "port ... is not available"). Each student gets a port of its own instead.
+import itertools
+_ports = itertools.count({port_base})
+def _own_port(spawner):
+    spawner.port = next(_ports)
+c.Spawner.pre_spawn_hook = _own_port
 c.Spawner.environment = {environment!r}
 # N servers starting at once on a small machine take longer than the 60 s / 30 s defaults.
 c.Spawner.start_timeout = 600
@@ -313,6 +335,7 @@ class Hub:
                    f'c.SimpleLocalProcessSpawner.home_dir_template = {str(folder / "homes")!r} + "/{{username}}"')
         (folder / "jupyterhub_config.py").write_text(HUB_CONFIG.format(
             proxy_port=self.proxy_port, hub_port=free_port(), proxy_api_port=free_port(),
+            port_base=free_port_range(200),
             proxy=str(proxy_bin / "configurable-http-proxy"), db=str(folder / "jupyterhub.sqlite"),
             cookie=str(folder / "cookie_secret"), pid=str(folder / "jupyterhub.pid"),
             spawner=spawner, singleuser=str(pathlib.Path(sys.prefix) / "bin" / "jupyterhub-singleuser"),

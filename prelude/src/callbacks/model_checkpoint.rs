@@ -61,7 +61,7 @@ impl ModelCheckpoint {
 }
 
 impl Callback for ModelCheckpoint {
-    fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, model: &Model) -> Result<()> {
+    fn on_epoch_end(&mut self, epoch: usize, logs: &mut EpochLogs, model: &Model) -> Result<()> {
         if self.save_best_only {
             let Some(value) = monitored(logs, &self.monitor)? else {
                 return Ok(());
