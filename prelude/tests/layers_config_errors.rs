@@ -1,7 +1,8 @@
 //! A saved model whose layer config lacks a required option, or names a class the prelude
 //! has no layer for, is an error that names the file, the class and the option, rather
 //! than a layer silently made with a default (issue 22: `ConvN::from_config` used to make
-//! a Conv2D of 1 filter when `filters` was missing).
+//! a Conv2D of 1 filter when `filters` was missing). A file cut short or not a zip at all
+//! names the file and that.
 
 use ferrokeras::prelude::*;
 use serde_json::Value;
@@ -85,5 +86,25 @@ fn an_unknown_layer_class_names_the_class_and_the_file() {
     };
     for part in ["unknown_class.keras", "Conv9D"] {
         assert!(err.contains(part), "{part} not in: {err}");
+    }
+}
+
+#[test]
+fn a_truncated_or_non_zip_keras_file_names_the_file_and_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(saved_conv_model(dir.path())).unwrap();
+    let truncated = dir.path().join("truncated.keras");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let garbage = dir.path().join("garbage.keras");
+    std::fs::write(&garbage, b"not a zip at all, just some bytes").unwrap();
+    for (path, problem) in [(&truncated, "zip"), (&garbage, "does not start as a zip")] {
+        let err = match load_model(path) {
+            Ok(_) => panic!("{} loaded", path.display()),
+            Err(e) => e,
+        };
+        assert!(matches!(err, Error::CorruptFile { .. }), "{err:?}");
+        let err = err.to_string();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains(problem), "{problem} not in: {err}");
     }
 }
