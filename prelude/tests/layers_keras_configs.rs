@@ -117,6 +117,34 @@ fn prelude_cases() -> Vec<(&'static str, Layer)> {
             "global_max_pooling2d_keepdims",
             GlobalMaxPooling2D::new().keepdims(true).name("gmp").into(),
         ),
+        (
+            "zero_padding2d",
+            ZeroPadding2D::new(((1, 2), (3, 4))).name("zp").into(),
+        ),
+        (
+            "cropping2d",
+            Cropping2D::new(((1, 1), (2, 0))).name("crop").into(),
+        ),
+        (
+            "up_sampling2d",
+            UpSampling2D::new((2, 3))
+                .interpolation("bilinear")
+                .name("up")
+                .into(),
+        ),
+        ("activation", Activation::new("softmax").name("act").into()),
+        ("relu", ReLU::new().max_value(6.0).name("relu6").into()),
+        (
+            "leaky_relu",
+            LeakyReLU::new().negative_slope(0.2).name("lrelu").into(),
+        ),
+        (
+            "rescaling",
+            Rescaling::new(1.0 / 255.0, 0.0).name("rescale").into(),
+        ),
+        ("repeat_vector", RepeatVector::new(3).name("repeat").into()),
+        ("permute", Permute::new([2, 1]).name("perm").into()),
+        ("add", Add::new().name("add_a").into()),
     ]
 }
 

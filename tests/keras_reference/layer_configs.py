@@ -34,6 +34,16 @@ CASES = {
     "flatten": L.Flatten(name="flat"),
     "global_average_pooling2d": L.GlobalAveragePooling2D(name="gap"),
     "global_max_pooling2d_keepdims": L.GlobalMaxPooling2D(keepdims=True, name="gmp"),
+    "zero_padding2d": L.ZeroPadding2D(((1, 2), (3, 4)), name="zp"),
+    "cropping2d": L.Cropping2D(((1, 1), (2, 0)), name="crop"),
+    "up_sampling2d": L.UpSampling2D((2, 3), interpolation="bilinear", name="up"),
+    "activation": L.Activation("softmax", name="act"),
+    "relu": L.ReLU(max_value=6.0, name="relu6"),
+    "leaky_relu": L.LeakyReLU(negative_slope=0.2, name="lrelu"),
+    "rescaling": L.Rescaling(1 / 255.0, name="rescale"),
+    "repeat_vector": L.RepeatVector(3, name="repeat"),
+    "permute": L.Permute((2, 1), name="perm"),
+    "add": L.Add(name="add_a"),
 }
 
 

@@ -43,7 +43,7 @@ pub(super) fn image_dims(label: &str, input: &[i64]) -> Result<[i64; 3]> {
 /// Rows and columns added (`ZeroPadding2D`) or removed (`Cropping2D`) on each side, as Keras
 /// writes them: `((top, bottom), (left, right))`. From one number (every side), a pair
 /// `(rows, columns)` (the same on both sides of each axis) or the full pair of pairs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Margins2D(pub [[i64; 2]; 2]);
 
 impl From<i64> for Margins2D {
