@@ -30,6 +30,8 @@ fn prelude_kind(variant: &str) -> &str {
     match variant {
         "Shape" | "UnknownId" | "InvalidArgument" | "InvalidData" | "WeightsMismatch"
         | "CorruptFile" => "ValueError",
+        // Keras's `load_model` of a file with a class or option it cannot rebuild.
+        "UnsupportedModel" | "LayerConfig" => "ValueError",
         "NotReady" | "Plot" | "Torch" => "RuntimeError",
         "MissingFile" => "FileNotFoundError",
         "Download" => "ConnectionError",

@@ -1,11 +1,15 @@
 //! A failing cell is an error over real ZeroMQ: `?` errors reply `status: "error"` with one
 //! `error` output, Run All stops at the first error (queued cells are aborted unless the
-//! request says `stop_on_error: false`), and libtorch errors are readable.
+//! request says `stop_on_error: false`), libtorch errors are readable, and a model file
+//! that cannot be loaded names the file and what is wrong while the kernel keeps its
+//! variables.
 
 mod common;
 
 use common::{CellRun, TestKernel};
 use jupyter_protocol::{ExecuteRequest, ReplyStatus};
+use std::io::{Read, Write};
+use std::path::Path;
 use std::time::Duration;
 
 fn status(run: &CellRun) -> ReplyStatus {
@@ -177,4 +181,83 @@ async fn libtorch_backtrace_is_kept_when_asked() {
         run.errors[0].evalue.contains("Exception raised from"),
         "{run:?}"
     );
+}
+
+/// A copy of the `.keras` archive `from` at `to` whose second layer's class is `class`.
+fn with_layer_class(from: &Path, to: &Path, class: &str) {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(from).unwrap()).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().to_string();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if name == "config.json" {
+            let mut config: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            let layers = config["config"]["layers"].as_array_mut().unwrap();
+            let dense = layers
+                .iter_mut()
+                .find(|l| l["class_name"] == "Dense")
+                .expect("the saved model has a Dense layer");
+            dense["class_name"] = class.into();
+            bytes = serde_json::to_vec(&config).unwrap();
+        }
+        out.start_file(name, zip::write::FileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap();
+}
+
+#[tokio::test]
+async fn a_model_file_that_cannot_load_names_the_file_and_keeps_the_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.keras");
+    let mut k = TestKernel::start().await;
+    let setup = k
+        .execute(&format!(
+            "let kept = 41;\n\
+             let model = Sequential::new().add(Input::new([3])).add(Dense::new(2));\n\
+             model.save({:?})?;",
+            good.display().to_string()
+        ))
+        .await;
+    assert!(setup.ok(), "{setup:?}");
+    let bytes = std::fs::read(&good).unwrap();
+    let truncated = dir.path().join("truncated.keras");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let garbage = dir.path().join("garbage.keras");
+    std::fs::write(&garbage, b"these bytes are no model at all").unwrap();
+    let unknown = dir.path().join("unknown_class.keras");
+    with_layer_class(&good, &unknown, "NoSuchLayer");
+    for (file, problem) in [
+        (&truncated, "zip"),
+        (&garbage, "does not start as a zip"),
+        (&unknown, "NoSuchLayer"),
+    ] {
+        let run = k
+            .execute(&format!(
+                "let loaded = load_model({:?})?;",
+                file.display().to_string()
+            ))
+            .await;
+        assert_eq!(status(&run), ReplyStatus::Error, "{run:?}");
+        assert_eq!(run.errors.len(), 1, "{run:?}");
+        let error = &run.errors[0];
+        // Keras's `load_model` raises ValueError for each of these.
+        assert_eq!(error.ename, "ValueError", "{error:?}");
+        assert!(
+            error.evalue.contains(&file.display().to_string()),
+            "{error:?}"
+        );
+        assert!(error.evalue.contains(problem), "{problem}: {error:?}");
+    }
+    // The file as saved loads, and the variables of earlier cells are still there.
+    let after = k
+        .execute(&format!(
+            "let loaded = load_model({:?})?;\nkept + loaded.count_params() as i32",
+            good.display().to_string()
+        ))
+        .await;
+    assert_eq!(after.result_text().as_deref(), Some("49"), "{after:?}");
 }

@@ -56,6 +56,17 @@ pub enum Error {
         /// What the prelude lacks, naming the layer.
         detail: String,
     },
+    /// A saved layer config the prelude cannot read: a required option missing or of the
+    /// wrong type, or a class no layer has. Loaders wrap it with the file's path.
+    #[error("saved layer config of {class}: {}{problem}", field.as_deref().map(|f| format!("option '{f}': ")).unwrap_or_default())]
+    LayerConfig {
+        /// The layer's class, e.g. `Conv2D`.
+        class: String,
+        /// The option at fault, e.g. `filters`, when one is.
+        field: Option<String>,
+        /// What is wrong, e.g. `missing`.
+        problem: String,
+    },
 
     // ---- data files, datasets, preprocessing ---------------------------------------------
     /// A data file that is not there.

@@ -1,7 +1,7 @@
 //! Keras's `Activation` layer.
 
 use super::config::field;
-use super::handle::{layer_builder, LayerKind, LayerOpts};
+use super::{layer_builder, LayerKind, LayerOpts};
 use crate::activations::{ActivationArg, ActivationFn, Logits};
 use crate::error::Result;
 use serde_json::{json, Value};

@@ -1,7 +1,7 @@
 //! Keras's `Average` merge layer.
 
-use super::handle::{delegate_layer_kind, layer_builder, LayerKind, LayerOpts, Weight};
 use super::merge_common::{merge_layer, Merge, MergeOp};
+use super::{delegate_layer_kind, layer_builder, LayerKind, LayerOpts, Weight};
 use crate::error::Result;
 use serde_json::Value;
 use tch::{Device, Tensor};

@@ -1,8 +1,8 @@
 //! Keras's `AveragePooling2D` layer.
 
 use super::conv_common::SpatialDims;
-use super::handle::{delegate_layer_kind, layer_builder, LayerKind, LayerOpts, Weight};
 use super::pooling_common::{pool_layer, PoolN};
+use super::{delegate_layer_kind, layer_builder, LayerKind, LayerOpts, Weight};
 use crate::error::Result;
 use serde_json::Value;
 use tch::{Device, Tensor};

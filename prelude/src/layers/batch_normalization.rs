@@ -1,12 +1,102 @@
-//! Keras's `BatchNormalization`, over the last (channels) axis.
+//! Keras's `BatchNormalization`, over the last (channels) axis: its typed config (the
+//! builder) and the built layer whose weights the first build creates.
 
-use super::config::field;
+use super::config::read_config;
 use super::conv_common::{to_channels_first, to_channels_last};
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
+use super::keras_object::{last_axis, yes, Dims, KerasObject};
+use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts, LayerSpec, Weight};
 use crate::error::Result;
 use crate::initializers::Initializer;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tch::{Device, Tensor};
+
+fn momentum() -> f64 {
+    0.99
+}
+fn epsilon() -> f64 {
+    1e-3
+}
+fn axis() -> Dims {
+    Dims::One(last_axis())
+}
+
+/// `BatchNormalization`'s options, field for field as Keras 3 writes them (less `name`,
+/// `trainable`, `dtype`). The loader refuses other axes than the last, `center=False` and
+/// `scale=False`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchNormalizationConfig {
+    /// The normalised axis: the last (Keras 2 wrote a one-element list).
+    #[serde(default = "axis")]
+    pub axis: Dims,
+    /// Weight of the old value in the moving averages.
+    #[serde(default = "momentum")]
+    pub momentum: f64,
+    /// Added to the variance before the square root.
+    #[serde(default = "epsilon")]
+    pub epsilon: f64,
+    /// Whether `beta` is added.
+    #[serde(default = "yes")]
+    pub center: bool,
+    /// Whether `gamma` multiplies.
+    #[serde(default = "yes")]
+    pub scale: bool,
+    /// How `beta` starts.
+    #[serde(default = "KerasObject::zeros")]
+    pub beta_initializer: KerasObject,
+    /// How `gamma` starts.
+    #[serde(default = "KerasObject::ones")]
+    pub gamma_initializer: KerasObject,
+    /// How the moving mean starts.
+    #[serde(default = "KerasObject::zeros")]
+    pub moving_mean_initializer: KerasObject,
+    /// How the moving variance starts.
+    #[serde(default = "KerasObject::ones")]
+    pub moving_variance_initializer: KerasObject,
+    /// Kept for saving; not applied.
+    pub beta_regularizer: Option<KerasObject>,
+    /// Kept for saving; not applied.
+    pub gamma_regularizer: Option<KerasObject>,
+    /// Kept for saving; not applied.
+    pub beta_constraint: Option<KerasObject>,
+    /// Kept for saving; not applied.
+    pub gamma_constraint: Option<KerasObject>,
+    /// Keras's cross-device statistics; one device here.
+    #[serde(default)]
+    pub synchronized: bool,
+    /// Batch renormalization; not implemented (always `false`).
+    #[serde(default)]
+    pub renorm: bool,
+    /// Batch renormalization's clipping; unused.
+    pub renorm_clipping: Option<Value>,
+    /// Batch renormalization's momentum; unused.
+    #[serde(default = "momentum")]
+    pub renorm_momentum: f64,
+}
+
+impl Default for BatchNormalizationConfig {
+    fn default() -> Self {
+        BatchNormalizationConfig {
+            axis: axis(),
+            momentum: momentum(),
+            epsilon: epsilon(),
+            center: true,
+            scale: true,
+            beta_initializer: KerasObject::zeros(),
+            gamma_initializer: KerasObject::ones(),
+            moving_mean_initializer: KerasObject::zeros(),
+            moving_variance_initializer: KerasObject::ones(),
+            beta_regularizer: None,
+            gamma_regularizer: None,
+            beta_constraint: None,
+            gamma_constraint: None,
+            synchronized: false,
+            renorm: false,
+            renorm_clipping: None,
+            renorm_momentum: momentum(),
+        }
+    }
+}
 
 /// Keras's `BatchNormalization`: normalises each channel (last axis) with the batch's
 /// statistics during training and the moving averages at inference.
@@ -22,23 +112,9 @@ use tch::{Device, Tensor};
 /// ```
 pub struct BatchNormalization {
     pub(crate) opts: LayerOpts,
-    momentum: f64,
-    epsilon: f64,
-    gamma: Option<Tensor>,
-    beta: Option<Tensor>,
-    mean: Option<Tensor>,
-    var: Option<Tensor>,
+    config: BatchNormalizationConfig,
 }
-layer_builder!(BatchNormalization);
-
-impl BatchNormalization {
-    /// Rebuilds the layer from its saved [`LayerKind::config`].
-    pub(crate) fn from_config(c: &Value) -> Result<Self> {
-        Ok(BatchNormalization::new()
-            .momentum(field("BatchNormalization", c, "momentum")?)
-            .epsilon(field("BatchNormalization", c, "epsilon")?))
-    }
-}
+layer_builder!(BatchNormalization, spec);
 
 impl Default for BatchNormalization {
     fn default() -> Self {
@@ -49,29 +125,35 @@ impl Default for BatchNormalization {
 impl BatchNormalization {
     /// Keras's defaults: momentum 0.99, epsilon 0.001.
     pub fn new() -> Self {
+        BatchNormalization::from_typed(BatchNormalizationConfig::default())
+    }
+    /// The layer of a typed config.
+    pub fn from_typed(config: BatchNormalizationConfig) -> Self {
         BatchNormalization {
             opts: LayerOpts::default(),
-            momentum: 0.99,
-            epsilon: 1e-3,
-            gamma: None,
-            beta: None,
-            mean: None,
-            var: None,
+            config,
         }
+    }
+    /// Rebuilds the layer from its saved config (Keras's or the prelude's).
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        Ok(BatchNormalization::from_typed(read_config(
+            "BatchNormalization",
+            c,
+        )?))
     }
     /// Momentum of the moving averages (Keras's meaning: weight of the old value).
     pub fn momentum(mut self, momentum: f64) -> Self {
-        self.momentum = momentum;
+        self.config.momentum = momentum;
         self
     }
     /// Added to the variance before the square root.
     pub fn epsilon(mut self, epsilon: f64) -> Self {
-        self.epsilon = epsilon;
+        self.config.epsilon = epsilon;
         self
     }
 }
 
-impl LayerKind for BatchNormalization {
+impl LayerSpec for BatchNormalization {
     fn frozen_means_inference(&self) -> bool {
         true
     }
@@ -81,26 +163,50 @@ impl LayerKind for BatchNormalization {
     fn default_name(&self) -> &'static str {
         "batch_normalization"
     }
-    fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>> {
-        let c = match input.last() {
-            Some(&c) => c,
-            None => return Err(layer_shape_err(label, "at least 2 dimensions", input)),
+    fn config(&self) -> Value {
+        serde_json::to_value(&self.config).expect("a BatchNormalizationConfig is plain JSON")
+    }
+    fn init(&self, label: &str, inputs: &[Vec<i64>], device: Device) -> Result<Box<dyn LayerKind>> {
+        let input = inputs.first().map(Vec::as_slice).unwrap_or_default();
+        let Some(&ch) = input.last() else {
+            return Err(layer_shape_err(label, "at least 2 dimensions", input));
         };
-        match &self.gamma {
-            Some(g) if g.size()[0] != c => {
-                return Err(layer_shape_err(
-                    label,
-                    format!("last axis {}", g.size()[0]),
-                    input,
-                ))
-            }
-            Some(_) => {}
-            None => {
-                self.gamma = Some(Initializer::Ones.make(&[c], device));
-                self.beta = Some(Initializer::Zeros.make(&[c], device));
-                self.mean = Some(Initializer::Zeros.make(&[c], device));
-                self.var = Some(Initializer::Ones.make(&[c], device));
-            }
+        let c = &self.config;
+        let make = |init: &KerasObject, fallback| init.initializer(fallback).make(&[ch], device);
+        Ok(Box::new(BuiltBatchNormalization {
+            config: c.clone(),
+            gamma: make(&c.gamma_initializer, Initializer::Ones),
+            beta: make(&c.beta_initializer, Initializer::Zeros),
+            mean: make(&c.moving_mean_initializer, Initializer::Zeros),
+            var: make(&c.moving_variance_initializer, Initializer::Ones),
+        }))
+    }
+}
+
+/// A built `BatchNormalization`: its weights exist.
+struct BuiltBatchNormalization {
+    config: BatchNormalizationConfig,
+    gamma: Tensor,
+    beta: Tensor,
+    mean: Tensor,
+    var: Tensor,
+}
+
+impl LayerKind for BuiltBatchNormalization {
+    fn frozen_means_inference(&self) -> bool {
+        true
+    }
+    fn class_name(&self) -> &'static str {
+        "BatchNormalization"
+    }
+    fn default_name(&self) -> &'static str {
+        "batch_normalization"
+    }
+    fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
+        let built_for = self.gamma.size()[0];
+        if input.last() != Some(&built_for) {
+            let expected = format!("last axis {built_for}");
+            return Err(layer_shape_err(label, expected, input));
         }
         Ok(input.to_vec())
     }
@@ -112,13 +218,13 @@ impl LayerKind for BatchNormalization {
             x.shallow_clone()
         };
         let y = xc.batch_norm(
-            self.gamma.as_ref(),
-            self.beta.as_ref(),
-            self.mean.as_ref(),
-            self.var.as_ref(),
+            Some(&self.gamma),
+            Some(&self.beta),
+            Some(&self.mean),
+            Some(&self.var),
             training,
-            1.0 - self.momentum,
-            self.epsilon,
+            1.0 - self.config.momentum,
+            self.config.epsilon,
             true,
         );
         if n > 2 {
@@ -128,42 +234,23 @@ impl LayerKind for BatchNormalization {
         }
     }
     fn weights(&self) -> Vec<Weight> {
-        let mut v = Vec::new();
-        if let (Some(g), Some(b), Some(m), Some(s)) =
-            (&self.gamma, &self.beta, &self.mean, &self.var)
-        {
-            v.push(Weight {
-                name: "gamma",
-                value: g.shallow_clone(),
-                trainable: true,
-            });
-            v.push(Weight {
-                name: "beta",
-                value: b.shallow_clone(),
-                trainable: true,
-            });
-            v.push(Weight {
-                name: "moving_mean",
-                value: m.shallow_clone(),
-                trainable: false,
-            });
-            v.push(Weight {
-                name: "moving_variance",
-                value: s.shallow_clone(),
-                trainable: false,
-            });
-        }
-        v
+        let weight = |name, value: &Tensor, trainable| Weight {
+            name,
+            value: value.shallow_clone(),
+            trainable,
+        };
+        vec![
+            weight("gamma", &self.gamma, true),
+            weight("beta", &self.beta, true),
+            weight("moving_mean", &self.mean, false),
+            weight("moving_variance", &self.var, false),
+        ]
     }
     fn params(&self) -> Vec<Tensor> {
-        self.gamma
-            .iter()
-            .chain(self.beta.iter())
-            .map(Tensor::shallow_clone)
-            .collect()
+        vec![self.gamma.shallow_clone(), self.beta.shallow_clone()]
     }
     fn config(&self) -> Value {
-        json!({"momentum": self.momentum, "epsilon": self.epsilon})
+        serde_json::to_value(&self.config).expect("a BatchNormalizationConfig is plain JSON")
     }
 }
 

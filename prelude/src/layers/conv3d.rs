@@ -1,11 +1,9 @@
 //! Keras's `Conv3D` layer.
 
-use super::conv_common::{conv_layer, ConvN, SpatialDims};
-use super::handle::{delegate_layer_kind, layer_builder, LayerKind, LayerOpts, Weight};
+use super::conv_common::{conv_layer, SpatialDims};
+use super::conv_config::ConvSpec;
+use super::{layer_builder, LayerOpts};
 use crate::activations::ActivationArg;
-use crate::error::Result;
-use serde_json::Value;
-use tch::{Device, Tensor};
 
 conv_layer!(
     Conv3D,

@@ -5,12 +5,13 @@
 //! `(k…, in, out)`. Internally libtorch runs channels-first, so the layer permutes (views, no
 //! copies between stacked conv/pool layers).
 
-use super::handle::{created_params, layer_shape_err, LayerKind, Weight};
+use super::conv_config::{ConvConfig, ConvSpec};
 use super::padding::{torch_pad_order, Padding};
+use super::{layer_shape_err, LayerKind, LayerSpec, Weight};
 use crate::activations::{ActivationArg, ActivationFn};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::initializers::Initializer;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tch::{Device, Tensor};
 
 /// A size per spatial axis: from one number (`3`) or one per axis (`(3, 3)`, `[3, 3]`).
@@ -53,62 +54,92 @@ pub(crate) fn to_channels_last(n: usize) -> Vec<i64> {
     p
 }
 
-/// The shared implementation of `Conv1D/2D/3D`.
+/// A built `Conv1D/2D/3D`: its config resolved (sizes per axis, padding, activation) and
+/// its weights.
 pub(crate) struct ConvN {
-    class: &'static str,
-    filters: i64,
+    spec_class: &'static str,
+    config: ConvConfig,
     kernel_size: Vec<i64>,
-    pub(super) strides: Vec<i64>,
-    pub(super) padding: String,
+    strides: Vec<i64>,
     pad: Padding,
-    pub(super) activation: ActivationArg,
     act: ActivationFn,
-    pub(super) use_bias: bool,
     /// Channels-first weight `(out, in, k…)`.
-    weight: Option<Tensor>,
+    weight: Tensor,
     bias: Option<Tensor>,
 }
 
+impl LayerSpec for ConvSpec {
+    fn class_name(&self) -> &'static str {
+        self.class
+    }
+    fn default_name(&self) -> &'static str {
+        default_name(self.class)
+    }
+    fn config(&self) -> Value {
+        serde_json::to_value(&self.config).expect("a ConvConfig is plain JSON")
+    }
+    fn init(&self, label: &str, inputs: &[Vec<i64>], device: Device) -> Result<Box<dyn LayerKind>> {
+        let n = self.n();
+        let c = &self.config;
+        let kernel_size = c.kernel_size.expand(self.class, "kernel_size", n)?;
+        let strides = c.strides.expand(self.class, "strides", n)?;
+        let act = ActivationArg::Id(c.activation.clone()).resolve()?;
+        let pad = Padding::parse(&c.padding)?;
+        let input = inputs.first().map(Vec::as_slice).unwrap_or_default();
+        check_rank(label, input, n)?;
+        let mut shape = kernel_size.clone();
+        shape.push(input[n]);
+        shape.push(c.filters);
+        let k = c
+            .kernel_initializer
+            .initializer(Initializer::GlorotUniform)
+            .make(&shape, device);
+        // (k…, in, out) → (out, in, k…)
+        let mut p = vec![n as i64 + 1, n as i64];
+        p.extend(0..n as i64);
+        let bias = c.use_bias.then(|| {
+            c.bias_initializer
+                .initializer(Initializer::Zeros)
+                .make(&[c.filters], device)
+        });
+        Ok(Box::new(ConvN {
+            spec_class: self.class,
+            config: c.clone(),
+            kernel_size,
+            strides,
+            pad,
+            act,
+            weight: k.permute(p.as_slice()).contiguous(),
+            bias,
+        }))
+    }
+}
+
+fn default_name(class: &str) -> &'static str {
+    match class {
+        "Conv1D" => "conv1d",
+        "Conv2D" => "conv2d",
+        _ => "conv3d",
+    }
+}
+
+/// An error unless `input` is `n` spatial axes and channels.
+fn check_rank(label: &str, input: &[i64], n: usize) -> Result<()> {
+    if input.len() == n + 1 {
+        return Ok(());
+    }
+    Err(layer_shape_err(
+        label,
+        format!(
+            "{} dimensions (batch, {}channels)",
+            n + 2,
+            "spatial, ".repeat(n)
+        ),
+        input,
+    ))
+}
+
 impl ConvN {
-    pub(super) fn new(class: &'static str, filters: i64, kernel: Vec<i64>) -> Self {
-        let n = kernel.len();
-        ConvN {
-            class,
-            filters,
-            kernel_size: kernel,
-            strides: vec![1; n],
-            padding: "valid".into(),
-            pad: Padding::Valid,
-            activation: ActivationArg::Id("linear".into()),
-            act: ActivationFn::Linear,
-            use_bias: true,
-            weight: None,
-            bias: None,
-        }
-    }
-
-    pub(crate) fn from_config(class: &str, c: &Value) -> Result<ConvN> {
-        let get = |k: &str| -> Result<Vec<i64>> {
-            serde_json::from_value(c[k].clone())
-                .map_err(|e| Error::InvalidArgument(format!("saved {class} config {k}: {e}")))
-        };
-        let class: &'static str = match class {
-            "Conv1D" => "Conv1D",
-            "Conv2D" => "Conv2D",
-            _ => "Conv3D",
-        };
-        let mut conv = ConvN::new(
-            class,
-            c["filters"].as_i64().unwrap_or(1),
-            get("kernel_size")?,
-        );
-        conv.strides = get("strides")?;
-        conv.padding = c["padding"].as_str().unwrap_or("valid").to_string();
-        conv.activation = ActivationArg::Id(c["activation"].as_str().unwrap_or("linear").into());
-        conv.use_bias = c["use_bias"].as_bool().unwrap_or(true);
-        Ok(conv)
-    }
-
     fn n(&self) -> usize {
         self.kernel_size.len()
     }
@@ -125,54 +156,21 @@ impl ConvN {
 
 impl LayerKind for ConvN {
     fn class_name(&self) -> &'static str {
-        self.class
+        self.spec_class
     }
     fn default_name(&self) -> &'static str {
-        match self.class {
-            "Conv1D" => "conv1d",
-            "Conv2D" => "conv2d",
-            _ => "conv3d",
-        }
+        default_name(self.spec_class)
     }
-    fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>> {
+    fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
         let n = self.n();
-        self.act = self.activation.resolve()?;
-        self.pad = Padding::parse(&self.padding)?;
-        if input.len() != n + 1 {
+        check_rank(label, input, n)?;
+        let built_for = self.weight.size()[1];
+        if input[n] != built_for {
             return Err(layer_shape_err(
                 label,
-                format!(
-                    "{} dimensions (batch, {}channels)",
-                    n + 2,
-                    "spatial, ".repeat(n)
-                ),
+                format!("{built_for} input channels"),
                 input,
             ));
-        }
-        let cin = input[n];
-        match &self.weight {
-            Some(w) => {
-                if w.size()[1] != cin {
-                    return Err(layer_shape_err(
-                        label,
-                        format!("{} input channels", w.size()[1]),
-                        input,
-                    ));
-                }
-            }
-            None => {
-                let mut shape = self.kernel_size.clone();
-                shape.push(cin);
-                shape.push(self.filters);
-                let k = Initializer::GlorotUniform.make(&shape, device);
-                // (k…, in, out) → (out, in, k…)
-                let mut p = vec![n as i64 + 1, n as i64];
-                p.extend(0..n as i64);
-                self.weight = Some(k.permute(p.as_slice()).contiguous());
-                if self.use_bias {
-                    self.bias = Some(Initializer::Zeros.make(&[self.filters], device));
-                }
-            }
         }
         let mut out = Vec::with_capacity(n + 1);
         for i in 0..n {
@@ -191,12 +189,12 @@ impl LayerKind for ConvN {
             }
             out.push(len);
         }
-        out.push(self.filters);
+        out.push(self.config.filters);
         Ok(out)
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
         let n = self.n();
-        let w = self.weight.as_ref().expect("built");
+        let w = &self.weight;
         // Channels-last data becomes a contiguous channels-first copy (free when `x` is the
         // channels-last view of a previous conv/pool output), so libtorch runs its NCHW kernels.
         let mut xc = x.permute(to_channels_first(n).as_slice()).contiguous();
@@ -237,43 +235,45 @@ impl LayerKind for ConvN {
         self.act.apply(&y).permute(to_channels_last(n).as_slice())
     }
     fn weights(&self) -> Vec<Weight> {
-        let kernel = self.weight.as_ref().map(|w| self.keras_kernel(w));
+        let kernel = self.keras_kernel(&self.weight);
         Weight::kernel_and_bias(kernel, self.bias.as_ref())
     }
     fn params(&self) -> Vec<Tensor> {
-        created_params([&self.weight, &self.bias])
+        std::iter::once(&self.weight)
+            .chain(&self.bias)
+            .map(Tensor::shallow_clone)
+            .collect()
     }
     fn config(&self) -> Value {
-        let act = self.activation.config_id();
-        json!({"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
-               "padding": self.padding, "activation": act, "use_bias": self.use_bias})
+        serde_json::to_value(&self.config).expect("a ConvConfig is plain JSON")
     }
 }
 /// The builder options every convolution layer has (`strides`, `padding`, `activation`,
 /// `use_bias`), for layer `$ty` with `$n` spatial axes, on its `inner` convolution: a
-/// [`ConvN`] for `Conv1D/2D/3D`, a `DepthwiseSep` for `DepthwiseConv2D` and
+/// [`ConvSpec`] for `Conv1D/2D/3D`, a `DepthwiseSpec` for `DepthwiseConv2D` and
 /// `SeparableConv2D`.
 macro_rules! conv_options {
     ($ty:ident, $n:literal) => {
         impl $ty {
             /// The step between windows, one number or one per spatial axis (default 1).
             pub fn strides(mut self, strides: impl Into<SpatialDims<$n>>) -> Self {
-                self.inner.strides = strides.into().0.into();
+                self.inner.config.strides =
+                    $crate::layers::Dims::PerAxis(strides.into().0.to_vec());
                 self
             }
             /// `"valid"` (default) or `"same"` (Keras's: any odd extra padding after).
             pub fn padding(mut self, padding: &str) -> Self {
-                self.inner.padding = padding.to_string();
+                self.inner.config.padding = padding.to_string();
                 self
             }
             /// The activation, by id or typed.
             pub fn activation(mut self, activation: impl Into<ActivationArg>) -> Self {
-                self.inner.activation = activation.into();
+                self.inner.config.activation = activation.into().config_id();
                 self
             }
             /// Whether to add a bias (default `true`).
             pub fn use_bias(mut self, use_bias: bool) -> Self {
-                self.inner.use_bias = use_bias;
+                self.inner.config.use_bias = use_bias;
                 self
             }
         }
@@ -281,28 +281,28 @@ macro_rules! conv_options {
 }
 pub(super) use conv_options;
 
-/// Declares one of `Conv1D/2D/3D` over [`ConvN`].
+/// Declares one of `Conv1D/2D/3D` over [`ConvSpec`].
 macro_rules! conv_layer {
     ($ty:ident, $n:literal, $doc:literal) => {
         #[doc = $doc]
         pub struct $ty {
             pub(crate) opts: LayerOpts,
-            inner: ConvN,
+            inner: ConvSpec,
         }
-        layer_builder!($ty);
+        layer_builder!($ty, spec);
 
         impl $ty {
             /// `filters` output channels, kernel size as one number or one per axis.
             pub fn new(filters: i64, kernel_size: impl Into<SpatialDims<$n>>) -> Self {
                 $ty {
                     opts: LayerOpts::default(),
-                    inner: ConvN::new(stringify!($ty), filters, kernel_size.into().0.to_vec()),
+                    inner: ConvSpec::new(stringify!($ty), filters, kernel_size.into().0.to_vec()),
                 }
             }
         }
         $crate::layers::conv_common::conv_options!($ty, $n);
 
-        delegate_layer_kind!($ty);
+        $crate::layers::delegate_layer_spec!($ty);
     };
 }
 pub(super) use conv_layer;

@@ -1,10 +1,12 @@
 //! Keras's `Cropping2D` layer.
 
-use super::config::field;
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts};
+use super::config::read_config;
 use super::image_common::{image_dims, Margins2D};
+use super::keras_object::channels_last;
+use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts};
 use crate::error::Result;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tch::{Device, Tensor};
 
 /// Keras's `Cropping2D`: removes rows and columns at the edges of each image.
@@ -21,15 +23,32 @@ use tch::{Device, Tensor};
 /// ```
 pub struct Cropping2D {
     pub(crate) opts: LayerOpts,
-    cropping: Margins2D,
+    config: Cropping2DConfig,
 }
 layer_builder!(Cropping2D);
 
+/// `Cropping2D`'s options, as Keras 3 writes them (less `name`, `trainable`, `dtype`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cropping2DConfig {
+    /// `[[top, bottom], [left, right]]`.
+    #[serde(default = "nothing")]
+    pub cropping: Margins2D,
+    /// The prelude is channels-last, as Keras's default.
+    #[serde(default = "channels_last")]
+    pub data_format: String,
+}
+
+fn nothing() -> Margins2D {
+    Margins2D::from(0)
+}
+
 impl Cropping2D {
-    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    /// Rebuilds the layer from its saved config (Keras's or the prelude's).
     pub(crate) fn from_config(c: &Value) -> Result<Self> {
-        let cropping: [[i64; 2]; 2] = field("Cropping2D", c, "cropping")?;
-        Ok(Cropping2D::new(cropping))
+        Ok(Cropping2D {
+            opts: LayerOpts::default(),
+            config: read_config("Cropping2D", c)?,
+        })
     }
 }
 
@@ -45,7 +64,10 @@ impl Cropping2D {
     pub fn new(cropping: impl Into<Margins2D>) -> Self {
         Cropping2D {
             opts: LayerOpts::default(),
-            cropping: cropping.into(),
+            config: Cropping2DConfig {
+                cropping: cropping.into(),
+                data_format: channels_last(),
+            },
         }
     }
 }
@@ -59,14 +81,14 @@ impl LayerKind for Cropping2D {
     }
     fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
         let [h, w, c] = image_dims(label, input)?;
-        let [(t, b), (l, r)] = self.cropping.checked_pairs(label, "cropping")?;
+        let [(t, b), (l, r)] = self.config.cropping.checked_pairs(label, "cropping")?;
         // As Keras, at least one row and one column must be left.
         if h - t - b <= 0 || w - l - r <= 0 {
             return Err(layer_shape_err(
                 label,
                 format!(
                     "images larger than the cropping {}",
-                    self.cropping.keras_repr()
+                    self.config.cropping.keras_repr()
                 ),
                 input,
             ));
@@ -74,13 +96,13 @@ impl LayerKind for Cropping2D {
         Ok(vec![h - t - b, w - l - r, c])
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
-        let [(t, b), (l, r)] = self.cropping.pairs();
+        let [(t, b), (l, r)] = self.config.cropping.pairs();
         let size = x.size();
         x.narrow(1, t, size[1] - t - b)
             .narrow(2, l, size[2] - l - r)
     }
     fn config(&self) -> Value {
-        json!({"cropping": self.cropping.0})
+        serde_json::to_value(&self.config).expect("a Cropping2DConfig is plain JSON")
     }
 }
 
@@ -107,7 +129,10 @@ mod tests {
         assert_eq!(l.build(&[6, 6, 3], Device::Cpu).unwrap(), vec![4, 4, 3]);
         assert_eq!(l.count_params(), 0);
         let c = l.config()["config"].clone();
-        assert_eq!(c, serde_json::json!({"cropping": [[1, 1], [2, 0]]}));
+        assert_eq!(
+            c,
+            serde_json::json!({"cropping": [[1, 1], [2, 0]], "data_format": "channels_last"})
+        );
         assert_eq!(super::Cropping2D::from_config(&c).unwrap().config(), c);
     }
 

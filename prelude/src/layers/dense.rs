@@ -1,12 +1,63 @@
-//! Keras's `Dense` layer.
+//! Keras's `Dense` layer: its typed config ([`DenseConfig`], the builder) and the built layer
+//! whose weights the config's first build creates.
 
-use super::config::field;
-use super::handle::{created_params, layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
+use super::config::read_config;
+use super::keras_object::{linear, yes, KerasObject};
+use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts, LayerSpec, Weight};
 use crate::activations::{ActivationArg, ActivationFn, Logits};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::initializers::Initializer;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tch::{Device, Tensor};
+
+/// `Dense`'s options, field for field as Keras 3's `Dense.get_config()` writes them (less
+/// `name`, `trainable` and `dtype`, which every layer has).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DenseConfig {
+    /// Output size (required).
+    pub units: i64,
+    /// The activation's id.
+    #[serde(default = "linear")]
+    pub activation: String,
+    /// Whether to add a bias.
+    #[serde(default = "yes")]
+    pub use_bias: bool,
+    /// How the kernel is drawn.
+    #[serde(default = "KerasObject::glorot_uniform")]
+    pub kernel_initializer: KerasObject,
+    /// How the bias is drawn.
+    #[serde(default = "KerasObject::zeros")]
+    pub bias_initializer: KerasObject,
+    /// Kept for saving; the prelude does not apply regularizers.
+    pub kernel_regularizer: Option<KerasObject>,
+    /// Kept for saving; the prelude does not apply regularizers.
+    pub bias_regularizer: Option<KerasObject>,
+    /// Kept for saving; the prelude does not apply constraints.
+    pub kernel_constraint: Option<KerasObject>,
+    /// Kept for saving; the prelude does not apply constraints.
+    pub bias_constraint: Option<KerasObject>,
+    /// Keras's quantization settings; `None` (not quantized) in the prelude.
+    pub quantization_config: Option<Value>,
+}
+
+impl DenseConfig {
+    /// Keras's defaults for a layer of `units` outputs.
+    pub fn new(units: i64) -> Self {
+        DenseConfig {
+            units,
+            activation: linear(),
+            use_bias: true,
+            kernel_initializer: KerasObject::glorot_uniform(),
+            bias_initializer: KerasObject::zeros(),
+            kernel_regularizer: None,
+            bias_regularizer: None,
+            kernel_constraint: None,
+            bias_constraint: None,
+            quantization_config: None,
+        }
+    }
+}
 
 /// Keras's `Dense`: `activation(x · kernel + bias)` on the last axis.
 ///
@@ -19,106 +70,119 @@ use tch::{Device, Tensor};
 /// ```
 pub struct Dense {
     pub(crate) opts: LayerOpts,
-    units: i64,
-    activation: ActivationArg,
-    act: ActivationFn,
-    use_bias: bool,
-    kernel: Option<Tensor>,
-    bias: Option<Tensor>,
+    config: DenseConfig,
 }
-layer_builder!(Dense);
-
-impl Dense {
-    /// Rebuilds the layer from its saved [`LayerKind::config`].
-    pub(crate) fn from_config(c: &Value) -> Result<Self> {
-        Ok(Dense::from_parts(
-            field("Dense", c, "units")?,
-            field("Dense", c, "activation")?,
-            field("Dense", c, "use_bias")?,
-        ))
-    }
-}
+layer_builder!(Dense, spec);
 
 impl Dense {
     /// A dense layer with `units` outputs, linear activation, glorot-uniform kernel, zero bias.
     pub fn new(units: i64) -> Self {
-        Self::from_parts(units, "linear".to_string(), true)
+        Dense::from_typed(DenseConfig::new(units))
     }
 
-    pub(crate) fn from_parts(units: i64, activation: String, use_bias: bool) -> Self {
+    /// The layer of a typed config.
+    pub fn from_typed(config: DenseConfig) -> Self {
         Dense {
             opts: LayerOpts::default(),
-            units,
-            activation: ActivationArg::Id(activation),
-            act: ActivationFn::Linear,
-            use_bias,
-            kernel: None,
-            bias: None,
+            config,
         }
+    }
+
+    /// Rebuilds the layer from its saved config (Keras's or the prelude's).
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        Ok(Dense::from_typed(read_config("Dense", c)?))
     }
 
     /// The activation, by id (`"relu"`) or typed ([`ActivationFn`]).
     pub fn activation(mut self, activation: impl Into<ActivationArg>) -> Self {
-        self.activation = activation.into();
+        self.config.activation = activation.into().config_id();
         self
     }
 
     /// Whether to add a bias (default `true`).
     pub fn use_bias(mut self, use_bias: bool) -> Self {
-        self.use_bias = use_bias;
+        self.config.use_bias = use_bias;
         self
     }
 }
 
-impl Dense {
-    /// `x · kernel + bias`, before the activation.
-    fn pre_activation(&self, x: &Tensor) -> Tensor {
-        let k = self.kernel.as_ref().expect("built");
-        x.linear(k, self.bias.as_ref())
-    }
-}
-
-impl LayerKind for Dense {
+impl LayerSpec for Dense {
     fn class_name(&self) -> &'static str {
         "Dense"
     }
     fn default_name(&self) -> &'static str {
         "dense"
     }
-    fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>> {
-        self.act = self.activation.resolve()?;
-        let last = match input.last() {
-            Some(&d) => d,
-            None => return Err(layer_shape_err(label, "at least 2 dimensions", input)),
+    fn config(&self) -> Value {
+        serde_json::to_value(&self.config).expect("a DenseConfig is plain JSON")
+    }
+    fn init(&self, label: &str, inputs: &[Vec<i64>], device: Device) -> Result<Box<dyn LayerKind>> {
+        let c = &self.config;
+        let act = ActivationArg::Id(c.activation.clone()).resolve()?;
+        let input = inputs.first().map(Vec::as_slice).unwrap_or_default();
+        let Some(&last) = input.last() else {
+            return Err(layer_shape_err(label, "at least 2 dimensions", input));
         };
-        match &self.kernel {
-            Some(k) => {
-                let expected = k.size()[1];
-                if last != expected {
-                    return Err(layer_shape_err(
-                        label,
-                        format!("last axis {expected}"),
-                        input,
-                    ));
-                }
-            }
-            None => {
-                if self.units <= 0 {
-                    return Err(crate::Error::InvalidArgument(format!(
-                        "{label}: units must be positive, got {}",
-                        self.units
-                    )));
-                }
-                // Stored (units, in) as libtorch's linear wants; `kernel()` shows (in, units).
-                let k = Initializer::GlorotUniform.make(&[last, self.units], device);
-                self.kernel = Some(k.tr().contiguous());
-                if self.use_bias {
-                    self.bias = Some(Initializer::Zeros.make(&[self.units], device));
-                }
-            }
+        if c.units <= 0 {
+            return Err(Error::InvalidArgument(format!(
+                "{label}: units must be positive, got {}",
+                c.units
+            )));
+        }
+        let k = c
+            .kernel_initializer
+            .initializer(Initializer::GlorotUniform)
+            .make(&[last, c.units], device);
+        let bias = c.use_bias.then(|| {
+            c.bias_initializer
+                .initializer(Initializer::Zeros)
+                .make(&[c.units], device)
+        });
+        Ok(Box::new(BuiltDense {
+            config: c.clone(),
+            act,
+            // Stored (units, in) as libtorch's linear wants; `kernel()` shows (in, units).
+            kernel: k.tr().contiguous(),
+            bias,
+        }))
+    }
+}
+
+/// A built `Dense`: its weights exist.
+struct BuiltDense {
+    config: DenseConfig,
+    act: ActivationFn,
+    /// `(units, in)`.
+    kernel: Tensor,
+    /// `None` when the config says `use_bias: false`.
+    bias: Option<Tensor>,
+}
+
+impl BuiltDense {
+    /// `x · kernel + bias`, before the activation.
+    fn pre_activation(&self, x: &Tensor) -> Tensor {
+        x.linear(&self.kernel, self.bias.as_ref())
+    }
+}
+
+impl LayerKind for BuiltDense {
+    fn class_name(&self) -> &'static str {
+        "Dense"
+    }
+    fn default_name(&self) -> &'static str {
+        "dense"
+    }
+    fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
+        let expected = self.kernel.size()[1];
+        if input.last() != Some(&expected) {
+            return Err(layer_shape_err(
+                label,
+                format!("last axis {expected}"),
+                input,
+            ));
         }
         let mut out = input.to_vec();
-        *out.last_mut().unwrap() = self.units;
+        *out.last_mut().unwrap() = self.config.units;
         Ok(out)
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
@@ -129,14 +193,16 @@ impl LayerKind for Dense {
     }
     fn weights(&self) -> Vec<Weight> {
         // Stored (units, in): the transpose is Keras's (in, units).
-        Weight::kernel_and_bias(self.kernel.as_ref().map(Tensor::tr), self.bias.as_ref())
+        Weight::kernel_and_bias(self.kernel.tr(), self.bias.as_ref())
     }
     fn params(&self) -> Vec<Tensor> {
-        created_params([&self.kernel, &self.bias])
+        std::iter::once(&self.kernel)
+            .chain(&self.bias)
+            .map(Tensor::shallow_clone)
+            .collect()
     }
     fn config(&self) -> Value {
-        let act = self.activation.config_id();
-        json!({"units": self.units, "activation": act, "use_bias": self.use_bias})
+        serde_json::to_value(&self.config).expect("a DenseConfig is plain JSON")
     }
 }
 

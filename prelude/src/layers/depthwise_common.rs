@@ -7,111 +7,50 @@
 //! channel `c` and multiplier `m`, the order Keras's output has. `weights()` shows the
 //! weights in Keras layout, as views on that storage.
 
-use super::config::field;
 use super::conv_common::{to_channels_first, to_channels_last};
-use super::handle::{created_params, layer_shape_err, LayerKind, Weight};
+use super::depthwise_config::DepthwiseSpec;
 use super::image_common::image_dims;
 use super::padding::{torch_pad_order, Padding};
+use super::{layer_shape_err, Dims, LayerKind, LayerSpec, Weight};
 use crate::activations::{ActivationArg, ActivationFn};
 use crate::error::{Error, Result};
 use crate::initializers::Initializer;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tch::{Device, Tensor};
 
-/// The shared implementation of `DepthwiseConv2D` and `SeparableConv2D`.
+/// A built `DepthwiseConv2D` or `SeparableConv2D`: its config resolved and its weights.
 pub(crate) struct DepthwiseSep {
-    /// `Some(filters)`: a pointwise convolution to `filters` channels follows
-    /// (`SeparableConv2D`); `None`: the depthwise output is the layer's (`DepthwiseConv2D`).
-    filters: Option<i64>,
+    spec: DepthwiseSpec,
     kernel_size: [i64; 2],
-    pub(super) strides: [i64; 2],
-    pub(super) padding: String,
+    strides: [i64; 2],
     pad: Padding,
-    pub(super) depth_multiplier: i64,
-    pub(super) activation: ActivationArg,
+    depth_multiplier: i64,
     act: ActivationFn,
-    pub(super) use_bias: bool,
     /// `(in·mult, 1, kh, kw)`.
-    depthwise: Option<Tensor>,
-    /// `(filters, in·mult, 1, 1)`.
+    depthwise: Tensor,
+    /// `(filters, in·mult, 1, 1)`; `SeparableConv2D` only.
     pointwise: Option<Tensor>,
     /// On the layer's output: after the pointwise step when there is one.
     bias: Option<Tensor>,
 }
 
-impl DepthwiseSep {
-    pub(super) fn new(filters: Option<i64>, kernel_size: [i64; 2]) -> Self {
-        DepthwiseSep {
-            filters,
-            kernel_size,
-            strides: [1, 1],
-            padding: "valid".into(),
-            pad: Padding::Valid,
-            depth_multiplier: 1,
-            activation: ActivationArg::Id("linear".into()),
-            act: ActivationFn::Linear,
-            use_bias: true,
-            depthwise: None,
-            pointwise: None,
-            bias: None,
-        }
-    }
+/// Two sizes from a config's `Dims` (already checked to be two).
+fn pair(d: &Dims, class: &str, field: &str) -> Result<[i64; 2]> {
+    let v = d.expand(class, field, 2)?;
+    Ok([v[0], v[1]])
+}
 
-    /// Reads the options both layers have from a saved config (`filters` as the caller read it).
-    pub(super) fn from_config(class: &str, c: &Value, filters: Option<i64>) -> Result<Self> {
-        let mut l = DepthwiseSep::new(filters, field(class, c, "kernel_size")?);
-        l.strides = field(class, c, "strides")?;
-        l.padding = field(class, c, "padding")?;
-        l.depth_multiplier = field(class, c, "depth_multiplier")?;
-        l.activation = ActivationArg::Id(field(class, c, "activation")?);
-        l.use_bias = field(class, c, "use_bias")?;
-        Ok(l)
-    }
-
-    /// Creates the weights for `cin` input channels; returns the output channels.
-    fn create_weights(&mut self, cin: i64, device: Device) -> i64 {
-        let [kh, kw] = self.kernel_size;
-        let mult = self.depth_multiplier;
-        // Drawn in Keras layout so the glorot fans are Keras's: (kh, kw, in, mult).
-        let k = Initializer::GlorotUniform.make(&[kh, kw, cin, mult], device);
-        self.depthwise = Some(k.permute([2, 3, 0, 1]).reshape([cin * mult, 1, kh, kw]));
-        let out = match self.filters {
-            Some(f) => {
-                let p = Initializer::GlorotUniform.make(&[1, 1, cin * mult, f], device);
-                self.pointwise = Some(p.permute([3, 2, 0, 1]).contiguous());
-                f
-            }
-            None => cin * mult,
-        };
-        if self.use_bias {
-            self.bias = Some(Initializer::Zeros.make(&[out], device));
-        }
-        out
+fn default_name(class: &str) -> &'static str {
+    match class {
+        "SeparableConv2D" => "separable_conv2d",
+        _ => "depthwise_conv2d",
     }
 }
 
-impl LayerKind for DepthwiseSep {
-    fn class_name(&self) -> &'static str {
-        match self.filters {
-            Some(_) => "SeparableConv2D",
-            None => "DepthwiseConv2D",
-        }
-    }
-    fn default_name(&self) -> &'static str {
-        match self.filters {
-            Some(_) => "separable_conv2d",
-            None => "depthwise_conv2d",
-        }
-    }
-    fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>> {
-        self.act = self.activation.resolve()?;
-        self.pad = Padding::parse(&self.padding)?;
-        let [h, w, cin] = image_dims(label, input)?;
-        if self.depth_multiplier < 1 || self.filters.is_some_and(|f| f < 1) {
-            return Err(Error::InvalidArgument(format!(
-                "{label}: depth_multiplier and filters must be positive"
-            )));
-        }
+impl DepthwiseSep {
+    /// The output size of the two spatial axes, or the error for a too small image.
+    fn out_hw(&self, label: &str, input: &[i64]) -> Result<[i64; 2]> {
+        let [h, w, _] = image_dims(label, input)?;
         let [oh, ow] = [0, 1].map(|i| {
             let (len, _, _) = self
                 .pad
@@ -122,21 +61,88 @@ impl LayerKind for DepthwiseSep {
             let expected = format!("images at least the kernel size {:?}", self.kernel_size);
             return Err(layer_shape_err(label, expected, input));
         }
-        let out_channels = match (&self.depthwise, &self.pointwise) {
-            (None, _) => self.create_weights(cin, device),
-            (Some(k), pointwise) => {
-                let built_for = k.size()[0] / self.depth_multiplier;
-                if cin != built_for {
-                    let expected = format!("{built_for} input channels");
-                    return Err(layer_shape_err(label, expected, input));
-                }
-                pointwise.as_ref().map_or(k.size()[0], |p| p.size()[0])
-            }
+        Ok([oh, ow])
+    }
+}
+
+impl LayerSpec for DepthwiseSpec {
+    fn class_name(&self) -> &'static str {
+        self.class()
+    }
+    fn default_name(&self) -> &'static str {
+        default_name(self.class())
+    }
+    fn config(&self) -> Value {
+        self.to_json()
+    }
+    fn init(&self, label: &str, inputs: &[Vec<i64>], device: Device) -> Result<Box<dyn LayerKind>> {
+        let class = self.class();
+        let c = &self.config;
+        let input = inputs.first().map(Vec::as_slice).unwrap_or_default();
+        let [_, _, cin] = image_dims(label, input)?;
+        let mult = c.depth_multiplier;
+        if mult < 1 || self.pointwise.as_ref().is_some_and(|p| p.filters < 1) {
+            return Err(Error::InvalidArgument(format!(
+                "{label}: depth_multiplier and filters must be positive"
+            )));
+        }
+        let [kh, kw] = pair(&c.kernel_size, class, "kernel_size")?;
+        // Drawn in Keras layout so the glorot fans are Keras's: (kh, kw, in, mult).
+        let k = c
+            .depthwise_initializer
+            .initializer(Initializer::GlorotUniform)
+            .make(&[kh, kw, cin, mult], device);
+        let depthwise = k.permute([2, 3, 0, 1]).reshape([cin * mult, 1, kh, kw]);
+        let pointwise = self.pointwise.as_ref().map(|p| {
+            p.pointwise_initializer
+                .initializer(Initializer::GlorotUniform)
+                .make(&[1, 1, cin * mult, p.filters], device)
+                .permute([3, 2, 0, 1])
+                .contiguous()
+        });
+        let out = self.pointwise.as_ref().map_or(cin * mult, |p| p.filters);
+        let bias = c.use_bias.then(|| {
+            c.bias_initializer
+                .initializer(Initializer::Zeros)
+                .make(&[out], device)
+        });
+        let built = DepthwiseSep {
+            spec: self.clone(),
+            kernel_size: [kh, kw],
+            strides: pair(&c.strides, class, "strides")?,
+            pad: Padding::parse(&c.padding)?,
+            depth_multiplier: mult,
+            act: ActivationArg::Id(c.activation.clone()).resolve()?,
+            depthwise,
+            pointwise,
+            bias,
         };
+        built.out_hw(label, input)?;
+        Ok(Box::new(built))
+    }
+}
+
+impl LayerKind for DepthwiseSep {
+    fn class_name(&self) -> &'static str {
+        self.spec.class()
+    }
+    fn default_name(&self) -> &'static str {
+        default_name(self.spec.class())
+    }
+    fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
+        let [oh, ow] = self.out_hw(label, input)?;
+        let cin = input[2];
+        let k = &self.depthwise;
+        let built_for = k.size()[0] / self.depth_multiplier;
+        if cin != built_for {
+            let expected = format!("{built_for} input channels");
+            return Err(layer_shape_err(label, expected, input));
+        }
+        let out_channels = self.pointwise.as_ref().map_or(k.size()[0], |p| p.size()[0]);
         Ok(vec![oh, ow, out_channels])
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
-        let k = self.depthwise.as_ref().expect("built");
+        let k = &self.depthwise;
         let xc = x.permute(to_channels_first(2).as_slice()).contiguous();
         let pads = self.pad.pads(&xc.size(), &self.kernel_size, &self.strides);
         // libtorch pads both sides alike; Keras's "same" may want one more row or column
@@ -163,13 +169,14 @@ impl LayerKind for DepthwiseSep {
     }
     fn weights(&self) -> Vec<Weight> {
         // (in·mult, 1, kh, kw) → (in, mult, kh, kw) → Keras's (kh, kw, in, mult).
-        let depthwise = self.depthwise.as_ref().map(|k| {
+        let depthwise = {
+            let k = &self.depthwise;
             let [n, _, kh, kw] = k.size()[..] else {
                 unreachable!("4-d weight")
             };
             let mult = self.depth_multiplier;
             k.view([n / mult, mult, kh, kw]).permute([2, 3, 0, 1])
-        });
+        };
         let Some(p) = &self.pointwise else {
             return Weight::kernel_and_bias(depthwise, self.bias.as_ref());
         };
@@ -178,44 +185,40 @@ impl LayerKind for DepthwiseSep {
             value,
             trainable: true,
         };
-        let kernels = depthwise
-            .into_iter()
-            .map(|v| trainable("depthwise_kernel", v));
+        let kernel = trainable("depthwise_kernel", depthwise);
         // (filters, in·mult, 1, 1) → Keras's (1, 1, in·mult, filters).
         let pointwise = trainable("pointwise_kernel", p.permute([2, 3, 1, 0]));
         let bias = self
             .bias
             .iter()
             .map(|b| trainable("bias", b.shallow_clone()));
-        kernels.chain([pointwise]).chain(bias).collect()
+        [kernel, pointwise].into_iter().chain(bias).collect()
     }
     fn params(&self) -> Vec<Tensor> {
-        created_params([&self.depthwise, &self.pointwise, &self.bias])
+        std::iter::once(&self.depthwise)
+            .chain(&self.pointwise)
+            .chain(&self.bias)
+            .map(Tensor::shallow_clone)
+            .collect()
     }
     fn config(&self) -> Value {
-        let mut c = json!({"kernel_size": self.kernel_size, "strides": self.strides,
-            "padding": self.padding, "depth_multiplier": self.depth_multiplier,
-            "activation": self.activation.config_id(), "use_bias": self.use_bias});
-        if let Some(f) = self.filters {
-            c["filters"] = json!(f);
-        }
-        c
+        self.spec.to_json()
     }
 }
 
 /// The builder options `DepthwiseConv2D` and `SeparableConv2D` share, on their `inner`
-/// [`DepthwiseSep`]: those of every convolution (`conv_options!`) and `depth_multiplier`.
+/// `DepthwiseSpec`: those of every convolution (`conv_options!`) and `depth_multiplier`.
 macro_rules! depthwise_options {
     ($ty:ident) => {
         $crate::layers::conv_common::conv_options!($ty, 2);
         impl $ty {
             /// How many filters each input channel gets (default 1).
             pub fn depth_multiplier(mut self, depth_multiplier: i64) -> Self {
-                self.inner.depth_multiplier = depth_multiplier;
+                self.inner.config.depth_multiplier = depth_multiplier;
                 self
             }
         }
-        delegate_layer_kind!($ty);
+        $crate::layers::delegate_layer_spec!($ty);
     };
 }
 pub(super) use depthwise_options;

@@ -5,17 +5,17 @@
 //! CPU input beside meta weights, so the layer here adds its weight with `+`, which checks
 //! devices as CUDA kernels do.
 
-use super::handle::{created_params, LayerKind, LayerOpts};
 use super::Layer;
+use super::{LayerKind, LayerOpts};
 use crate::backend::meta_device::{is_meta, to_meta};
 use crate::error::Result;
 use crate::losses::Loss;
 use serde_json::{json, Value};
 use tch::{Device, Kind, Tensor};
 
-/// `x + w` with one weight of the input's shape.
+/// `x + w` with one weight of the input's shape, made by the test.
 struct AddWeight {
-    w: Option<Tensor>,
+    w: Tensor,
 }
 
 impl LayerKind for AddWeight {
@@ -25,17 +25,14 @@ impl LayerKind for AddWeight {
     fn default_name(&self) -> &'static str {
         "add_weight"
     }
-    fn build(&mut self, _label: &str, input: &[i64], device: Device) -> Result<Vec<i64>> {
-        if self.w.is_none() {
-            self.w = Some(Tensor::zeros(input, (Kind::Float, device)));
-        }
+    fn build(&mut self, _label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
         Ok(input.to_vec())
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
-        x + self.w.as_ref().expect("built")
+        x + &self.w
     }
     fn params(&self) -> Vec<Tensor> {
-        created_params([&self.w])
+        vec![self.w.shallow_clone()]
     }
     fn config(&self) -> Value {
         json!({})
@@ -45,7 +42,7 @@ impl LayerKind for AddWeight {
 #[test]
 fn a_cpu_input_follows_weights_on_another_device() {
     let w = to_meta(&Tensor::ones([3], (Kind::Float, Device::Cpu)));
-    let layer = Layer::new(AddWeight { w: Some(w) }, LayerOpts::default());
+    let layer = Layer::new(AddWeight { w }, LayerOpts::default());
     let x = Tensor::ones([2, 3], (Kind::Float, Device::Cpu));
     let y = layer.call(&x).expect("the layer runs");
     assert!(is_meta(&y), "the output is where the weights are");

@@ -1,23 +1,39 @@
 //! Keras's `Dropout` layer.
 
-use super::config::field;
-use super::handle::{layer_builder, LayerKind, LayerOpts};
+use super::config::read_config;
+use super::{layer_builder, LayerKind, LayerOpts};
 use crate::error::Result;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tch::{Device, Tensor};
+
+/// `Dropout`'s options, field for field as Keras 3 writes them (less `name`, `trainable`,
+/// `dtype`). The loader refuses a `noise_shape`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DropoutConfig {
+    /// The fraction dropped (required).
+    pub rate: f64,
+    /// Keras's seed; libtorch's generator is seeded by `set_random_seed` instead.
+    pub seed: Option<i64>,
+    /// Not implemented (always `None`).
+    pub noise_shape: Option<Vec<Option<i64>>>,
+}
 
 /// Keras's `Dropout`: during training zeroes a fraction `rate` of the inputs and scales the
 /// rest by `1 / (1 - rate)`; does nothing at inference.
 pub struct Dropout {
     pub(crate) opts: LayerOpts,
-    rate: f64,
+    config: DropoutConfig,
 }
 layer_builder!(Dropout);
 
 impl Dropout {
-    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    /// Rebuilds the layer from its saved config (Keras's or the prelude's).
     pub(crate) fn from_config(c: &Value) -> Result<Self> {
-        Ok(Dropout::new(field("Dropout", c, "rate")?))
+        Ok(Dropout {
+            opts: LayerOpts::default(),
+            config: read_config("Dropout", c)?,
+        })
     }
 }
 
@@ -26,7 +42,11 @@ impl Dropout {
     pub fn new(rate: f64) -> Self {
         Dropout {
             opts: LayerOpts::default(),
-            rate,
+            config: DropoutConfig {
+                rate,
+                seed: None,
+                noise_shape: None,
+            },
         }
     }
 }
@@ -39,23 +59,23 @@ impl LayerKind for Dropout {
         "dropout"
     }
     fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
-        if !(0.0..1.0).contains(&self.rate) {
+        if !(0.0..1.0).contains(&self.config.rate) {
             return Err(crate::Error::InvalidArgument(format!(
                 "{label}: rate must be in [0, 1), got {}",
-                self.rate
+                self.config.rate
             )));
         }
         Ok(input.to_vec())
     }
     fn forward(&self, x: &Tensor, training: bool) -> Tensor {
-        if training && self.rate > 0.0 {
-            x.dropout(self.rate, true)
+        if training && self.config.rate > 0.0 {
+            x.dropout(self.config.rate, true)
         } else {
             x.shallow_clone()
         }
     }
     fn config(&self) -> Value {
-        json!({"rate": self.rate})
+        serde_json::to_value(&self.config).expect("a DropoutConfig is plain JSON")
     }
 }
 

@@ -1,11 +1,38 @@
-//! Keras's `Embedding`: integer ids → dense vectors.
+//! Keras's `Embedding`: integer ids → dense vectors. Its typed config (the builder) and the
+//! built layer whose table the first build creates (on the device of that build).
 
-use super::config::field;
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts, Weight};
+use super::config::read_config;
+use super::keras_object::KerasObject;
+use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts, LayerSpec, Weight};
 use crate::error::Result;
 use crate::initializers::Initializer;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tch::{Device, Kind, Tensor};
+
+/// `Embedding`'s options, field for field as Keras 3 writes them (less `name`, `trainable`,
+/// `dtype`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddingConfig {
+    /// How many ids (required).
+    pub input_dim: i64,
+    /// The vector size (required).
+    pub output_dim: i64,
+    /// How the table is drawn.
+    #[serde(default = "KerasObject::embedding_uniform")]
+    pub embeddings_initializer: KerasObject,
+    /// Kept for saving; not applied.
+    pub embeddings_regularizer: Option<KerasObject>,
+    /// Kept for saving; not applied.
+    pub activity_regularizer: Option<KerasObject>,
+    /// Kept for saving; not applied.
+    pub embeddings_constraint: Option<KerasObject>,
+    /// Masking is not implemented (the loader's models do not use it).
+    #[serde(default)]
+    pub mask_zero: bool,
+    /// Keras's quantization settings; `None` in the prelude.
+    pub quantization_config: Option<Value>,
+}
 
 /// Keras's `Embedding`: input `(batch, steps)` of ids in `[0, input_dim)` → output
 /// `(batch, steps, output_dim)`; weight `embeddings` `(input_dim, output_dim)`, initialised
@@ -18,37 +45,52 @@ use tch::{Device, Kind, Tensor};
 /// ```
 pub struct Embedding {
     pub(crate) opts: LayerOpts,
-    input_dim: i64,
-    output_dim: i64,
-    table: Option<Tensor>,
+    config: EmbeddingConfig,
 }
-layer_builder!(Embedding);
-
-impl Embedding {
-    /// Rebuilds the layer from its saved [`LayerKind::config`].
-    pub(crate) fn from_config(c: &Value) -> Result<Self> {
-        Ok(Embedding::new(
-            field("Embedding", c, "input_dim")?,
-            field("Embedding", c, "output_dim")?,
-        ))
-    }
-}
+layer_builder!(Embedding, spec);
 
 impl Embedding {
     /// A vocabulary of `input_dim` ids mapped to vectors of `output_dim`.
     pub fn new(input_dim: i64, output_dim: i64) -> Self {
-        Embedding {
-            opts: LayerOpts::default(),
+        Embedding::from_typed(EmbeddingConfig {
             input_dim,
             output_dim,
-            table: None,
+            embeddings_initializer: KerasObject::embedding_uniform(),
+            embeddings_regularizer: None,
+            activity_regularizer: None,
+            embeddings_constraint: None,
+            mask_zero: false,
+            quantization_config: None,
+        })
+    }
+    /// The layer of a typed config.
+    pub fn from_typed(config: EmbeddingConfig) -> Self {
+        Embedding {
+            opts: LayerOpts::default(),
+            config,
         }
+    }
+    /// Rebuilds the layer from its saved config (Keras's or the prelude's).
+    pub(crate) fn from_config(c: &Value) -> Result<Self> {
+        Ok(Embedding::from_typed(read_config("Embedding", c)?))
     }
 }
 
-impl LayerKind for Embedding {
+/// An error unless `input` has a steps axis.
+fn check_rank(label: &str, input: &[i64]) -> Result<()> {
+    if input.is_empty() {
+        return Err(layer_shape_err(
+            label,
+            "at least 2 dimensions (batch, steps)",
+            input,
+        ));
+    }
+    Ok(())
+}
+
+impl LayerSpec for Embedding {
     fn index_limit(&self) -> Option<i64> {
-        Some(self.input_dim)
+        Some(self.config.input_dim)
     }
     fn class_name(&self) -> &'static str {
         "Embedding"
@@ -56,21 +98,44 @@ impl LayerKind for Embedding {
     fn default_name(&self) -> &'static str {
         "embedding"
     }
-    fn build(&mut self, label: &str, input: &[i64], device: Device) -> Result<Vec<i64>> {
-        if input.is_empty() {
-            return Err(layer_shape_err(
-                label,
-                "at least 2 dimensions (batch, steps)",
-                input,
-            ));
-        }
-        if self.table.is_none() {
-            self.table = Some(
-                Initializer::Uniform(-0.05, 0.05).make(&[self.input_dim, self.output_dim], device),
-            );
-        }
+    fn config(&self) -> Value {
+        serde_json::to_value(&self.config).expect("an EmbeddingConfig is plain JSON")
+    }
+    fn init(&self, label: &str, inputs: &[Vec<i64>], device: Device) -> Result<Box<dyn LayerKind>> {
+        check_rank(label, inputs.first().map(Vec::as_slice).unwrap_or_default())?;
+        let c = &self.config;
+        let table = c
+            .embeddings_initializer
+            .initializer(Initializer::Uniform(-0.05, 0.05))
+            .make(&[c.input_dim, c.output_dim], device);
+        Ok(Box::new(BuiltEmbedding {
+            config: c.clone(),
+            table,
+        }))
+    }
+}
+
+/// A built `Embedding`: its table exists.
+struct BuiltEmbedding {
+    config: EmbeddingConfig,
+    /// `(input_dim, output_dim)`.
+    table: Tensor,
+}
+
+impl LayerKind for BuiltEmbedding {
+    fn index_limit(&self) -> Option<i64> {
+        Some(self.config.input_dim)
+    }
+    fn class_name(&self) -> &'static str {
+        "Embedding"
+    }
+    fn default_name(&self) -> &'static str {
+        "embedding"
+    }
+    fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
+        check_rank(label, input)?;
         let mut out = input.to_vec();
-        out.push(self.output_dim);
+        out.push(self.config.output_dim);
         Ok(out)
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
@@ -79,23 +144,20 @@ impl LayerKind for Embedding {
         } else {
             x.to_kind(Kind::Int64)
         };
-        Tensor::embedding(self.table.as_ref().expect("built"), &ids, -1, false, false)
+        Tensor::embedding(&self.table, &ids, -1, false, false)
     }
     fn weights(&self) -> Vec<Weight> {
-        self.table
-            .iter()
-            .map(|t| Weight {
-                name: "embeddings",
-                value: t.shallow_clone(),
-                trainable: true,
-            })
-            .collect()
+        vec![Weight {
+            name: "embeddings",
+            value: self.table.shallow_clone(),
+            trainable: true,
+        }]
     }
     fn params(&self) -> Vec<Tensor> {
-        self.table.iter().map(Tensor::shallow_clone).collect()
+        vec![self.table.shallow_clone()]
     }
     fn config(&self) -> Value {
-        json!({"input_dim": self.input_dim, "output_dim": self.output_dim})
+        serde_json::to_value(&self.config).expect("an EmbeddingConfig is plain JSON")
     }
 }
 

@@ -1,22 +1,44 @@
 //! Keras's `Flatten` layer.
 
-use super::handle::{layer_builder, LayerKind, LayerOpts};
+use super::config::read_config;
+use super::keras_object::channels_last;
+use super::{layer_builder, LayerKind, LayerOpts};
 use crate::error::Result;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tch::{Device, Tensor};
+
+/// `Flatten`'s one option, as Keras 3 writes it (less `name`, `trainable`, `dtype`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlattenConfig {
+    /// The prelude is channels-last, as Keras's default.
+    #[serde(default = "channels_last")]
+    pub data_format: String,
+}
+
+impl Default for FlattenConfig {
+    fn default() -> Self {
+        FlattenConfig {
+            data_format: channels_last(),
+        }
+    }
+}
 
 /// Keras's `Flatten`: `(batch, d1, d2, …)` → `(batch, d1·d2·…)`.
 #[derive(Default)]
 pub struct Flatten {
     pub(crate) opts: LayerOpts,
+    config: FlattenConfig,
 }
 layer_builder!(Flatten);
 
 impl Flatten {
-    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    /// Rebuilds the layer from its saved config (Keras's or the prelude's).
     pub(crate) fn from_config(c: &Value) -> Result<Self> {
-        let _ = c;
-        Ok(Flatten::new())
+        Ok(Flatten {
+            opts: LayerOpts::default(),
+            config: read_config("Flatten", c)?,
+        })
     }
 }
 
@@ -41,7 +63,7 @@ impl LayerKind for Flatten {
         x.flatten(1, -1)
     }
     fn config(&self) -> Value {
-        json!({})
+        serde_json::to_value(&self.config).expect("a FlattenConfig is plain JSON")
     }
 }
 

@@ -1,10 +1,10 @@
 //! Keras's `GlobalMaxPooling2D` layer.
 
-use super::config::field;
-use super::handle::{layer_builder, LayerKind, LayerOpts};
-use super::image_common::image_dims;
+use super::config::read_config;
+use super::image_common::{image_dims, GlobalPoolingConfig};
+use super::{layer_builder, LayerKind, LayerOpts};
 use crate::error::Result;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tch::{Device, Tensor};
 
 /// Keras's `GlobalMaxPooling2D`: the largest value of each channel over the whole image.
@@ -22,14 +22,17 @@ use tch::{Device, Tensor};
 #[derive(Default)]
 pub struct GlobalMaxPooling2D {
     pub(crate) opts: LayerOpts,
-    keepdims: bool,
+    config: GlobalPoolingConfig,
 }
 layer_builder!(GlobalMaxPooling2D);
 
 impl GlobalMaxPooling2D {
-    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    /// Rebuilds the layer from its saved config (Keras's or the prelude's).
     pub(crate) fn from_config(c: &Value) -> Result<Self> {
-        Ok(GlobalMaxPooling2D::new().keepdims(field("GlobalMaxPooling2D", c, "keepdims")?))
+        Ok(GlobalMaxPooling2D {
+            opts: LayerOpts::default(),
+            config: read_config("GlobalMaxPooling2D", c)?,
+        })
     }
 }
 
@@ -40,7 +43,7 @@ impl GlobalMaxPooling2D {
     }
     /// Whether to keep the spatial axes (as size 1).
     pub fn keepdims(mut self, keepdims: bool) -> Self {
-        self.keepdims = keepdims;
+        self.config.keepdims = keepdims;
         self
     }
 }
@@ -54,17 +57,17 @@ impl LayerKind for GlobalMaxPooling2D {
     }
     fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
         let [_, _, c] = image_dims(label, input)?;
-        Ok(if self.keepdims {
+        Ok(if self.config.keepdims {
             vec![1, 1, c]
         } else {
             vec![c]
         })
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
-        x.amax([1i64, 2].as_slice(), self.keepdims)
+        x.amax([1i64, 2].as_slice(), self.config.keepdims)
     }
     fn config(&self) -> Value {
-        json!({"keepdims": self.keepdims})
+        serde_json::to_value(&self.config).expect("a GlobalPoolingConfig is plain JSON")
     }
 }
 
@@ -97,7 +100,10 @@ mod tests {
         assert_eq!(l.build(&[5, 5, 3], Device::Cpu).unwrap(), vec![3]);
         assert_eq!(l.count_params(), 0);
         let c = l.config()["config"].clone();
-        assert_eq!(c, serde_json::json!({"keepdims": false}));
+        assert_eq!(
+            c,
+            serde_json::json!({"keepdims": false, "data_format": "channels_last"})
+        );
         assert_eq!(
             super::GlobalMaxPooling2D::from_config(&c).unwrap().config(),
             c

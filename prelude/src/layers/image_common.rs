@@ -2,8 +2,31 @@
 //! `GlobalMaxPooling2D`, `DepthwiseConv2D`, `SeparableConv2D`) share: the input check and
 //! Keras's per-side margins.
 
-use super::handle::layer_shape_err;
+use super::keras_object::channels_last;
+use super::layer_shape_err;
 use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// The options of `GlobalAveragePooling2D` and `GlobalMaxPooling2D`, as Keras 3 writes them
+/// (less `name`, `trainable`, `dtype`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlobalPoolingConfig {
+    /// The prelude is channels-last, as Keras's default.
+    #[serde(default = "channels_last")]
+    pub data_format: String,
+    /// Whether the spatial axes stay (as size 1).
+    #[serde(default)]
+    pub keepdims: bool,
+}
+
+impl Default for GlobalPoolingConfig {
+    fn default() -> Self {
+        GlobalPoolingConfig {
+            data_format: channels_last(),
+            keepdims: false,
+        }
+    }
+}
 
 /// `[h, w, channels]` of one example, or the shape error that names the layer and the input.
 pub(super) fn image_dims(label: &str, input: &[i64]) -> Result<[i64; 3]> {
@@ -20,7 +43,7 @@ pub(super) fn image_dims(label: &str, input: &[i64]) -> Result<[i64; 3]> {
 /// Rows and columns added (`ZeroPadding2D`) or removed (`Cropping2D`) on each side, as Keras
 /// writes them: `((top, bottom), (left, right))`. From one number (every side), a pair
 /// `(rows, columns)` (the same on both sides of each axis) or the full pair of pairs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Margins2D(pub [[i64; 2]; 2]);
 
 impl From<i64> for Margins2D {

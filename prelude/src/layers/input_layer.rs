@@ -1,8 +1,8 @@
 //! Keras's `Input` and the `InputLayer` behind it.
 
 use super::config::field;
-use super::handle::{layer_shape_err, Layer, LayerKind, LayerOpts};
-use super::node::KerasTensor;
+use super::KerasTensor;
+use super::{layer_shape_err, Layer, LayerKind, LayerOpts};
 use crate::error::{keras_shape, Result};
 use serde_json::{json, Value};
 use tch::{Device, Tensor};

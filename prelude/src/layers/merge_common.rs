@@ -3,7 +3,7 @@
 //! `Maximum`, `Minimum` and `Concatenate` are each a thin builder over [`Merge`].
 
 use super::config::field;
-use super::handle::{layer_shape_err, LayerKind};
+use super::{layer_shape_err, LayerKind};
 use crate::error::{keras_shape, Error, Result};
 use serde_json::{json, Value};
 use tch::{Device, Tensor};

@@ -6,9 +6,11 @@
 //! holds its output tensors therefore owns its whole graph, and once the model and the cell's
 //! symbolic tensors are dropped, every layer and weight is freed (no reference cycle).
 
-use super::handle::{CallArg, Layer};
+use super::call::CallArg;
+use super::kind::Layer;
 use crate::error::{keras_shape, Error, Result};
 use crate::runtime::{MimeBundle, Render};
+use std::any::Any;
 use std::fmt;
 use std::rc::Rc;
 
@@ -48,7 +50,8 @@ impl KerasTensor {
             inputs,
             shape,
         });
-        layer.record_node(&node);
+        let erased: Rc<dyn Any> = node.clone();
+        layer.record_node(Rc::downgrade(&erased));
         KerasTensor(node)
     }
 
@@ -85,6 +88,44 @@ impl KerasTensor {
     /// An identity for graph walks, valid while the tensor lives.
     pub(crate) fn key(&self) -> usize {
         Rc::as_ptr(&self.0) as usize
+    }
+}
+
+/// The layer's place in the graph (Keras's `layer.input`, `layer.output`): written here, not
+/// in `handle`, because they read nodes, and a node holds its layer.
+impl Layer {
+    /// The node of the layer's first call that is still alive (its graph is owned by a model
+    /// or by the cell's symbolic tensors).
+    fn first_node(&self) -> Result<KerasTensor> {
+        let s = self.0.borrow();
+        s.inbound
+            .iter()
+            .find_map(|w| w.upgrade()?.downcast::<Node>().ok())
+            .map(KerasTensor)
+            .ok_or_else(|| {
+                Error::NotReady(format!(
+                    "layer '{}' is not connected: it has never been called on a symbolic input (or the model that called it is gone), so it has no defined input or output",
+                    s.name
+                ))
+            })
+    }
+
+    /// The symbolic input of the layer's first call (Keras's `layer.input`); for a layer of
+    /// several inputs, the first (see [`Layer::inputs`]).
+    pub fn input(&self) -> Result<KerasTensor> {
+        let node = self.first_node()?;
+        Ok(node.inputs().first().cloned().unwrap_or(node))
+    }
+
+    /// Every symbolic input of the layer's first call.
+    pub fn inputs(&self) -> Result<Vec<KerasTensor>> {
+        Ok(self.first_node()?.inputs().to_vec())
+    }
+
+    /// The symbolic output of the layer's first call (Keras's `layer.output`), to build a
+    /// sub-model: `Model::new(&model.input()?, &model.layers()[0].output()?)`.
+    pub fn output(&self) -> Result<KerasTensor> {
+        self.first_node()
     }
 }
 

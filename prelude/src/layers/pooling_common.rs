@@ -1,20 +1,46 @@
 //! What the windowed pooling layers (`MaxPooling1D/2D/3D`, `AveragePooling2D`) share,
 //! channels-last.
 
+use super::config::read_config;
 use super::conv_common::{to_channels_first, to_channels_last};
-use super::handle::{layer_shape_err, LayerKind};
+use super::keras_object::{channels_last, valid, Dims};
 use super::padding::{torch_pad_order, Padding};
+use super::{layer_shape_err, LayerKind};
 use crate::error::{Error, Result};
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tch::{Device, Tensor};
 
-/// The shared implementation of the windowed pooling layers.
+/// A pooling layer's options, field for field as Keras 3 writes them (less `name`,
+/// `trainable`, `dtype`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolConfig {
+    /// The window, one number or one per spatial axis.
+    #[serde(default = "two")]
+    pub pool_size: Dims,
+    /// `valid` or `same`.
+    #[serde(default = "valid")]
+    pub padding: String,
+    /// The step between windows; `None` (Keras's default) is the pool size, and Keras
+    /// writes that size.
+    pub strides: Option<Dims>,
+    /// The prelude is channels-last, as Keras's default.
+    #[serde(default = "channels_last")]
+    pub data_format: String,
+}
+
+fn two() -> Dims {
+    Dims::One(2)
+}
+
+/// The shared implementation of the windowed pooling layers: a kind without weights, built
+/// from the start; `build` checks the input and resolves the padding.
 pub(crate) struct PoolN {
     class: &'static str,
     max: bool,
+    /// Sizes one per axis, strides written out (as Keras's `get_config()` has them).
+    pub(super) config: PoolConfig,
     pool: Vec<i64>,
-    pub(super) strides: Option<Vec<i64>>,
-    pub(super) padding: String,
     pad: Padding,
 }
 
@@ -23,32 +49,43 @@ impl PoolN {
         PoolN {
             class,
             max,
+            config: PoolConfig {
+                pool_size: Dims::PerAxis(pool.clone()),
+                padding: valid(),
+                strides: None,
+                data_format: channels_last(),
+            },
             pool,
-            strides: None,
-            padding: "valid".into(),
             pad: Padding::Valid,
         }
     }
 
+    /// The layer of a saved pooling config; sizes given as one number are spread over the
+    /// class's axes.
     pub(crate) fn from_config(class: &str, c: &Value) -> Result<PoolN> {
-        let get = |k: &str| -> Result<Option<Vec<i64>>> {
-            serde_json::from_value(c[k].clone())
-                .map_err(|e| Error::InvalidArgument(format!("saved {class} config {k}: {e}")))
+        let (class, max, n): (&'static str, bool, usize) = match class {
+            "MaxPooling1D" => ("MaxPooling1D", true, 1),
+            "MaxPooling2D" => ("MaxPooling2D", true, 2),
+            "MaxPooling3D" => ("MaxPooling3D", true, 3),
+            _ => ("AveragePooling2D", false, 2),
         };
-        let (class, max): (&'static str, bool) = match class {
-            "MaxPooling1D" => ("MaxPooling1D", true),
-            "MaxPooling2D" => ("MaxPooling2D", true),
-            "MaxPooling3D" => ("MaxPooling3D", true),
-            _ => ("AveragePooling2D", false),
-        };
-        let mut p = PoolN::new(class, max, get("pool_size")?.unwrap_or(vec![2, 2]));
-        p.strides = get("strides")?;
-        p.padding = c["padding"].as_str().unwrap_or("valid").to_string();
+        let config: PoolConfig = read_config(class, c)?;
+        let pool = config.pool_size.expand(class, "pool_size", n)?;
+        let mut p = PoolN::new(class, max, pool);
+        if let Some(s) = &config.strides {
+            p.config.strides = Some(Dims::PerAxis(s.expand(class, "strides", n)?));
+        }
+        p.config.padding = config.padding;
+        p.config.data_format = config.data_format;
         Ok(p)
     }
 
     fn strides(&self) -> Vec<i64> {
-        self.strides.clone().unwrap_or_else(|| self.pool.clone())
+        match &self.config.strides {
+            Some(Dims::PerAxis(s)) => s.clone(),
+            Some(Dims::One(s)) => vec![*s; self.pool.len()],
+            None => self.pool.clone(),
+        }
     }
 }
 
@@ -66,7 +103,7 @@ impl LayerKind for PoolN {
     }
     fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
         let n = self.pool.len();
-        self.pad = Padding::parse(&self.padding)?;
+        self.pad = Padding::parse(&self.config.padding)?;
         if input.len() != n + 1 {
             return Err(layer_shape_err(
                 label,
@@ -145,7 +182,9 @@ impl LayerKind for PoolN {
         y.permute(to_channels_last(n).as_slice())
     }
     fn config(&self) -> Value {
-        json!({"pool_size": self.pool, "strides": self.strides, "padding": self.padding})
+        let mut c = self.config.clone();
+        c.strides = Some(Dims::PerAxis(self.strides()));
+        serde_json::to_value(c).expect("a PoolConfig is plain JSON")
     }
 }
 /// Declares one windowed pooling layer over [`PoolN`].
@@ -169,12 +208,13 @@ macro_rules! pool_layer {
             }
             /// The step between windows (default: the pool size).
             pub fn strides(mut self, strides: impl Into<SpatialDims<$n>>) -> Self {
-                self.inner.strides = Some(strides.into().0.to_vec());
+                self.inner.config.strides =
+                    Some($crate::layers::Dims::PerAxis(strides.into().0.to_vec()));
                 self
             }
             /// `"valid"` (default) or `"same"`.
             pub fn padding(mut self, padding: &str) -> Self {
-                self.inner.padding = padding.to_string();
+                self.inner.config.padding = padding.to_string();
                 self
             }
         }

@@ -1,7 +1,7 @@
 //! Keras's `Reshape` layer.
 
 use super::config::field;
-use super::handle::{layer_builder, layer_shape_err, LayerKind, LayerOpts};
+use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts};
 use crate::error::{keras_shape, Error, Result};
 use serde_json::{json, Value};
 use tch::{Device, Tensor};

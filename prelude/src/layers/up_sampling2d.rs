@@ -1,11 +1,13 @@
 //! Keras's `UpSampling2D` layer.
 
-use super::config::field;
+use super::config::read_config;
 use super::conv_common::{to_channels_first, to_channels_last, SpatialDims};
-use super::handle::{layer_builder, LayerKind, LayerOpts};
 use super::image_common::image_dims;
+use super::keras_object::channels_last;
+use super::{layer_builder, LayerKind, LayerOpts};
 use crate::error::{Error, Result};
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tch::{Device, Tensor};
 
 /// The interpolations Keras's `UpSampling2D` offers that this layer implements.
@@ -25,17 +27,38 @@ const INTERPOLATIONS: &[&str] = &["nearest", "bilinear"];
 /// ```
 pub struct UpSampling2D {
     pub(crate) opts: LayerOpts,
-    size: [i64; 2],
-    interpolation: String,
+    config: UpSampling2DConfig,
 }
 layer_builder!(UpSampling2D);
 
+/// `UpSampling2D`'s options, as Keras 3 writes them (less `name`, `trainable`, `dtype`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpSampling2DConfig {
+    /// `[rows, columns]`.
+    #[serde(default = "double")]
+    pub size: [i64; 2],
+    /// The prelude is channels-last, as Keras's default.
+    #[serde(default = "channels_last")]
+    pub data_format: String,
+    /// `nearest` or `bilinear`.
+    #[serde(default = "nearest")]
+    pub interpolation: String,
+}
+
+fn double() -> [i64; 2] {
+    [2, 2]
+}
+fn nearest() -> String {
+    "nearest".to_string()
+}
+
 impl UpSampling2D {
-    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    /// Rebuilds the layer from its saved config (Keras's or the prelude's).
     pub(crate) fn from_config(c: &Value) -> Result<Self> {
-        let size: [i64; 2] = field("UpSampling2D", c, "size")?;
-        let interpolation: String = field("UpSampling2D", c, "interpolation")?;
-        Ok(UpSampling2D::new(size).interpolation(&interpolation))
+        Ok(UpSampling2D {
+            opts: LayerOpts::default(),
+            config: read_config("UpSampling2D", c)?,
+        })
     }
 }
 
@@ -51,13 +74,16 @@ impl UpSampling2D {
     pub fn new(size: impl Into<SpatialDims<2>>) -> Self {
         UpSampling2D {
             opts: LayerOpts::default(),
-            size: size.into().0,
-            interpolation: "nearest".into(),
+            config: UpSampling2DConfig {
+                size: size.into().0,
+                data_format: channels_last(),
+                interpolation: nearest(),
+            },
         }
     }
     /// `"nearest"` (default: repeats pixels) or `"bilinear"` (half-pixel centres, as Keras).
     pub fn interpolation(mut self, interpolation: &str) -> Self {
-        self.interpolation = interpolation.to_string();
+        self.config.interpolation = interpolation.to_string();
         self
     }
 }
@@ -71,24 +97,24 @@ impl LayerKind for UpSampling2D {
     }
     fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
         let [h, w, c] = image_dims(label, input)?;
-        if !INTERPOLATIONS.contains(&self.interpolation.as_str()) {
+        if !INTERPOLATIONS.contains(&self.config.interpolation.as_str()) {
             return Err(Error::UnknownId {
                 kind: "interpolation",
-                got: self.interpolation.clone(),
+                got: self.config.interpolation.clone(),
                 valid: INTERPOLATIONS.to_vec(),
             });
         }
-        if self.size.iter().any(|&s| s < 1) {
+        if self.config.size.iter().any(|&s| s < 1) {
             return Err(Error::InvalidArgument(format!(
                 "{label}: size must be at least 1, got {:?}",
-                self.size
+                self.config.size
             )));
         }
-        Ok(vec![h * self.size[0], w * self.size[1], c])
+        Ok(vec![h * self.config.size[0], w * self.config.size[1], c])
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
-        let [sh, sw] = self.size;
-        if self.interpolation == "bilinear" {
+        let [sh, sw] = self.config.size;
+        if self.config.interpolation == "bilinear" {
             let xc = x.permute(to_channels_first(2).as_slice());
             let out = [xc.size()[2] * sh, xc.size()[3] * sw];
             // align_corners = false: half-pixel centres, as Keras's (and TensorFlow's) resize.
@@ -100,7 +126,7 @@ impl LayerKind for UpSampling2D {
         }
     }
     fn config(&self) -> Value {
-        json!({"size": self.size, "interpolation": self.interpolation})
+        serde_json::to_value(&self.config).expect("an UpSampling2DConfig is plain JSON")
     }
 }
 
@@ -147,7 +173,7 @@ mod tests {
         let c = l.config()["config"].clone();
         assert_eq!(
             c,
-            serde_json::json!({"size": [2, 3], "interpolation": "nearest"})
+            serde_json::json!({"size": [2, 3], "interpolation": "nearest", "data_format": "channels_last"})
         );
         assert_eq!(super::UpSampling2D::from_config(&c).unwrap().config(), c);
         let bad = UpSampling2D::default().interpolation("bicubic");

@@ -1,11 +1,13 @@
 //! Keras's `ZeroPadding2D` layer.
 
-use super::config::field;
-use super::handle::{layer_builder, LayerKind, LayerOpts};
+use super::config::read_config;
 use super::image_common::{image_dims, Margins2D};
+use super::keras_object::channels_last;
 use super::padding::torch_pad_order;
+use super::{layer_builder, LayerKind, LayerOpts};
 use crate::error::Result;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tch::{Device, Tensor};
 
 /// Keras's `ZeroPadding2D`: adds rows and columns of zeros around each image.
@@ -22,15 +24,32 @@ use tch::{Device, Tensor};
 /// ```
 pub struct ZeroPadding2D {
     pub(crate) opts: LayerOpts,
-    padding: Margins2D,
+    config: ZeroPadding2DConfig,
 }
 layer_builder!(ZeroPadding2D);
 
+/// `ZeroPadding2D`'s options, as Keras 3 writes them (less `name`, `trainable`, `dtype`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZeroPadding2DConfig {
+    /// `[[top, bottom], [left, right]]`.
+    #[serde(default = "one_each_side")]
+    pub padding: Margins2D,
+    /// The prelude is channels-last, as Keras's default.
+    #[serde(default = "channels_last")]
+    pub data_format: String,
+}
+
+fn one_each_side() -> Margins2D {
+    Margins2D::from(1)
+}
+
 impl ZeroPadding2D {
-    /// Rebuilds the layer from its saved [`LayerKind::config`].
+    /// Rebuilds the layer from its saved config (Keras's or the prelude's).
     pub(crate) fn from_config(c: &Value) -> Result<Self> {
-        let padding: [[i64; 2]; 2] = field("ZeroPadding2D", c, "padding")?;
-        Ok(ZeroPadding2D::new(padding))
+        Ok(ZeroPadding2D {
+            opts: LayerOpts::default(),
+            config: read_config("ZeroPadding2D", c)?,
+        })
     }
 }
 
@@ -46,7 +65,10 @@ impl ZeroPadding2D {
     pub fn new(padding: impl Into<Margins2D>) -> Self {
         ZeroPadding2D {
             opts: LayerOpts::default(),
-            padding: padding.into(),
+            config: ZeroPadding2DConfig {
+                padding: padding.into(),
+                data_format: channels_last(),
+            },
         }
     }
 }
@@ -60,16 +82,16 @@ impl LayerKind for ZeroPadding2D {
     }
     fn build(&mut self, label: &str, input: &[i64], _device: Device) -> Result<Vec<i64>> {
         let [h, w, c] = image_dims(label, input)?;
-        let [(t, b), (l, r)] = self.padding.checked_pairs(label, "padding")?;
+        let [(t, b), (l, r)] = self.config.padding.checked_pairs(label, "padding")?;
         Ok(vec![h + t + b, w + l + r, c])
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
         // Nothing added on the channel axis (the last one, first in libtorch's order).
-        let [hp, wp] = self.padding.pairs();
+        let [hp, wp] = self.config.padding.pairs();
         x.constant_pad_nd(torch_pad_order(&[hp, wp, (0, 0)]).as_slice())
     }
     fn config(&self) -> Value {
-        json!({"padding": self.padding.0})
+        serde_json::to_value(&self.config).expect("a ZeroPadding2DConfig is plain JSON")
     }
 }
 
@@ -100,10 +122,13 @@ mod tests {
         assert_eq!(l.build(&[5, 5, 3], Device::Cpu).unwrap(), vec![8, 12, 3]);
         assert_eq!(l.count_params(), 0);
         let c = l.config()["config"].clone();
-        assert_eq!(c, serde_json::json!({"padding": [[1, 2], [3, 4]]}));
+        assert_eq!(
+            c,
+            serde_json::json!({"padding": [[1, 2], [3, 4]], "data_format": "channels_last"})
+        );
         let back = super::ZeroPadding2D::from_config(&c).unwrap();
         assert_eq!(back.config(), c);
-        assert_eq!(ZeroPadding2D::default().padding.0, [[1, 1], [1, 1]]);
+        assert_eq!(ZeroPadding2D::default().config.padding.0, [[1, 1], [1, 1]]);
     }
 
     #[test]

@@ -1,62 +1,12 @@
 //! Rebuilding models from a saved architecture: each layer from its class name and config
-//! (the layer's own `from_config`, beside its `config`), nested models, and the graph's nodes.
-//! Lives with the models, not the layers, because the table names every layer kind, the
-//! preprocessing layers included.
+//! (through the registry of layer classes), nested models, and the graph's nodes.
 
 use super::model::Model;
+use super::registry::make_layer;
 use super::sequential::Sequential;
 use crate::error::{Error, Result};
-use crate::layers::{Input, KerasTensor, Layer, LayerKind, LayerOpts};
+use crate::layers::{Input, KerasTensor, Layer, LayerOpts};
 use serde_json::Value;
-
-/// Builds a layer kind from its saved class name and `config`, by asking the layer's own
-/// `from_config`. `None` for a class this table does not know (the model loader handles
-/// nested `Sequential`/`Functional` models itself).
-fn layer_kind_from_config(class: &str, c: &Value) -> Option<Result<Box<dyn LayerKind>>> {
-    use crate::layers::*;
-    use crate::preprocessing::random_layers::{RandomFlip, RandomRotation, RandomZoom};
-    fn boxed<K: LayerKind + 'static>(k: Result<K>) -> Result<Box<dyn LayerKind>> {
-        k.map(|k| Box::new(k) as Box<dyn LayerKind>)
-    }
-    Some(match class {
-        "InputLayer" => boxed(InputLayer::from_config(c)),
-        "Dense" => boxed(Dense::from_config(c)),
-        "Add" => boxed(Add::from_config(c)),
-        "Subtract" => boxed(Subtract::from_config(c)),
-        "Multiply" => boxed(Multiply::from_config(c)),
-        "Average" => boxed(Average::from_config(c)),
-        "Maximum" => boxed(Maximum::from_config(c)),
-        "Minimum" => boxed(Minimum::from_config(c)),
-        "Concatenate" => boxed(Concatenate::from_config(c)),
-        "Activation" => boxed(Activation::from_config(c)),
-        "Flatten" => boxed(Flatten::from_config(c)),
-        "Dropout" => boxed(Dropout::from_config(c)),
-        "Rescaling" => boxed(Rescaling::from_config(c)),
-        "LeakyReLU" => boxed(LeakyReLU::from_config(c)),
-        "Conv1D" | "Conv2D" | "Conv3D" => boxed(ConvN::from_config(class, c)),
-        "MaxPooling1D" | "MaxPooling2D" | "MaxPooling3D" | "AveragePooling2D" => {
-            boxed(PoolN::from_config(class, c))
-        }
-        "GlobalAveragePooling2D" => boxed(GlobalAveragePooling2D::from_config(c)),
-        "GlobalMaxPooling2D" => boxed(GlobalMaxPooling2D::from_config(c)),
-        "DepthwiseConv2D" => boxed(DepthwiseConv2D::from_config(c)),
-        "SeparableConv2D" => boxed(SeparableConv2D::from_config(c)),
-        "ZeroPadding2D" => boxed(ZeroPadding2D::from_config(c)),
-        "Cropping2D" => boxed(Cropping2D::from_config(c)),
-        "UpSampling2D" => boxed(UpSampling2D::from_config(c)),
-        "Reshape" => boxed(Reshape::from_config(c)),
-        "Permute" => boxed(Permute::from_config(c)),
-        "RepeatVector" => boxed(RepeatVector::from_config(c)),
-        "ReLU" => boxed(ReLU::from_config(c)),
-        "BatchNormalization" => boxed(BatchNormalization::from_config(c)),
-        "Embedding" => boxed(Embedding::from_config(c)),
-        "LSTM" => boxed(LSTM::from_config(c)),
-        "RandomFlip" => boxed(RandomFlip::from_config(c)),
-        "RandomRotation" => boxed(RandomRotation::from_config(c)),
-        "RandomZoom" => boxed(RandomZoom::from_config(c)),
-        _ => return None,
-    })
-}
 
 /// Rebuilds a layer from [`Layer::config`]: the layer's own `from_config`, or a nested model.
 pub(crate) fn layer_from_config(v: &Value) -> Result<Layer> {
@@ -68,9 +18,6 @@ pub(crate) fn layer_from_config(v: &Value) -> Result<Layer> {
             .flatten(),
         trainable: v["trainable"].as_bool(),
     };
-    if let Some(kind) = layer_kind_from_config(class, &v["config"]) {
-        return Ok(Layer::from_kind(kind?, opts));
-    }
     match class {
         "Sequential" | "Functional" => {
             let layer = Layer::from(model_from_architecture(&v["config"])?);
@@ -79,10 +26,31 @@ pub(crate) fn layer_from_config(v: &Value) -> Result<Layer> {
             }
             Ok(layer)
         }
-        _ => Err(Error::InvalidArgument(format!(
-            "saved layer config of {class}: unknown layer class"
-        ))),
+        _ => Ok(Layer::from_stage(make_layer(class, &v["config"])?, opts)),
     }
+}
+
+/// A layer from Keras 3's serialized layer (`{"class_name", "config"}`, as
+/// `keras.layers.serialize` writes it and model configs hold them), as Keras's
+/// `keras.layers.deserialize`: unbuilt, its options Keras's.
+///
+/// ```
+/// use ferrokeras::prelude::*;
+/// let keras = serde_json::json!({"class_name": "Dense", "config": {"name": "d", "units": 3}});
+/// let layer = layer_from_keras_config(&keras).unwrap();
+/// assert_eq!(layer.keras_config()["kernel_initializer"]["class_name"], "GlorotUniform");
+/// let err = layer_from_keras_config(&serde_json::json!({"class_name": "Conv2D",
+///     "config": {"kernel_size": [3, 3]}})).unwrap_err();
+/// assert!(err.to_string().contains("Conv2D") && err.to_string().contains("'filters'"));
+/// ```
+pub fn layer_from_keras_config(v: &Value) -> Result<Layer> {
+    let class = v["class_name"].as_str().unwrap_or("?");
+    let entry = super::keras_config::layer(v).map_err(|problem| Error::LayerConfig {
+        class: class.to_string(),
+        field: None,
+        problem,
+    })?;
+    layer_from_config(&entry)
 }
 
 /// Rebuilds a model (new weights) from [`Model::architecture`]. Files written before graphs

@@ -72,7 +72,7 @@ fn sequential(c: &Value) -> Res<Value> {
 }
 
 /// One layer's entry: class, name, trainability and the config its `from_config` reads.
-fn layer(v: &Value) -> Res<Value> {
+pub(crate) fn layer(v: &Value) -> Res<Value> {
     let class = v["class_name"]
         .as_str()
         .ok_or("a layer config without class_name")?;

@@ -4,18 +4,8 @@
 //! with `name`, `trainable` and `dtype` added (Keras fills the options left out with its
 //! defaults, which are the prelude's); the graph's nodes become Keras's `inbound_nodes`.
 
+use super::registry::layer_class;
 use serde_json::{json, Value};
-
-/// Keras's merge layers: called on a list of tensors even when the list has one.
-const MERGES: &[&str] = &[
-    "Add",
-    "Subtract",
-    "Multiply",
-    "Average",
-    "Maximum",
-    "Minimum",
-    "Concatenate",
-];
 
 /// Keras 3's config of a model, from [`super::Model::architecture`].
 pub(crate) fn keras_from_architecture(arch: &Value) -> Value {
@@ -128,7 +118,8 @@ fn functional(arch: &Value) -> Value {
             continue; // an input layer's own node
         }
         let class = layers[li]["class_name"].as_str().unwrap_or_default();
-        let args = if inputs.len() == 1 && !MERGES.contains(&class) {
+        let takes_a_list = layer_class(class).is_some_and(|c| c.takes_a_list);
+        let args = if inputs.len() == 1 && !takes_a_list {
             json!([inputs[0]])
         } else {
             json!([inputs])

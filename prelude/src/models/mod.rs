@@ -55,6 +55,7 @@ mod legacy_h5;
 mod model;
 mod nested;
 mod plan;
+mod registry;
 mod saving;
 mod sequential;
 mod summary;
@@ -62,6 +63,7 @@ mod weight_copies;
 
 pub use crate::sequential;
 pub(crate) use compiled::Compiled;
+pub use deserialize::layer_from_keras_config;
 pub use model::{KerasTensors, LayerKey, Model, ModelCallArg};
 pub(crate) use plan::Plan;
 pub use saving::{load_model, model_from_json};

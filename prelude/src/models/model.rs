@@ -263,7 +263,8 @@ impl Model {
     /// The built graph.
     pub(crate) fn graph(&self) -> Result<Rc<Graph>> {
         self.build()?;
-        Ok(self.0.borrow().graph.clone().expect("built"))
+        let graph = self.0.borrow().graph.clone();
+        graph.ok_or_else(|| Error::NotReady(format!("model '{}' is not built", self.name())))
     }
 
     pub(crate) fn plan(&self) -> Result<Plan> {

@@ -287,6 +287,15 @@ pub fn load_model(path: impl AsRef<Path>) -> Result<Model> {
     if is_hdf5(path) {
         return keras_archive::load_legacy_h5(path);
     }
+    if path.extension().is_some_and(|e| e == "keras") {
+        // Told apart by contents, a damaged `.keras` would be reported as a bad safetensors
+        // file; its name says what it should have been.
+        return Err(Error::CorruptFile {
+            path: path.to_path_buf(),
+            expected: "a .keras archive (a zip file), but it does not start as a zip file does"
+                .into(),
+        });
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let (_, meta) =
         safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| Error::CorruptFile {
