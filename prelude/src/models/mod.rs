@@ -58,6 +58,7 @@ mod plan;
 mod saving;
 mod sequential;
 mod summary;
+mod training_state;
 mod weight_copies;
 
 pub use crate::sequential;

@@ -422,22 +422,6 @@ impl Model {
             .filter(Tensor::requires_grad)
             .collect()
     }
-
-    /// Asks a running `fit` to stop after the current batch (for callbacks), as setting
-    /// Keras's `model.stop_training = True` does.
-    pub fn stop_training(&self) {
-        self.0.borrow_mut().stop_training = true;
-    }
-
-    /// Makes the running `fit` start at `epoch` (for a callback's `on_train_begin`).
-    pub(crate) fn set_initial_epoch(&self, epoch: usize) {
-        self.0.borrow_mut().initial_epoch = Some(epoch);
-    }
-
-    /// The epoch a callback asked `fit` to start at, once.
-    pub(crate) fn take_initial_epoch(&self) -> Option<usize> {
-        self.0.borrow_mut().initial_epoch.take()
-    }
 }
 
 /// What [`Model::call`] accepts: a batch (runs the model) or a symbolic tensor (adds the

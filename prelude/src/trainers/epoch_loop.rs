@@ -58,7 +58,7 @@ impl EpochLoop<'_, '_> {
     ) -> Result<EpochLogs> {
         let (batch_size, shuffle) = (self.batch_size, self.shuffle);
         let model = self.model;
-        model.0.borrow_mut().stop_training = false;
+        model.clear_stop_request();
         self.callbacks.on_train_begin(model)?;
         // A callback (BackupAndRestore) may resume from a later epoch.
         let first = model.take_initial_epoch().unwrap_or(initial_epoch);
@@ -117,7 +117,7 @@ impl EpochLoop<'_, '_> {
                     stopped = true;
                     break;
                 }
-                if model.0.borrow().stop_training {
+                if model.stop_requested() {
                     break;
                 }
             }
@@ -158,7 +158,7 @@ impl EpochLoop<'_, '_> {
             }
             self.callbacks.on_epoch_end(epoch, &mut logs, model)?;
             last_logs = logs;
-            if model.0.borrow().stop_training {
+            if model.stop_requested() {
                 break;
             }
         }
