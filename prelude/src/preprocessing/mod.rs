@@ -4,6 +4,7 @@
 
 pub(crate) mod augment;
 pub(crate) mod csv_reader;
+mod flow;
 pub(crate) mod label_encoder;
 pub(crate) mod random_layers;
 pub(crate) mod resize;
@@ -16,6 +17,7 @@ pub(crate) mod tokenizer;
 
 pub use augment::{affine_transform, ImageDataGenerator, TransformParams};
 pub use csv_reader::{read_csv, CsvOptions};
+pub use flow::Flow;
 pub use label_encoder::LabelEncoder;
 pub use random_layers::{RandomFlip, RandomRotation, RandomZoom};
 pub use resize::{resize_images, resize_images_with};
