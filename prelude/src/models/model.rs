@@ -50,7 +50,7 @@ pub(crate) struct ModelState {
 /// let out = Dense::new(1).call(&s).unwrap();
 /// let model = Model::new(&inputs, &out).unwrap();
 /// assert_eq!(model.count_params(), 2145); // as Keras counts it
-/// let y = model.predict(&Tensor::ones([2, 32], (Kind::Float, Device::Cpu))).unwrap();
+/// let y = model.predict(&Tensor::ones([2, 32], (Kind::Float, Device::Cpu)), Predict::default()).unwrap();
 /// assert_eq!(y.size(), vec![2, 1]);
 /// ```
 #[derive(Clone)]

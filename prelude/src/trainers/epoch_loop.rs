@@ -1,10 +1,10 @@
 //! The epoch loop of `fit`: Keras's order of callback hooks around each batch and epoch.
 
 use super::compile::sync_learning_rate;
-use super::evaluate::evaluate_batches;
 use super::logs::Tally;
 use super::objective::{on_device, train_step, Objective};
 use super::sample_weights::SampleWeights;
+use super::test_loop::evaluate_batches;
 use super::train_step::{StepContext, TrainStep};
 use crate::callbacks::{Callback, CallbackList, EpochLogs};
 use crate::data_adapter::BatchSource;
