@@ -1,6 +1,7 @@
 //! `fit` and `train_on_batch`: the options and the data of a training run.
 
 use super::data::{Batched, Inputs, Targets, Validation};
+use super::epoch_iterator::epoch_steps;
 use super::epoch_loop::{bind_optimizer, EpochLoop, RunData};
 use super::objective::{on_device, train_step, Objective};
 use super::sample_weights::{attach_sample_weight, SampleWeights};
@@ -26,6 +27,9 @@ pub struct Fit<'a> {
     /// Validation data, as tensors or a dataset: `Some((&x_val, &y_val).into())`,
     /// `Some((&val_ds).into())`.
     pub validation_data: Option<Validation<'a>>,
+    /// Validate after every this many epochs (default 1): the epochs `e` (from 1) where
+    /// `e % validation_freq == 0` get `val_` logs, as in Keras.
+    pub validation_freq: usize,
     /// Shuffle the training data each epoch (default `true`).
     pub shuffle: bool,
     /// 0 silent, 1 a live progress bar per epoch (default), 2 one line per epoch.
@@ -35,6 +39,10 @@ pub struct Fit<'a> {
     /// The epoch to start at (0-based; default 0), to resume an earlier run: epochs
     /// `initial_epoch..epochs` run.
     pub initial_epoch: usize,
+    /// At most this many batches per epoch (default `None`: a whole pass). As in Keras, the
+    /// next epoch continues where the last one stopped, and a new pass over the data starts
+    /// (reshuffled) once one is used up; an epoch ends early where a pass runs out.
+    pub steps_per_epoch: Option<usize>,
     /// One weight per training example (in-memory data): the loss of each counts that much
     /// (Keras's `sample_weight`; a `validation_split` takes its share of them).
     pub sample_weight: Option<&'a Tensor>,
@@ -52,10 +60,12 @@ impl Default for Fit<'_> {
             batch_size: 32,
             validation_split: 0.0,
             validation_data: None,
+            validation_freq: 1,
             shuffle: true,
             verbose: 1,
             callbacks: Vec::new(),
             initial_epoch: 0,
+            steps_per_epoch: None,
             sample_weight: None,
             class_weight: None,
             train_step: None,
@@ -193,6 +203,11 @@ impl Model {
                 "batch_size must be at least 1".into(),
             ));
         }
+        if opts.validation_freq == 0 || opts.steps_per_epoch == Some(0) {
+            return Err(Error::InvalidArgument(
+                "validation_freq and steps_per_epoch must be at least 1".into(),
+            ));
+        }
         crate::backend::flush_denormals();
         let epochs = capped_epochs(opts.epochs);
         // As Keras's CallbackList: the user's callbacks, the History, the progress bar.
@@ -201,7 +216,7 @@ impl Model {
             callbacks = callbacks.with_progbar(ProgbarLogger::new(
                 opts.verbose,
                 epochs,
-                data.train.num_batches(opts.batch_size),
+                epoch_steps(data.train, opts.batch_size, opts.steps_per_epoch),
             ));
         }
         let mut custom_step = opts.train_step;
@@ -214,6 +229,8 @@ impl Model {
                 custom_step: custom_step.as_deref_mut(),
                 batch_size: opts.batch_size,
                 shuffle: opts.shuffle,
+                steps_per_epoch: opts.steps_per_epoch,
+                validation_freq: opts.validation_freq,
             };
             run.run(compiled, &data, opts.initial_epoch, epochs)
         })?;

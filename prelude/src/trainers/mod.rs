@@ -39,6 +39,7 @@
 
 mod compile;
 mod data;
+mod epoch_iterator;
 mod epoch_loop;
 mod evaluate;
 mod fit;
