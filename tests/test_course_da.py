@@ -100,7 +100,7 @@ def test_fit_with_validation_and_evaluate(da_run):
     nb, _ = da_run
     fit = texts(cell_with(nb, "let history = model.fit("))
     assert re.search(r"4/4 ━+ .*accuracy: [0-9.]+ - loss: [0-9.]+ - val_accuracy: [0-9.]+ - val_loss: [0-9.]+", fit), fit
-    ev = texts(cell_with(nb, "model.evaluate_with(&test_images, &test_labels, 32, 2)"))
+    ev = texts(cell_with(nb, "model.evaluate(&test_images, &test_labels, Evaluate { verbose: 2"))
     assert re.search(r"accuracy: [0-9.]+ - loss: [0-9.]+", ev), ev
 
 

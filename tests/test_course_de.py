@@ -95,7 +95,7 @@ def test_accuracies_and_losses_are_printed(de_run):
     iris = texts(cell_with(nb, "let history = model.fit(&x, &y"))
     assert re.search(r"accuracy: 0\.\d{4} - val_accuracy: [01]\.\d{4}", iris), iris
     assert re.search(r"accuracy: [01]\.\d{4} - loss: \d+\.\d{4}", iris), iris
-    cal = texts(next(c for c in nb.cells if c.cell_type == "code" and c.source.strip() == "model.evaluate(&x, &y)?"))
+    cal = texts(next(c for c in nb.cells if c.cell_type == "code" and c.source.strip() == "model.evaluate(&x, &y, Evaluate::default())?"))
     assert re.search(r"loss: \d+\.\d{4}", cal), cal
     # MSE relative to predicting the mean (below 1.0 in full mode; quick mode trains too little
     # to say). The cell's own evaluate line gives the MSE, so MSE / ratio is Var(y): about 1.33

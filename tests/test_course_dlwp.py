@@ -63,7 +63,7 @@ def test_keras_model_trains_and_evaluates(dlwp_run):
     # One epoch on 800 real digits: far above chance (0.1).
     assert float(m[1]) > 0.5, out
     assert re.search(r"7/7 ━+ .* - accuracy: [0-9.]+ - loss: [0-9.]+", out), out
-    predictions = texts(cell_with(nb, "let predictions = model.predict(&test_digits)?;"))
+    predictions = texts(cell_with(nb, "let predictions = model.predict(&test_digits, Predict::default())?;"))
     assert predictions.startswith("Tensor(shape=(10,), dtype=float32"), predictions
 
 

@@ -111,7 +111,7 @@ def test_resnet50_loads_keras_weights_and_decodes_predictions(en_run):
     # published file name in the cache (here random weights in Keras's layout).
     built = texts(cell_with(nb, "let model = ResNet50 {"))
     assert "resnet50: 177 layers, 25636712 parameters" in built, built
-    for needle in ["let pred = model.predict(&img_array)?;", "let preds = model.predict(&img_array)?;"]:
+    for needle in ["let pred = model.predict(&img_array, Predict::default())?;", "let preds = model.predict(&img_array, Predict::default())?;"]:
         cell = cell_with(nb, needle)
         result = [o for o in cell.outputs if o.output_type == "execute_result"]
         assert len(result) == 1, cell.outputs

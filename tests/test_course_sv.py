@@ -137,17 +137,26 @@ def test_conv_pool_flatten_examples(executed):
     assert "[1.0, 2.0, 3.0, 4.0]" in pool
 
 
+def silent_evaluation(text):
+    """The seed evaluates with verbose=0: the only loss lines are fit's, with validation."""
+    return all("val_loss" in line for line in text.splitlines() if "loss:" in line)
+
+
 def test_rock_paper_scissors(executed):
     # Keras: 896 + 18,496 + 36,928 + 409,664 + 195 for 100x100x3 inputs.
     assert total_params(cell_with(executed, "let model_rps")) == 466_179
-    assert re.search(r"Test Accuracy: \d+\.\d%", texts(cell_with(executed, "model_rps.compile")))
+    trained = texts(cell_with(executed, "model_rps.compile"))
+    assert re.search(r"Test Accuracy: \d+\.\d%", trained)
+    assert "val_loss" in trained and silent_evaluation(trained), trained
     assert pngs(cell_with(executed, "test_ds.take(1)"))
     webcam = cell_with(executed, "min_gest.jpg")
     assert "Sannolikheter:" in texts(webcam) and pngs(webcam)
 
 
 def test_beans_and_sign_language(executed):
-    assert re.search(r"Test Accuracy: \d+\.\d%", texts(cell_with(executed, "let model_beans")))
+    beans = texts(cell_with(executed, "let model_beans"))
+    assert re.search(r"Test Accuracy: \d+\.\d%", beans)
+    assert "val_loss" in beans and silent_evaluation(beans), beans
     loaded = texts(cell_with(executed, "load_sign_language_mnist"))
     assert f"Träningsbilder: {48}" in loaded and "Klasser: 24 bokstäver" in loaded
     assert re.search(r"Test Accuracy: \d+\.\d%", texts(cell_with(executed, "let model_sign")))

@@ -191,9 +191,9 @@ METRICS = {
         ("MNIST, functional model, adam, 15 epochs: last val_accuracy",
          ("epochs=15", 0), ("epochs: 15", 0), r"val_accuracy: ([0-9.]+)"),
         ("California housing, 100 epochs: MSE of evaluate(x, y)",
-         ("=model.evaluate(x, y)", 0), ("=model.evaluate(&x, &y)?", 0), r"loss: ([0-9.]+)"),
+         ("=model.evaluate(x, y)", 0), ("=model.evaluate(&x, &y, Evaluate::default())?", 0), r"loss: ([0-9.]+)"),
         ("MNIST with Rescaling, 5 epochs: evaluate on the 2,000 test digits [loss, accuracy]",
-         ("print(model.evaluate(x_test, y_test))", 0), ("model.evaluate(&x_test, &y_test)", 0),
+         ("print(model.evaluate(x_test, y_test))", 0), ("model.evaluate(&x_test, &y_test, ", 0),
          r"\[([0-9.]+), ([0-9.]+)\]"),
     ],
     "15": [

@@ -326,7 +326,7 @@ async fn interrupt_stops_fit_after_a_batch_keeping_history_weights_and_variables
     );
     // The trained weights and every variable survive: the model predicts better than chance.
     let check = k
-        .execute("let mse = (model.predict(&x)? - &y).square().mean(Kind::Float).double_value(&[]);\nmse < y.var(true).double_value(&[])")
+        .execute("let mse = (model.predict(&x, Predict::default())? - &y).square().mean(Kind::Float).double_value(&[]);\nmse < y.var(true).double_value(&[])")
         .await;
     assert_eq!(check.result_text().as_deref(), Some("true"), "{check:?}");
 }

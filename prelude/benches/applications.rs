@@ -66,7 +66,7 @@ fn ferrokeras_round() -> Timings {
     let x = Tensor::rand([BATCH, SIZE, SIZE, 3], (Kind::Float, Device::Cpu));
     let y = Tensor::randint(1000, [BATCH], (Kind::Int64, Device::Cpu));
     let forward = time_ms(|| {
-        let _ = model.predict(&x).expect("predict");
+        let _ = model.predict(&x, Predict::default()).expect("predict");
     });
     let train = time_ms(|| {
         model.train_on_batch(&x, &y).expect("train_on_batch");

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::models::Model;
 use crate::runtime::progress::html_escape;
 use crate::runtime::{interrupted, MimeBundle, ProgressBar, Render};
-use crate::trainers::Fit;
+use crate::trainers::{Evaluate, Fit};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use std::collections::BTreeMap;
@@ -92,11 +92,13 @@ fn fold_scores(
             &y.index_select(0, &tr.to_device(y.device())),
             opts,
         )?;
-        let ev = model.evaluate_with(
+        let ev = model.evaluate(
             &x.index_select(0, &te),
             &y.index_select(0, &te.to_device(y.device())),
-            32,
-            0,
+            Evaluate {
+                verbose: 0,
+                ..Default::default()
+            },
         )?;
         let score = ev.get(scoring).ok_or_else(|| {
             Error::InvalidArgument(format!(

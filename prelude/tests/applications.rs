@@ -135,7 +135,7 @@ fn check_case(case: &str, build: impl Fn(Weights) -> Result<Model>, pre: fn(&Ten
         };
         assert_eq!(fixed(&names(&model)), fixed(&keras_names), "{case}");
         assert_eq!(model.name(), r["model_name"].as_str().unwrap());
-        let out = model.predict(&pre(&x)).unwrap();
+        let out = model.predict(&pre(&x), Predict::default()).unwrap();
         let diff = max_diff(&out, &y);
         println!(
             "{case} ({weights:?}): max abs diff {diff:.2e}, {:.1}s",
@@ -393,7 +393,10 @@ fn legacy_file_as_keras_3_writes_it_loads_too() {
         .load_weights(fixtures().join("keras3_legacy.h5"))
         .unwrap();
     let out = model
-        .predict(&mobilenet_v2::preprocess_input(&array(&data, "x")))
+        .predict(
+            &mobilenet_v2::preprocess_input(&array(&data, "x")),
+            Predict::default(),
+        )
         .unwrap();
     assert!(max_diff(&out, &array(&data, "y")) <= TOLERANCE);
 }
@@ -418,7 +421,10 @@ fn nested_transfer_model_loads_both_layouts() {
             .add(Dense::new(1).activation("sigmoid").name("head"));
         model.load_weights(fixtures().join(file)).unwrap();
         let out = model
-            .predict(&mobilenet_v2::preprocess_input(&array(&data, "x")))
+            .predict(
+                &mobilenet_v2::preprocess_input(&array(&data, "x")),
+                Predict::default(),
+            )
             .unwrap();
         let diff = max_diff(&out, &array(&data, "y"));
         assert!(diff <= TOLERANCE, "{file}: {diff}");

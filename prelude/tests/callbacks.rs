@@ -124,16 +124,14 @@ fn hooks_are_called_in_keras_order() {
         ..Default::default()
     };
     model
-        .evaluate_opts(&xv, &yv, eval.callback(rec.clone()))
+        .evaluate(&xv, &yv, eval.callback(rec.clone()))
         .unwrap();
     rec.borrow_mut().0.push("--predict--".into());
     let predict = Predict {
         batch_size: 4,
         ..Default::default()
     };
-    let _ = model
-        .predict_opts(&xv, predict.callback(rec.clone()))
-        .unwrap();
+    let _ = model.predict(&xv, predict.callback(rec.clone())).unwrap();
 
     let ours = rec.borrow().0.clone();
     assert_eq!(

@@ -400,7 +400,16 @@ fn real_tabular_and_text() {
     let counts = Vec::<i64>::try_from(y.bincount(None::<Tensor>, 4)).unwrap();
     assert_eq!(counts, vec![384, 69, 1210, 65]);
     let xt = x.to_tensor().unwrap();
-    let (x_train, x_test, _, y_test) = train_test_split(&xt, &y, 0.2, 42).unwrap();
+    let (x_train, x_test, _, y_test) = train_test_split(
+        &xt,
+        &y,
+        TrainTestSplit {
+            test_size: Some(0.2),
+            random_state: Some(42),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(
         (x_train.size()[0], x_test.size()[0], y_test.size()[0]),
         (1382, 346, 346)

@@ -1,7 +1,7 @@
 //! The `Dataset` pipeline: batches equal `TensorData`'s for the same order and seed,
 //! prefetch keeps memory bounded by its depth, iteration stops on interrupt.
 
-use ferrokeras::data_adapter::{BatchSource, TensorData};
+use ferrokeras::data_adapter::{Batch, BatchSource, TensorData};
 use ferrokeras::prelude::*;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -136,4 +136,83 @@ fn collect_tensors_round_trips() {
     let ds = Dataset::from_tensor_slices(&x, &y).unwrap().batch(4);
     let (cx, cy) = ds.collect_tensors().unwrap();
     assert!(cx.equal(&x) && cy.unwrap().equal(&y));
+}
+
+/// Every image of every batch of one pass, and the labels in the order they came.
+fn flowed(ds: &Dataset) -> (Vec<Tensor>, Vec<i64>) {
+    let batches: Vec<Batch> = ds.iter().map(|b| b.unwrap()).collect();
+    let labels = batches
+        .iter()
+        .flat_map(|b| Vec::<i64>::try_from(b.y().unwrap()).unwrap())
+        .collect();
+    (
+        batches.iter().map(|b| b.x().shallow_clone()).collect(),
+        labels,
+    )
+}
+
+#[test]
+fn flow_takes_keras_options_by_name() {
+    let _serial = serial();
+    let datagen = ImageDataGenerator {
+        horizontal_flip: true,
+        rotation_range: 30.0,
+        rescale: Some(0.5),
+        ..Default::default()
+    };
+    let x = Tensor::rand([5, 4, 4, 1], (Kind::Float, Device::Cpu)) + 1.0;
+    let y = Tensor::arange(5, (Kind::Int64, Device::Cpu));
+
+    // batch_size: ceil(5 / 2) batches, the last one short; every image once.
+    let two = Flow {
+        batch_size: 2,
+        seed: Some(0),
+        ..Default::default()
+    };
+    let ds = datagen.flow(&x, Some(&y), two).unwrap();
+    assert_eq!(ds.len(), Some(3));
+    let (images, mut labels) = flowed(&ds);
+    assert_eq!(images[2].size(), vec![1, 4, 4, 1]);
+    labels.sort();
+    assert_eq!(labels, vec![0, 1, 2, 3, 4]);
+    assert_eq!(ds.repeat(Some(2)).iter().count(), 6);
+
+    // Keras's defaults: batches of 32, so one batch of the 5.
+    let ds = datagen.flow(&x, None, Flow::default()).unwrap();
+    assert_eq!(ds.len(), Some(1));
+    assert!(ds.iter().next().unwrap().unwrap().y().is_none());
+
+    // shuffle: false keeps the order of the images.
+    let in_order = Flow {
+        shuffle: false,
+        ..two
+    };
+    let (_, labels) = flowed(&datagen.flow(&x, Some(&y), in_order).unwrap());
+    assert_eq!(labels, vec![0, 1, 2, 3, 4]);
+
+    // seed: the same seed, the same batches; another seed, other augmentations.
+    let same = |a: &[Tensor], b: &[Tensor]| a.iter().zip(b).all(|(a, b)| a.equal(b));
+    let (a, _) = flowed(&datagen.flow(&x, Some(&y), two).unwrap());
+    let (b, _) = flowed(&datagen.flow(&x, Some(&y), two).unwrap());
+    assert!(same(&a, &b));
+    let other = Flow {
+        seed: Some(1),
+        ..two
+    };
+    let (c, _) = flowed(&datagen.flow(&x, Some(&y), other).unwrap());
+    assert!(!same(&a, &c));
+    // No seed: the next of set_random_seed's, so a seeded notebook repeats itself.
+    let unseeded = Flow { seed: None, ..two };
+    set_random_seed(4);
+    let (d, _) = flowed(&datagen.flow(&x, Some(&y), unseeded).unwrap());
+    set_random_seed(4);
+    let (e, _) = flowed(&datagen.flow(&x, Some(&y), unseeded).unwrap());
+    assert!(same(&d, &e));
+
+    let zero = Flow {
+        batch_size: 0,
+        ..Default::default()
+    };
+    let err = datagen.flow(&x, Some(&y), zero).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
 }

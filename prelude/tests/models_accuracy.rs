@@ -107,7 +107,16 @@ fn iris_reaches_93_percent() {
         )
         .unwrap();
     assert_eq!(history["loss"].len(), 100);
-    let acc = model.evaluate_with(&xte, &yte, 32, 0).unwrap()["accuracy"];
+    let acc = model
+        .evaluate(
+            &xte,
+            &yte,
+            Evaluate {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap()["accuracy"];
     println!("iris held-out accuracy {acc:.4}");
     assert!(acc >= 0.93, "iris accuracy {acc}");
 }
@@ -151,7 +160,16 @@ fn car_evaluation_relu_adam_reaches_90_percent() {
         .compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
         .unwrap();
     fit_quietly(&model, &xtr, &ytr, 100);
-    let acc = model.evaluate_with(&xte, &yte, 32, 0).unwrap()["accuracy"];
+    let acc = model
+        .evaluate(
+            &xte,
+            &yte,
+            Evaluate {
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap()["accuracy"];
     println!("car evaluation test accuracy {acc:.4}");
     assert!(acc >= 0.90, "car accuracy {acc}");
 }
@@ -232,10 +250,12 @@ fn mnist_dense_512_rmsprop_reaches_93_percent() {
         )
         .unwrap();
     assert!(history["loss"][4] < history["loss"][0]);
-    let acc = model.evaluate(&xte, &yte).unwrap()["accuracy"];
+    let acc = model.evaluate(&xte, &yte, Evaluate::default()).unwrap()["accuracy"];
     println!("mnist held-out accuracy {acc:.4}");
     assert!(acc >= 0.93, "mnist accuracy {acc}");
-    let pred = model.predict(&xte.narrow(0, 0, 10)).unwrap();
+    let pred = model
+        .predict(&xte.narrow(0, 0, 10), Predict::default())
+        .unwrap();
     assert_eq!(pred.size(), vec![10, 10]);
 }
 
@@ -260,7 +280,7 @@ fn mnist_raw_pixels_train_through_a_saturated_softmax() {
             },
         )
         .unwrap();
-    let acc = model.evaluate(&xte, &yte).unwrap()["accuracy"];
+    let acc = model.evaluate(&xte, &yte, Evaluate::default()).unwrap()["accuracy"];
     println!("mnist raw-pixel held-out accuracy {acc:.4}");
     assert!(acc >= 0.8, "raw-pixel mnist accuracy {acc}");
 }
@@ -307,7 +327,18 @@ fn california_housing_beats_the_mean() {
         )
         .unwrap();
     assert!(history.get("val_mae").is_some());
-    let mse = model.evaluate_with(&xte, &yte, 256, 0).unwrap().loss();
+    let mse = model
+        .evaluate(
+            &xte,
+            &yte,
+            Evaluate {
+                batch_size: 256,
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .loss();
     println!(
         "california housing test MSE on standardised targets {mse:.4} (predicting the mean ≈ 1.0)"
     );

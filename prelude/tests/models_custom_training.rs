@@ -85,7 +85,7 @@ fn get_model(dir: &std::path::Path, run: &str) -> Model {
 }
 
 fn test_accuracy(model: &Model, x_test: &Tensor, y_test: &Tensor) -> f64 {
-    let logits = model.predict(x_test).unwrap();
+    let logits = model.predict(x_test, Predict::default()).unwrap();
     let hits = logits.argmax(-1, false).eq_tensor(y_test);
     hits.to_kind(Kind::Float)
         .mean(Kind::Float)

@@ -55,9 +55,9 @@ fn residual_mlp_trains_saves_and_loads() {
     assert_eq!(again.count_params(), 2145);
     assert_eq!(names(&again), names(&model));
     assert!(again
-        .predict(&x)
+        .predict(&x, Predict::default())
         .unwrap()
-        .equal(&model.predict(&x).unwrap()));
+        .equal(&model.predict(&x, Predict::default()).unwrap()));
 }
 
 /// The Keras functional-API guide's ticket model: three inputs, two outputs, two losses.
@@ -145,17 +145,27 @@ fn ticket_model_has_three_inputs_two_outputs_and_two_losses() {
     }
     // The total is the weighted sum of the two outputs' losses.
     let ev = model
-        .evaluate_with([&title, &body, &tags], [&priority, &department], 64, 0)
+        .evaluate(
+            [&title, &body, &tags],
+            [&priority, &department],
+            Evaluate {
+                batch_size: 64,
+                verbose: 0,
+                ..Default::default()
+            },
+        )
         .unwrap();
     let weighted = ev["priority_loss"] + 0.2 * ev["department_loss"];
     assert!((ev.loss() - weighted).abs() < 1e-4, "{ev:?}");
-    let outs = model.predict_outputs([&title, &body, &tags]).unwrap();
+    let outs = model
+        .predict_outputs([&title, &body, &tags], Predict::default())
+        .unwrap();
     assert_eq!(outs[0].size(), vec![n, 1]);
     assert_eq!(outs[1].size(), vec![n, 4]);
 
     // A missing input is named.
     let err = model
-        .predict([("title", &title), ("body", &body)])
+        .predict([("title", &title), ("body", &body)], Predict::default())
         .unwrap_err()
         .to_string();
     assert!(err.contains("'tags'"), "{err}");
@@ -165,7 +175,9 @@ fn ticket_model_has_three_inputs_two_outputs_and_two_losses() {
     model.save(&path).unwrap();
     let again = load_model(&path).unwrap();
     assert_eq!(names(&again), names(&model));
-    let again_outs = again.predict_outputs([&title, &body, &tags]).unwrap();
+    let again_outs = again
+        .predict_outputs([&title, &body, &tags], Predict::default())
+        .unwrap();
     assert!(same(&outs, &again_outs));
 }
 
@@ -193,7 +205,7 @@ fn siamese_model_shares_its_encoder_layers() {
     // the same pair twice gives a zero difference.
     let xa = Tensor::randn([32, 10], cpu(Kind::Float));
     let xb = Tensor::randn([32, 10], cpu(Kind::Float));
-    let same_pair = model.predict([&xa, &xa]).unwrap();
+    let same_pair = model.predict([&xa, &xa], Predict::default()).unwrap();
     let bias_only = Tensor::ones([32, 1], cpu(Kind::Float))
         * out.layer().bias().unwrap().sigmoid().double_value(&[0]);
     assert!(same_pair.allclose(&bias_only, 1e-6, 1e-6, false));
@@ -239,10 +251,13 @@ fn a_model_is_a_layer_of_another_model() {
     // Both outer models share the inner model's weights; training one moves the other.
     let x = Tensor::randn([64, 8], cpu(Kind::Float));
     let t = Tensor::randn([64, 1], cpu(Kind::Float));
-    let before = inner.predict(&x).unwrap();
+    let before = inner.predict(&x, Predict::default()).unwrap();
     outer.compile("sgd", "mse", ()).unwrap();
     outer.fit(&x, &t, quiet(3)).unwrap();
-    assert!(!inner.predict(&x).unwrap().equal(&before));
+    assert!(!inner
+        .predict(&x, Predict::default())
+        .unwrap()
+        .equal(&before));
 
     // Freezing the inner model freezes it inside the outer one.
     inner.set_trainable(false);
@@ -257,9 +272,9 @@ fn a_model_is_a_layer_of_another_model() {
     let again = load_model(&path).unwrap();
     assert_eq!(again.count_params(), 217);
     assert!(again
-        .predict(&x)
+        .predict(&x, Predict::default())
         .unwrap()
-        .equal(&outer.predict(&x).unwrap()));
+        .equal(&outer.predict(&x, Predict::default()).unwrap()));
 }
 
 #[test]
@@ -359,7 +374,10 @@ fn an_old_format_functional_file_still_loads() {
     std::fs::write(&path, safetensors::serialize(views, Some(meta)).unwrap()).unwrap();
     let model = load_model(&path).unwrap();
     let y = model
-        .predict(&Tensor::from_slice(&[1.0f32, 2.0, 3.0]).view([1, 3]))
+        .predict(
+            &Tensor::from_slice(&[1.0f32, 2.0, 3.0]).view([1, 3]),
+            Predict::default(),
+        )
         .unwrap();
     // relu([1+3, 2+3]) · [1, 1] + 0.5
     assert_eq!(y.double_value(&[0, 0]), 9.5);

@@ -89,7 +89,13 @@ fn interrupt_stops_fit_and_keeps_weights() {
         !model.get_weights()[0].equal(&before[0]),
         "the batch that ran was kept"
     );
-    assert!(matches!(model.predict(&x), Err(Error::Interrupted)));
+    assert!(matches!(
+        model.predict(&x, Predict::default()),
+        Err(Error::Interrupted)
+    ));
     std::fs::remove_file(&flag).unwrap();
-    assert_eq!(model.predict(&x).unwrap().size(), vec![256, 1]);
+    assert_eq!(
+        model.predict(&x, Predict::default()).unwrap().size(),
+        vec![256, 1]
+    );
 }

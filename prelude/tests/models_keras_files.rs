@@ -93,7 +93,7 @@ fn arrays(all: &[(String, Tensor)], prefix: &str) -> Vec<Tensor> {
 
 fn predict(model: &Model, xs: &[Tensor]) -> Vec<Tensor> {
     model
-        .predict_outputs(xs.iter().collect::<Vec<_>>())
+        .predict_outputs(xs.iter().collect::<Vec<_>>(), Predict::default())
         .unwrap()
 }
 
@@ -455,14 +455,17 @@ fn checkpoints_weights_and_json_follow_keras_names() {
         assert_eq!(head, want, "{name}");
         assert!(load_model(&path).unwrap().is_compiled(), "{name}");
     }
-    let want = model.predict(&x).unwrap();
+    let want = model.predict(&x, Predict::default()).unwrap();
     for name in ["w.weights.h5", "w.h5", "w.safetensors"] {
         let path = dir.path().join(name);
         model.save_weights(&path).unwrap();
         let fresh = model_from_json(&model.to_json()).unwrap();
         fresh.load_weights(&path).unwrap();
         assert!(
-            fresh.predict(&x).unwrap().allclose(&want, 0.0, 0.0, false),
+            fresh
+                .predict(&x, Predict::default())
+                .unwrap()
+                .allclose(&want, 0.0, 0.0, false),
             "{name}"
         );
     }
@@ -471,7 +474,10 @@ fn checkpoints_weights_and_json_follow_keras_names() {
     model.save(&whole).unwrap();
     let fresh = model_from_json(&model.to_json()).unwrap();
     fresh.load_weights(&whole).unwrap();
-    assert!(fresh.predict(&x).unwrap().allclose(&want, 0.0, 0.0, false));
+    assert!(fresh
+        .predict(&x, Predict::default())
+        .unwrap()
+        .allclose(&want, 0.0, 0.0, false));
     assert!(matches!(
         model.save_weights(dir.path().join("w.keras")),
         Err(Error::InvalidArgument(_))

@@ -55,8 +55,22 @@ fn fit_sees_flipped_images_predict_and_evaluate_do_not() {
     let y = Tensor::ones([16, 1], (Kind::Float, Device::Cpu)); // the first pixel
     let model = first_pixel_model(RandomFlip::new("horizontal").seed(0));
     // Inference: the frozen Dense reads 1.0 exactly.
-    assert!(model.predict(&x).unwrap().equal(&y));
-    assert_eq!(model.evaluate_with(&x, &y, 16, 0).unwrap().loss(), 0.0);
+    assert!(model.predict(&x, Predict::default()).unwrap().equal(&y));
+    assert_eq!(
+        model
+            .evaluate(
+                &x,
+                &y,
+                Evaluate {
+                    batch_size: 16,
+                    verbose: 0,
+                    ..Default::default()
+                }
+            )
+            .unwrap()
+            .loss(),
+        0.0
+    );
     // Training: flipped images show 4.0 in the first pixel, so the loss is not 0.
     let h = model
         .fit(
@@ -69,7 +83,7 @@ fn fit_sees_flipped_images_predict_and_evaluate_do_not() {
         )
         .unwrap();
     assert!(h["loss"].iter().all(|&l| l > 0.0), "{:?}", h["loss"]);
-    assert!(model.predict(&x).unwrap().equal(&y));
+    assert!(model.predict(&x, Predict::default()).unwrap().equal(&y));
 }
 
 #[test]
@@ -143,7 +157,7 @@ fn a_model_with_augmentation_layers_saves_and_loads() {
         model.layers()[1].config()["config"]
     );
     assert!(again
-        .predict(&x)
+        .predict(&x, Predict::default())
         .unwrap()
-        .equal(&model.predict(&x).unwrap()));
+        .equal(&model.predict(&x, Predict::default()).unwrap()));
 }

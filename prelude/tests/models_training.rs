@@ -119,7 +119,7 @@ fn model_checkpoint_keeps_the_best_file() {
         .unwrap();
     let restored = load_model(&path).unwrap();
     assert!(same(&restored.get_weights(), &seen.borrow()[worst]));
-    assert!(restored.predict(&x).unwrap().size() == vec![64, 1]);
+    assert!(restored.predict(&x, Predict::default()).unwrap().size() == vec![64, 1]);
 }
 
 #[test]
@@ -137,12 +137,15 @@ fn save_load_round_trips_and_mismatch_is_named() {
         .compile("sgd", "binary_crossentropy", ["accuracy"])
         .unwrap();
     fit_quietly(&model, &x, &y, 2);
-    let before = model.predict(&x).unwrap();
+    let before = model.predict(&x, Predict::default()).unwrap();
 
     let whole = dir.path().join("model.safetensors");
     model.save(&whole).unwrap();
     let loaded = load_model(&whole).unwrap();
-    assert!(loaded.predict(&x).unwrap().equal(&before));
+    assert!(loaded
+        .predict(&x, Predict::default())
+        .unwrap()
+        .equal(&before));
 
     let weights = dir.path().join("w.safetensors");
     model.save_weights(&weights).unwrap();
@@ -153,7 +156,7 @@ fn save_load_round_trips_and_mismatch_is_named() {
         .add(Dropout::new(0.2))
         .add(Dense::new(1).activation("sigmoid"));
     twin.load_weights(&weights).unwrap();
-    assert!(twin.predict(&x).unwrap().equal(&before));
+    assert!(twin.predict(&x, Predict::default()).unwrap().equal(&before));
 
     let other = Sequential::new()
         .add(Input::new([4]))
@@ -207,9 +210,9 @@ fn shared_layers_change_together() {
         .compile("adam", "binary_crossentropy", ())
         .unwrap();
     let encoder = Sequential::new().add(autoencoder.layers()[0].clone());
-    let code_before = encoder.predict(&x).unwrap();
+    let code_before = encoder.predict(&x, Predict::default()).unwrap();
     fit_quietly(&autoencoder, &x, &x, 2);
-    let code_after = encoder.predict(&x).unwrap();
+    let code_after = encoder.predict(&x, Predict::default()).unwrap();
     assert_eq!(code_after.size(), vec![64, 8]);
     assert!(!code_after.equal(&code_before));
     assert!(encoder.get_weights()[0].equal(&autoencoder.get_weights()[0]));
@@ -230,15 +233,18 @@ fn sub_model_and_activations_from_inner_layers() {
         &model.layers()[0].output().unwrap(),
     )
     .unwrap();
-    let fmap = first.predict(&x).unwrap();
+    let fmap = first.predict(&x, Predict::default()).unwrap();
     assert_eq!(fmap.size(), vec![3, 6, 6, 4]);
     let acts = model.activations(&x).unwrap();
     assert_eq!(acts.len(), 4);
     assert_eq!(acts[0].0, model.layers()[0].name());
     assert!(acts[0].1.equal(&fmap));
-    assert!(acts[3]
-        .1
-        .allclose(&model.predict(&x).unwrap(), 1e-6, 1e-6, false));
+    assert!(acts[3].1.allclose(
+        &model.predict(&x, Predict::default()).unwrap(),
+        1e-6,
+        1e-6,
+        false
+    ));
     // Calling a layer directly on a tensor (K.function-like) gives the same map.
     let direct = model.layers()[0].call(&x).unwrap();
     assert!(direct.allclose(&fmap, 1e-6, 1e-6, false));
@@ -342,13 +348,24 @@ fn validation_data_and_sources() {
         h.keys(),
         vec!["accuracy", "loss", "val_accuracy", "val_loss"]
     );
-    let ev = model.evaluate_with(&vx, &vy, 8, 0).unwrap();
+    let ev = model
+        .evaluate(
+            &vx,
+            &vy,
+            Evaluate {
+                batch_size: 8,
+                verbose: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert!((ev.loss() - h["val_loss"][1]).abs() < 1e-5);
     let source = ferrokeras::data_adapter::TensorData::new(&x, Some(&y)).unwrap();
     let val = ferrokeras::data_adapter::TensorData::new(&vx, Some(&vy)).unwrap();
     let h = model
-        .fit_source(
+        .fit(
             &source,
+            None,
             Fit {
                 epochs: 1,
                 verbose: 1,
@@ -358,7 +375,10 @@ fn validation_data_and_sources() {
         )
         .unwrap();
     assert!(h.get("val_loss").is_some());
-    assert_eq!(model.predict_source(&val).unwrap().size(), vec![20, 1]);
+    assert_eq!(
+        model.predict(&val, Predict::default()).unwrap().size(),
+        vec![20, 1]
+    );
 }
 
 #[test]

@@ -44,9 +44,9 @@ fn frozen_base_model_under_a_new_head_then_fine_tuning() {
     model.save(&path).unwrap();
     let loaded = load_model(&path).unwrap();
     assert!(loaded
-        .predict(&x)
+        .predict(&x, Predict::default())
         .unwrap()
-        .equal(&model.predict(&x).unwrap()));
+        .equal(&model.predict(&x, Predict::default()).unwrap()));
     assert_eq!(loaded.summary().non_trainable_params, 112);
     assert_eq!(loaded.layers()[0].class_name(), "Sequential");
 }

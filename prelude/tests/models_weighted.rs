@@ -113,7 +113,7 @@ fn weighted_losses_and_steps_match_keras() {
         sample_weight: Some(&sw),
         ..Default::default()
     };
-    let ev = model.evaluate_opts(&x, &y, eval).unwrap();
+    let ev = model.evaluate(&x, &y, eval).unwrap();
     assert_close(
         "evaluate with sample_weight",
         ev.loss(),

@@ -16,10 +16,10 @@
 //! .build()?;
 //! base.set_trainable(false);
 //! let images = Tensor::rand([2, 160, 160, 3], (Kind::Float, Device::Cpu)) * 255.0;
-//! let features = base.predict(&mobilenet_v2::preprocess_input(&images))?; // (2, 5, 5, 1280)
+//! let features = base.predict(&mobilenet_v2::preprocess_input(&images), Predict::default())?; // (2, 5, 5, 1280)
 //!
 //! let resnet = ResNet50::default().build()?;
-//! let preds = resnet.predict(&resnet50::preprocess_input(&(Tensor::rand([1, 224, 224, 3], (Kind::Float, Device::Cpu)) * 255.0)))?;
+//! let preds = resnet.predict(&resnet50::preprocess_input(&(Tensor::rand([1, 224, 224, 3], (Kind::Float, Device::Cpu)) * 255.0)), Predict::default())?;
 //! let top3 = resnet50::decode_predictions(&preds, 3)?; // rows of (wnid, name, score)
 //! # Ok(())
 //! # }

@@ -282,7 +282,11 @@ pub fn load_california_housing(test_split: f64, seed: u64) -> Result<super::Trai
     let t = cal_raw(None)?;
     let x = t.drop(&["medianHouseValue"])?.to_tensor()?;
     let y = t.col("medianHouseValue")?.to_tensor()?;
-    let (x_train, x_test, y_train, y_test) =
-        crate::preprocessing::train_test_split(&x, &y, test_split, seed)?;
+    let split = crate::preprocessing::TrainTestSplit {
+        test_size: Some(test_split),
+        random_state: Some(seed),
+        ..Default::default()
+    };
+    let (x_train, x_test, y_train, y_test) = crate::preprocessing::train_test_split(&x, &y, split)?;
     Ok(((x_train, y_train), (x_test, y_test.to_kind(Kind::Float))))
 }

@@ -249,7 +249,10 @@ mod tests {
             .add(Dense::new(10).name("dense_x"));
         model.build().unwrap();
         let err = model
-            .predict(&Tensor::zeros([2, 28, 28], (Kind::Float, Device::Cpu)))
+            .predict(
+                &Tensor::zeros([2, 28, 28], (Kind::Float, Device::Cpu)),
+                Predict::default(),
+            )
             .unwrap_err()
             .to_string();
         assert_eq!(

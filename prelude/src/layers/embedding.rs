@@ -179,7 +179,10 @@ mod tests {
             .add(Input::new([3]))
             .add(Embedding::new(5, 2).name("emb"));
         let err = model
-            .predict(&Tensor::from_slice(&[1i64, 5, 2]).view([1, 3]))
+            .predict(
+                &Tensor::from_slice(&[1i64, 5, 2]).view([1, 3]),
+                Predict::default(),
+            )
             .unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -21,22 +21,22 @@
 //!
 //! let history = model.fit(&x, &y, Fit { epochs: 3, validation_split: 0.25, verbose: 0, ..Default::default() })?;
 //! assert_eq!(history["val_accuracy"].len(), 3);
-//! let ev = model.evaluate_with(&x, &y, 32, 0)?;
+//! let ev = model.evaluate(&x, &y, Evaluate { verbose: 0, ..Default::default() })?;
 //! let [loss, acc] = ev.to_vec()[..] else { unreachable!() };
 //! assert!(loss > 0.0 && acc <= 1.0);
-//! let probs = model.predict(&x)?; // (64, 2), on the CPU
+//! let probs = model.predict(&x, Predict::default())?; // (64, 2), on the CPU
 //! assert_eq!(probs.size(), vec![64, 2]);
 //!
 //! // Inner activations and a sub-model from an inner layer's output.
 //! let first = Model::new(&model.input()?, &model.layers()[0].output()?)?;
-//! assert_eq!(first.predict(&x)?.size(), vec![64, 16]);
+//! assert_eq!(first.predict(&x, Predict::default())?.size(), vec![64, 16]);
 //! assert_eq!(model.activations(&x)?.len(), 3);
 //!
 //! // Saving: weights only, or the whole model.
 //! let dir = tempfile::tempdir()?;
 //! model.save(dir.path().join("model.safetensors"))?;
 //! let again = load_model(dir.path().join("model.safetensors"))?;
-//! assert!(again.predict(&x)?.equal(&probs));
+//! assert!(again.predict(&x, Predict::default())?.equal(&probs));
 //! # Ok(())
 //! # }
 //! ```
@@ -59,6 +59,7 @@ mod registry;
 mod saving;
 mod sequential;
 mod summary;
+mod training_state;
 mod weight_copies;
 
 pub use crate::sequential;

@@ -50,7 +50,7 @@ pub(crate) struct ModelState {
 /// let out = Dense::new(1).call(&s).unwrap();
 /// let model = Model::new(&inputs, &out).unwrap();
 /// assert_eq!(model.count_params(), 2145); // as Keras counts it
-/// let y = model.predict(&Tensor::ones([2, 32], (Kind::Float, Device::Cpu))).unwrap();
+/// let y = model.predict(&Tensor::ones([2, 32], (Kind::Float, Device::Cpu)), Predict::default()).unwrap();
 /// assert_eq!(y.size(), vec![2, 1]);
 /// ```
 #[derive(Clone)]
@@ -422,22 +422,6 @@ impl Model {
             .into_iter()
             .filter(Tensor::requires_grad)
             .collect()
-    }
-
-    /// Asks a running `fit` to stop after the current batch (for callbacks), as setting
-    /// Keras's `model.stop_training = True` does.
-    pub fn stop_training(&self) {
-        self.0.borrow_mut().stop_training = true;
-    }
-
-    /// Makes the running `fit` start at `epoch` (for a callback's `on_train_begin`).
-    pub(crate) fn set_initial_epoch(&self, epoch: usize) {
-        self.0.borrow_mut().initial_epoch = Some(epoch);
-    }
-
-    /// The epoch a callback asked `fit` to start at, once.
-    pub(crate) fn take_initial_epoch(&self) -> Option<usize> {
-        self.0.borrow_mut().initial_epoch.take()
     }
 }
 

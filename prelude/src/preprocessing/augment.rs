@@ -2,10 +2,8 @@
 //! flips, applied to whole batches on the tensor's device with libtorch's `affine_grid` and
 //! `grid_sample`.
 
-use crate::data_adapter::Batch;
-use crate::datasets::{Dataset, ElementIter, SharedTensor};
 use crate::error::{Error, Result};
-use rand::{seq::SliceRandom, Rng, SeedableRng};
+use rand::{Rng, SeedableRng};
 use tch::{Kind, Tensor};
 
 /// One image's transform, as Keras's `get_random_transform` returns it.
@@ -253,7 +251,11 @@ impl ImageDataGenerator {
         self.random_transform_with(images, &mut rng)
     }
 
-    fn random_transform_with(&self, images: &Tensor, rng: &mut impl Rng) -> Result<Tensor> {
+    pub(super) fn random_transform_with(
+        &self,
+        images: &Tensor,
+        rng: &mut impl Rng,
+    ) -> Result<Tensor> {
         let single = images.dim() == 3;
         let x = if single {
             images.unsqueeze(0)
@@ -272,49 +274,6 @@ impl ImageDataGenerator {
             .collect();
         let out = self.apply_transform(&x, &params)?;
         Ok(if single { out.squeeze_dim(0) } else { out })
-    }
-
-    /// Augmented batches of `x` (and `y`), as Keras's `datagen.flow(x, y, batch_size)`:
-    /// one pass is `ceil(N / batch_size)` batches, shuffled (when `shuffle`) and
-    /// re-augmented on every pass; use [`Dataset::repeat`] for Keras's endless stream.
-    pub fn flow(
-        &self,
-        x: &Tensor,
-        y: Option<&Tensor>,
-        batch_size: usize,
-        shuffle: bool,
-        seed: u64,
-    ) -> Result<Dataset> {
-        let data = crate::data_adapter::TensorData::new(x, y)?;
-        let n = data.len();
-        let bs = batch_size.max(1);
-        let gen = self.clone();
-        let (x, y) = (SharedTensor::new(x), y.map(SharedTensor::new));
-        let ds = Dataset::from_fn(Some(n.div_ceil(bs)), move |pass| {
-            let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_add(pass));
-            let mut order: Vec<i64> = (0..n as i64).collect();
-            if shuffle {
-                order.shuffle(&mut rng);
-            }
-            let (x, y, gen) = (x.get(), y.as_ref().map(SharedTensor::get), gen.clone());
-            let mut start = 0usize;
-            Ok(Box::new(std::iter::from_fn(move || {
-                if start >= n {
-                    return None;
-                }
-                let idx = Tensor::from_slice(&order[start..(start + bs).min(n)]);
-                start += bs;
-                let xb = x.index_select(0, &idx.to_device(x.device()));
-                let yb = y
-                    .as_ref()
-                    .map(|y| y.index_select(0, &idx.to_device(y.device())));
-                Some(
-                    gen.random_transform_with(&xb, &mut rng)
-                        .map(|xb| Batch::new(xb, yb)),
-                )
-            })) as ElementIter)
-        });
-        Ok(ds.batched_as_is())
     }
 }
 
@@ -419,28 +378,5 @@ mod tests {
         let a = g.random_transform_batch(&x, 5).unwrap();
         assert!(a.equal(&g.random_transform_batch(&x, 5).unwrap()));
         assert!(!a.equal(&g.random_transform_batch(&x, 6).unwrap()));
-    }
-
-    #[test]
-    fn flow_yields_augmented_batches() {
-        let g = ImageDataGenerator {
-            horizontal_flip: true,
-            rescale: Some(0.5),
-            ..Default::default()
-        };
-        let x = Tensor::ones([5, 4, 4, 1], (Kind::Float, Device::Cpu));
-        let y = Tensor::arange(5, (Kind::Int64, Device::Cpu));
-        let ds = g.flow(&x, Some(&y), 2, true, 0).unwrap();
-        assert_eq!(ds.len(), Some(3));
-        let b: Vec<Batch> = ds.iter().map(|b| b.unwrap()).collect();
-        assert_eq!(b[2].x().size(), vec![1, 4, 4, 1]);
-        assert_eq!(b[0].x().double_value(&[0, 0, 0, 0]), 0.5);
-        let mut labels: Vec<i64> = b
-            .iter()
-            .flat_map(|b| Vec::<i64>::try_from(b.y().unwrap()).unwrap())
-            .collect();
-        labels.sort();
-        assert_eq!(labels, vec![0, 1, 2, 3, 4]);
-        assert_eq!(ds.repeat(Some(2)).iter().count(), 6);
     }
 }

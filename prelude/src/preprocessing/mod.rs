@@ -4,6 +4,7 @@
 
 pub(crate) mod augment;
 pub(crate) mod csv_reader;
+mod flow;
 pub(crate) mod label_encoder;
 pub(crate) mod random_layers;
 pub(crate) mod resize;
@@ -16,11 +17,12 @@ pub(crate) mod tokenizer;
 
 pub use augment::{affine_transform, ImageDataGenerator, TransformParams};
 pub use csv_reader::{read_csv, CsvOptions};
+pub use flow::Flow;
 pub use label_encoder::LabelEncoder;
 pub use random_layers::{RandomFlip, RandomRotation, RandomZoom};
 pub use resize::{resize_images, resize_images_with};
 pub use scaler::StandardScaler;
-pub use split::{train_test_split, train_test_split_train_size};
+pub use split::{train_test_split, TrainTestSplit};
 pub use table::{get_dummies, Column, ColumnData, Table};
 pub use text::{
     char_to_idx, chars, idx_to_char, sample_with_temperature, sliding_windows, CharVocab,

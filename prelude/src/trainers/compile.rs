@@ -36,8 +36,8 @@ impl Model {
             .map(|m| Metric::parse(m))
             .collect::<Result<Vec<_>>>()?;
         // A new optimizer starts from its own learning rate.
-        self.0.borrow_mut().learning_rate = None;
-        self.0.borrow_mut().compiled = Some(Compiled {
+        self.set_learning_rate_override(None);
+        self.set_compiled(Compiled {
             spec,
             state: None,
             losses,
@@ -49,12 +49,12 @@ impl Model {
 
     /// Whether `compile` was called.
     pub fn is_compiled(&self) -> bool {
-        self.0.borrow().compiled.is_some()
+        self.read_compiled(|c| c.is_some())
     }
 
     /// The compiled optimizer.
     pub fn optimizer(&self) -> Option<OptimizerSpec> {
-        self.0.borrow().compiled.as_ref().map(|c| c.spec)
+        self.read_compiled(|c| c.map(|c| c.spec))
     }
 
     /// The optimizer's learning rate now (Keras's `model.optimizer.learning_rate`), also
@@ -70,15 +70,11 @@ impl Model {
     /// assert_eq!(model.optimizer().unwrap().learning_rate(), 0.05);
     /// ```
     pub fn learning_rate(&self) -> Result<f64> {
-        let state = self.0.borrow();
-        if let Some(lr) = state.learning_rate {
+        if let Some(lr) = self.learning_rate_override() {
             return Ok(lr);
         }
-        state
-            .compiled
-            .as_ref()
-            .map(|c| c.spec.learning_rate())
-            .ok_or_else(|| not_compiled(&state.name))
+        self.read_compiled(|c| c.map(|c| c.spec.learning_rate()))
+            .ok_or_else(|| not_compiled(&self.name()))
     }
 
     /// Sets the learning rate; the optimizer keeps its state (moments, accumulators). Works
@@ -89,12 +85,11 @@ impl Model {
                 "the learning rate must be a finite number >= 0, got {lr}"
             )));
         }
-        self.0.borrow_mut().learning_rate = Some(lr);
+        self.set_learning_rate_override(Some(lr));
         // Outside `fit` apply it now, so that `model.optimizer()` shows it.
-        let compiled = self.0.borrow_mut().compiled.take();
-        if let Some(mut c) = compiled {
+        if let Some(mut c) = self.take_compiled() {
             let r = sync_learning_rate(self, &mut c);
-            self.0.borrow_mut().compiled = Some(c);
+            self.set_compiled(c);
             r?;
         }
         Ok(())
@@ -103,13 +98,14 @@ impl Model {
     /// Runs `f` with the compile state taken out of the model (so that `f` may use the model
     /// freely), and puts it back whatever `f` returns.
     pub(crate) fn with_compiled<R>(&self, f: impl FnOnce(&mut Compiled) -> Result<R>) -> Result<R> {
-        let taken = self.0.borrow_mut().compiled.take();
-        let mut compiled = taken.ok_or_else(|| not_compiled(&self.name()))?;
+        let mut compiled = self
+            .take_compiled()
+            .ok_or_else(|| not_compiled(&self.name()))?;
         // The settings stay in the model while `f` runs, so that a callback saving the model
         // (ModelCheckpoint writing `best_model.keras`) saves them too.
-        self.0.borrow_mut().compiled = Some(compiled.settings());
+        self.set_compiled(compiled.settings());
         let r = sync_learning_rate(self, &mut compiled).and_then(|()| f(&mut compiled));
-        self.0.borrow_mut().compiled = Some(compiled);
+        self.set_compiled(compiled);
         r
     }
 }
@@ -125,11 +121,14 @@ fn not_compiled(name: &str) -> Error {
 pub(crate) fn sync_learning_rate(model: &Model, compiled: &mut Compiled) -> Result<()> {
     // While the compile state is out of the model (during `fit`), `model.learning_rate()`
     // reads this copy.
-    let lr = *model
-        .0
-        .borrow_mut()
-        .learning_rate
-        .get_or_insert(compiled.spec.learning_rate());
+    let lr = match model.learning_rate_override() {
+        Some(lr) => lr,
+        None => {
+            let lr = compiled.spec.learning_rate();
+            model.set_learning_rate_override(Some(lr));
+            lr
+        }
+    };
     if compiled.spec.learning_rate() != lr {
         compiled.spec.set_learning_rate(lr);
         if let Some(state) = compiled.state.as_mut() {

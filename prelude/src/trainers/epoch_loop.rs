@@ -1,10 +1,11 @@
 //! The epoch loop of `fit`: Keras's order of callback hooks around each batch and epoch.
 
 use super::compile::sync_learning_rate;
-use super::evaluate::evaluate_batches;
+use super::epoch_iterator::EpochIterator;
 use super::logs::Tally;
 use super::objective::{on_device, train_step, Objective};
 use super::sample_weights::SampleWeights;
+use super::test_loop::evaluate_batches;
 use super::train_step::{StepContext, TrainStep};
 use crate::callbacks::{Callback, CallbackList, EpochLogs};
 use crate::data_adapter::BatchSource;
@@ -44,6 +45,10 @@ pub(crate) struct EpochLoop<'r, 'c> {
     pub custom_step: Option<&'r mut (dyn TrainStep + 'c)>,
     pub batch_size: usize,
     pub shuffle: bool,
+    /// At most this many batches an epoch (Keras's `steps_per_epoch`).
+    pub steps_per_epoch: Option<usize>,
+    /// Validate after every this many epochs (Keras's `validation_freq`).
+    pub validation_freq: usize,
 }
 
 impl EpochLoop<'_, '_> {
@@ -56,9 +61,11 @@ impl EpochLoop<'_, '_> {
         initial_epoch: usize,
         epochs: usize,
     ) -> Result<EpochLogs> {
-        let (batch_size, shuffle) = (self.batch_size, self.shuffle);
+        let batch_size = self.batch_size;
         let model = self.model;
-        model.0.borrow_mut().stop_training = false;
+        let mut batches =
+            EpochIterator::new(data.train, batch_size, self.shuffle, self.steps_per_epoch);
+        model.clear_stop_request();
         self.callbacks.on_train_begin(model)?;
         // A callback (BackupAndRestore) may resume from a later epoch.
         let first = model.take_initial_epoch().unwrap_or(initial_epoch);
@@ -72,8 +79,9 @@ impl EpochLoop<'_, '_> {
             // What the user's train step last returned: its epoch's values so far.
             let mut step_logs: Option<EpochLogs> = None;
             let mut stopped = false;
-            let seed = crate::backend::next_seed();
-            for (step, batch) in data.train.batches(batch_size, shuffle, seed)?.enumerate() {
+            batches.begin_epoch()?;
+            let mut step = 0;
+            while let Some(batch) = batches.next_batch() {
                 let batch = batch?;
                 if batch.targets.is_empty() {
                     return Err(Error::InvalidData(
@@ -113,11 +121,12 @@ impl EpochLoop<'_, '_> {
                     tally.add(&values, xs[0].size()[0]);
                     self.callbacks.on_train_batch_end(step, &tally, model)?;
                 }
+                step += 1;
                 if interrupted() {
                     stopped = true;
                     break;
                 }
-                if model.0.borrow().stop_training {
+                if model.stop_requested() {
                     break;
                 }
             }
@@ -128,7 +137,9 @@ impl EpochLoop<'_, '_> {
             }
             // As Keras: the epoch's values are what the last step returned.
             let mut logs = step_logs.unwrap_or_else(|| tally.logs(""));
-            if let (false, Some(v)) = (stopped, data.val) {
+            // As Keras: validation after every `validation_freq`-th epoch.
+            let validate = (epoch + 1) % self.validation_freq == 0;
+            if let (false, true, Some(v)) = (stopped, validate, data.val) {
                 match evaluate_batches(
                     self.plan,
                     &self.objective,
@@ -158,7 +169,7 @@ impl EpochLoop<'_, '_> {
             }
             self.callbacks.on_epoch_end(epoch, &mut logs, model)?;
             last_logs = logs;
-            if model.0.borrow().stop_training {
+            if model.stop_requested() {
                 break;
             }
         }

@@ -1,13 +1,14 @@
 //! `evaluate`: the loss and metrics over data, in batches, without gradients.
 
-use super::logs::Tally;
-use super::objective::{on_device, Objective};
+use super::data::{Batched, Inputs, Targets};
+use super::objective::Objective;
 use super::sample_weights::{attach_sample_weight, SampleWeights};
-use crate::callbacks::{format_logs, Callback, CallbackList, EpochLogs};
-use crate::data_adapter::{BatchSource, Tensors};
+use super::test_loop::evaluate_batches;
+use crate::callbacks::{format_logs, Callback, CallbackList};
+use crate::data_adapter::BatchSource;
 use crate::error::{Error, Result};
 use crate::models::{Model, Plan};
-use crate::runtime::{interrupted, MimeBundle, ProgressBar, Render};
+use crate::runtime::{MimeBundle, ProgressBar, Render};
 use std::collections::BTreeMap;
 use tch::Tensor;
 
@@ -92,82 +93,48 @@ impl<'a> Evaluate<'a> {
 }
 
 impl Model {
-    /// Loss and metrics on in-memory data, in batches of 32 (Keras prints a line).
-    pub fn evaluate<'a>(
-        &self,
-        x: impl Into<Tensors<'a>>,
-        y: impl Into<Tensors<'a>>,
-    ) -> Result<Evaluation> {
-        self.evaluate_with(x, y, 32, 1)
-    }
-
-    /// `evaluate` with a batch size and verbosity (0 silent, 1 prints the result line).
-    pub fn evaluate_with<'a>(
-        &self,
-        x: impl Into<Tensors<'a>>,
-        y: impl Into<Tensors<'a>>,
-        batch_size: usize,
-        verbose: u8,
-    ) -> Result<Evaluation> {
-        self.evaluate_opts(
-            x,
-            y,
-            Evaluate {
-                batch_size,
-                verbose,
-                ..Default::default()
-            },
-        )
-    }
-
-    /// `evaluate` with all of Keras's options, callbacks among them.
+    /// The loss and metrics on `x` and `y` (Keras's `model.evaluate`): tensors and their
+    /// targets, or a dataset and `None`; in batches, printing the result line unless
+    /// `verbose: 0`.
     ///
     /// ```
     /// use ferrokeras::prelude::*;
     /// # fn main() -> ferrokeras::Result<()> {
     /// let x = Tensor::rand([10, 2], (Kind::Float, Device::Cpu));
+    /// let y = x.sum_dim_intlist(1, true, Kind::Float);
     /// let model = Sequential::new().add(Input::new([2])).add(Dense::new(1));
     /// model.compile("sgd", "mse", ())?;
-    /// let ev = model.evaluate_opts(&x, &x.sum_dim_intlist(1, true, Kind::Float),
-    ///     Evaluate { batch_size: 4, verbose: 0, ..Default::default() })?;
-    /// assert!(ev.loss() >= 0.0);
+    /// let ev = model.evaluate(&x, &y, Evaluate { batch_size: 4, verbose: 0, ..Default::default() })?;
+    /// let ds = Dataset::from_tensor_slices(&x, &y)?.batch(4);
+    /// let on_ds = model.evaluate(&ds, None, Evaluate { verbose: 0, ..Default::default() })?;
+    /// assert!((ev.loss() - on_ds.loss()).abs() < 1e-6);
     /// # Ok(())
     /// # }
     /// ```
-    pub fn evaluate_opts<'a>(
+    pub fn evaluate<'a>(
         &self,
-        x: impl Into<Tensors<'a>>,
-        y: impl Into<Tensors<'a>>,
+        x: impl Into<Inputs<'a>>,
+        y: impl Into<Targets<'a>>,
         opts: Evaluate<'_>,
     ) -> Result<Evaluation> {
-        let (plan, data) = self.tensor_data(&x.into(), Some(&y.into()))?;
-        let outputs = plan.output_names().len();
-        let (data, weights) = attach_sample_weight(data, opts.sample_weight, &None, outputs)?;
-        self.evaluate_plan(&plan, &data, &weights, opts)
-    }
-
-    /// Loss and metrics over a [`BatchSource`] (e.g. a `Dataset`), printing the result line.
-    pub fn evaluate_source(&self, source: &dyn BatchSource) -> Result<Evaluation> {
-        self.evaluate_source_with(source, 32, 1)
-    }
-
-    /// `evaluate_source` with a batch size (ignored by already batched sources) and
-    /// verbosity (0 silent, 1 prints the result line): Keras's
-    /// `model.evaluate(val_ds, verbose=0)`.
-    pub fn evaluate_source_with(
-        &self,
-        source: &dyn BatchSource,
-        batch_size: usize,
-        verbose: u8,
-    ) -> Result<Evaluation> {
-        self.build_from_source(source)?;
-        let plan = self.plan()?;
-        let opts = Evaluate {
-            batch_size,
-            verbose,
-            ..Default::default()
-        };
-        self.evaluate_plan(&plan, source, &SampleWeights::None, opts)
+        let (x, y) = (x.into(), y.into());
+        let (plan, data) = self.batched(&x, y.tensors(), "evaluate", true)?;
+        match data {
+            Batched::Tensors(data) => {
+                let outputs = plan.output_names().len();
+                let (data, weights) =
+                    attach_sample_weight(data, opts.sample_weight, &None, outputs)?;
+                self.evaluate_plan(&plan, &data, &weights, opts)
+            }
+            Batched::Source(source) => {
+                if opts.sample_weight.is_some() {
+                    return Err(Error::InvalidArgument(
+                        "sample_weight needs in-memory tensors, not a dataset".into(),
+                    ));
+                }
+                self.evaluate_plan(&plan, source, &SampleWeights::None, opts)
+            }
+        }
     }
 
     fn evaluate_plan(
@@ -199,49 +166,4 @@ impl Model {
         }
         Ok(Evaluation { values })
     }
-}
-
-/// The mean loss and metrics of `plan` over `source`, without gradients, calling the
-/// `on_test_*` hooks as Keras's `evaluate` does (also for `fit`'s validation).
-pub(crate) fn evaluate_batches(
-    plan: &Plan,
-    objective: &Objective,
-    source: &dyn BatchSource,
-    batch_size: usize,
-    weights: &SampleWeights,
-    callbacks: &mut dyn Callback,
-    model: &Model,
-) -> Result<EpochLogs> {
-    let mut tally = Tally::new(&objective.names, plan.device);
-    callbacks.on_test_begin(model)?;
-    tch::no_grad(|| -> Result<()> {
-        for (step, batch) in source.batches(batch_size.max(1), false, 0)?.enumerate() {
-            let batch = batch?;
-            if batch.targets.is_empty() {
-                return Err(Error::InvalidData(
-                    "evaluation batches need targets (y)".into(),
-                ));
-            }
-            callbacks.on_test_batch_begin(step, model)?;
-            let xs = plan.prepare(&batch.inputs)?;
-            let (targets, sample_weight) = weights.split(batch.targets)?;
-            let ys = on_device(&targets, plan);
-            let (preds, logits) = plan.forward_with_logits(&xs, false);
-            let (_, values) = objective.compute(&preds, &logits, &ys, sample_weight.as_ref())?;
-            tally.add(&values, xs[0].size()[0]);
-            callbacks.on_test_batch_end(step, &tally, model)?;
-            if interrupted() {
-                return Err(Error::Interrupted);
-            }
-        }
-        Ok(())
-    })?;
-    if tally.count == 0 {
-        return Err(Error::InvalidData(
-            "the evaluation data yielded no batches".into(),
-        ));
-    }
-    let logs = tally.logs("");
-    callbacks.on_test_end(&logs, model)?;
-    Ok(logs)
 }

@@ -1,5 +1,7 @@
-//! `fit`, `fit_source` and `train_on_batch`: the epoch loop.
+//! `fit` and `train_on_batch`: the options and the data of a training run.
 
+use super::data::{Batched, Inputs, Targets, Validation};
+use super::epoch_iterator::epoch_steps;
 use super::epoch_loop::{bind_optimizer, EpochLoop, RunData};
 use super::objective::{on_device, train_step, Objective};
 use super::sample_weights::{attach_sample_weight, SampleWeights};
@@ -12,26 +14,6 @@ use crate::models::{Model, Plan};
 use std::collections::BTreeMap;
 use tch::Tensor;
 
-/// Validation data for [`Fit`]: tensors `(x, y)` or any [`BatchSource`].
-pub enum Validation<'a> {
-    /// In-memory `(x, y)` (several of each for a model of several inputs or outputs).
-    Tensors(Tensors<'a>, Tensors<'a>),
-    /// A batch source (e.g. a `Dataset`).
-    Source(&'a dyn BatchSource),
-}
-
-impl<'a, X: Into<Tensors<'a>>, Y: Into<Tensors<'a>>> From<(X, Y)> for Validation<'a> {
-    fn from((x, y): (X, Y)) -> Self {
-        Validation::Tensors(x.into(), y.into())
-    }
-}
-
-impl<'a, T: BatchSource> From<&'a T> for Validation<'a> {
-    fn from(s: &'a T) -> Self {
-        Validation::Source(s)
-    }
-}
-
 /// `fit`'s options, Keras's keyword arguments with Keras's defaults:
 /// `Fit { epochs: 5, batch_size: 128, ..Default::default() }`.
 pub struct Fit<'a> {
@@ -42,8 +24,12 @@ pub struct Fit<'a> {
     /// Fraction of the data, taken from the end before shuffling, used for validation
     /// (ignored when `validation_data` is given, as in Keras).
     pub validation_split: f64,
-    /// Validation data, as tensors or a batch source: `Some((&x_val, &y_val).into())`.
+    /// Validation data, as tensors or a dataset: `Some((&x_val, &y_val).into())`,
+    /// `Some((&val_ds).into())`.
     pub validation_data: Option<Validation<'a>>,
+    /// Validate after every this many epochs (default 1): the epochs `e` (from 1) where
+    /// `e % validation_freq == 0` get `val_` logs, as in Keras.
+    pub validation_freq: usize,
     /// Shuffle the training data each epoch (default `true`).
     pub shuffle: bool,
     /// 0 silent, 1 a live progress bar per epoch (default), 2 one line per epoch.
@@ -53,6 +39,10 @@ pub struct Fit<'a> {
     /// The epoch to start at (0-based; default 0), to resume an earlier run: epochs
     /// `initial_epoch..epochs` run.
     pub initial_epoch: usize,
+    /// At most this many batches per epoch (default `None`: a whole pass). As in Keras, the
+    /// next epoch continues where the last one stopped, and a new pass over the data starts
+    /// (reshuffled) once one is used up; an epoch ends early where a pass runs out.
+    pub steps_per_epoch: Option<usize>,
     /// One weight per training example (in-memory data): the loss of each counts that much
     /// (Keras's `sample_weight`; a `validation_split` takes its share of them).
     pub sample_weight: Option<&'a Tensor>,
@@ -70,10 +60,12 @@ impl Default for Fit<'_> {
             batch_size: 32,
             validation_split: 0.0,
             validation_data: None,
+            validation_freq: 1,
             shuffle: true,
             verbose: 1,
             callbacks: Vec::new(),
             initial_epoch: 0,
+            steps_per_epoch: None,
             sample_weight: None,
             class_weight: None,
             train_step: None,
@@ -96,82 +88,86 @@ impl<'a> Fit<'a> {
 }
 
 impl Model {
-    /// Trains on in-memory tensors; returns the per-epoch [`History`]. Calling it again
-    /// continues training. A model of several inputs or outputs takes one tensor each, in
-    /// order or by name: `model.fit([&title, &body], [&priority, &department], …)`.
+    /// Trains on `x` and `y` (Keras's `model.fit`) and returns the per-epoch [`History`];
+    /// calling it again continues training. `x` is tensors with their targets `y`, or a
+    /// dataset with `None` (its batches hold the targets). A model of several inputs or
+    /// outputs takes one tensor each, in order or by name:
+    /// `model.fit([&title, &body], [&priority, &department], …)`.
+    ///
+    /// ```
+    /// use ferrokeras::prelude::*;
+    /// # fn main() -> ferrokeras::Result<()> {
+    /// let x = Tensor::rand([40, 3], (Kind::Float, Device::Cpu));
+    /// let y = x.sum_dim_intlist(1, true, Kind::Float);
+    /// let model = Sequential::new().add(Input::new([3])).add(Dense::new(1));
+    /// model.compile("adam", "mse", ())?;
+    /// let h = model.fit(&x, &y, Fit { epochs: 2, batch_size: 8, verbose: 0, ..Default::default() })?;
+    /// let train_ds = Dataset::from_tensor_slices(&x, &y)?.batch(8);
+    /// let h2 = model.fit(&train_ds, None, Fit { epochs: 2, verbose: 0, ..Default::default() })?;
+    /// assert_eq!((h["loss"].len(), h2["loss"].len()), (2, 2));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fit<'a>(
         &self,
-        x: impl Into<Tensors<'a>>,
-        y: impl Into<Tensors<'a>>,
+        x: impl Into<Inputs<'a>>,
+        y: impl Into<Targets<'a>>,
         mut opts: Fit<'_>,
     ) -> Result<History> {
-        let (plan, data) = self.tensor_data(&x.into(), Some(&y.into()))?;
-        let (data, weights) = attach_sample_weight(
-            data,
-            opts.sample_weight,
-            &opts.class_weight,
-            plan.output_names().len(),
-        )?;
-        let validation_data = opts.validation_data.take();
-        // As in Keras, validation_data overrides validation_split.
-        let (train, split_val) = if opts.validation_split > 0.0 && validation_data.is_none() {
-            let (t, v) = data.split_tail(opts.validation_split)?;
-            (t, Some(v))
-        } else {
-            (data, None)
-        };
-        let val_tensors = match &validation_data {
-            Some(Validation::Tensors(vx, vy)) => Some(self.tensor_data(vx, Some(vy))?.1),
-            _ => None,
-        };
-        let val = validation_source(&split_val, &val_tensors, &validation_data);
-        // A split keeps its examples' sample weights; class weights are for training only.
-        let val_weights = match (&weights, &split_val) {
-            (SampleWeights::LastTarget, Some(_)) => SampleWeights::LastTarget,
-            _ => SampleWeights::None,
-        };
-        let data = RunData {
-            train: &train,
-            train_weights: weights,
-            val,
-            val_weights,
-        };
-        self.run_fit(&plan, data, opts)
-    }
-
-    /// Trains on any [`BatchSource`] (e.g. a `Dataset`); `validation_split` is not available
-    /// for sources (split the dataset instead).
-    pub fn fit_source(&self, source: &dyn BatchSource, mut opts: Fit<'_>) -> Result<History> {
-        if opts.validation_split > 0.0 {
-            return Err(Error::InvalidArgument(
-                "validation_split needs in-memory tensors; pass validation_data for a dataset"
-                    .into(),
-            ));
-        }
-        if opts.sample_weight.is_some() {
-            return Err(Error::InvalidArgument(
-                "sample_weight needs in-memory tensors; use class_weight, or fit on tensors".into(),
-            ));
-        }
-        self.build_from_source(source)?;
-        let plan = self.plan()?;
+        let (x, y) = (x.into(), y.into());
+        let (plan, data) = self.batched(&x, y.tensors(), "fit", true)?;
         let validation_data = opts.validation_data.take();
         let val_tensors = match &validation_data {
             Some(Validation::Tensors(vx, vy)) => Some(self.tensor_data(vx, Some(vy))?.1),
             _ => None,
         };
-        let val = validation_source(&None, &val_tensors, &validation_data);
-        let train_weights = match opts.class_weight.take() {
-            Some(map) => SampleWeights::Class(map),
-            None => SampleWeights::None,
-        };
-        let data = RunData {
-            train: source,
-            train_weights,
-            val,
-            val_weights: SampleWeights::None,
-        };
-        self.run_fit(&plan, data, opts)
+        match data {
+            Batched::Tensors(data) => {
+                let (data, weights) = attach_sample_weight(
+                    data,
+                    opts.sample_weight,
+                    &opts.class_weight,
+                    plan.output_names().len(),
+                )?;
+                // As in Keras, validation_data overrides validation_split.
+                let (train, split_val) = if opts.validation_split > 0.0 && validation_data.is_none()
+                {
+                    let (t, v) = data.split_tail(opts.validation_split)?;
+                    (t, Some(v))
+                } else {
+                    (data, None)
+                };
+                let val = validation_source(&split_val, &val_tensors, &validation_data);
+                // A split keeps its examples' sample weights; class weights are for
+                // training only.
+                let val_weights = match (&weights, &split_val) {
+                    (SampleWeights::LastTarget, Some(_)) => SampleWeights::LastTarget,
+                    _ => SampleWeights::None,
+                };
+                let data = RunData {
+                    train: &train,
+                    train_weights: weights,
+                    val,
+                    val_weights,
+                };
+                self.run_fit(&plan, data, opts)
+            }
+            Batched::Source(source) => {
+                check_source_options(&opts)?;
+                let val = validation_source(&None, &val_tensors, &validation_data);
+                let train_weights = match opts.class_weight.take() {
+                    Some(map) => SampleWeights::Class(map),
+                    None => SampleWeights::None,
+                };
+                let data = RunData {
+                    train: source,
+                    train_weights,
+                    val,
+                    val_weights: SampleWeights::None,
+                };
+                self.run_fit(&plan, data, opts)
+            }
+        }
     }
 
     /// One gradient step on one batch (Keras's `train_on_batch`); returns the loss and metrics.
@@ -200,44 +196,16 @@ impl Model {
         })
     }
 
-    /// Builds the model from the data if needed, and puts the data in the model's input and
-    /// output order, checking the targets against the losses.
-    pub(crate) fn tensor_data(
-        &self,
-        x: &Tensors<'_>,
-        y: Option<&Tensors<'_>>,
-    ) -> Result<(Plan, TensorData)> {
-        let example = x.first_shape();
-        self.ensure_built(example.as_deref().and_then(|s| s.get(1..)))?;
-        let plan = self.plan()?;
-        let xs = x.in_order(&plan.input_names(), "input")?;
-        let ys = match y {
-            Some(y) => y.in_order(&plan.output_names(), "output")?,
-            None => Vec::new(),
-        };
-        if !ys.is_empty() && self.is_compiled() {
-            self.with_compiled(|c| Objective::new(c, &plan)?.check_targets(&ys))?;
-        }
-        Ok((plan, TensorData::from_lists(xs, ys)?))
-    }
-
-    /// Builds an unbuilt model from a source's first batch.
-    pub(crate) fn build_from_source(&self, source: &dyn BatchSource) -> Result<()> {
-        if self.built() || self.declared_input().is_some() {
-            return self.build();
-        }
-        let first = source
-            .batches(1, false, 0)?
-            .next()
-            .ok_or_else(|| Error::InvalidData("the data source yields no batches".into()))??;
-        self.build_for(&first.x().size()[1..])
-    }
-
     /// `fit` on `data` with `opts`, whose data the caller has turned into `data`.
     fn run_fit(&self, plan: &Plan, data: RunData<'_>, opts: Fit<'_>) -> Result<History> {
         if opts.batch_size == 0 {
             return Err(Error::InvalidArgument(
                 "batch_size must be at least 1".into(),
+            ));
+        }
+        if opts.validation_freq == 0 || opts.steps_per_epoch == Some(0) {
+            return Err(Error::InvalidArgument(
+                "validation_freq and steps_per_epoch must be at least 1".into(),
             ));
         }
         crate::backend::flush_denormals();
@@ -248,7 +216,7 @@ impl Model {
             callbacks = callbacks.with_progbar(ProgbarLogger::new(
                 opts.verbose,
                 epochs,
-                data.train.num_batches(opts.batch_size),
+                epoch_steps(data.train, opts.batch_size, opts.steps_per_epoch),
             ));
         }
         let mut custom_step = opts.train_step;
@@ -261,6 +229,8 @@ impl Model {
                 custom_step: custom_step.as_deref_mut(),
                 batch_size: opts.batch_size,
                 shuffle: opts.shuffle,
+                steps_per_epoch: opts.steps_per_epoch,
+                validation_freq: opts.validation_freq,
             };
             run.run(compiled, &data, opts.initial_epoch, epochs)
         })?;
@@ -282,4 +252,19 @@ fn validation_source<'s>(
         (_, _, Some(Validation::Source(s))) => Some(*s),
         _ => None,
     }
+}
+
+/// Refuses the options that need in-memory tensors, for a dataset (as Keras does).
+fn check_source_options(opts: &Fit<'_>) -> Result<()> {
+    if opts.validation_split > 0.0 {
+        return Err(Error::InvalidArgument(
+            "validation_split needs in-memory tensors; pass validation_data for a dataset".into(),
+        ));
+    }
+    if opts.sample_weight.is_some() {
+        return Err(Error::InvalidArgument(
+            "sample_weight needs in-memory tensors; use class_weight, or fit on tensors".into(),
+        ));
+    }
+    Ok(())
 }

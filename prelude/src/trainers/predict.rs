@@ -1,7 +1,8 @@
 //! `predict`: outputs for data, in batches, without gradients, on the CPU.
 
+use super::data::{Batched, Inputs};
 use crate::callbacks::{Callback, CallbackList};
-use crate::data_adapter::{BatchSource, Tensors};
+use crate::data_adapter::BatchSource;
 use crate::error::{Error, Result};
 use crate::models::{Model, Plan};
 use crate::runtime::interrupted;
@@ -34,64 +35,40 @@ impl<'a> Predict<'a> {
 }
 
 impl Model {
-    /// Predictions for `x`, in batches of 32, without gradients, returned on the CPU. For a
-    /// model of several outputs, the first; see [`Model::predict_outputs`].
-    pub fn predict<'a>(&self, x: impl Into<Tensors<'a>>) -> Result<Tensor> {
-        self.predict_with(x, 32)
-    }
-
-    /// `predict` with a batch size.
-    pub fn predict_with<'a>(&self, x: impl Into<Tensors<'a>>, batch_size: usize) -> Result<Tensor> {
-        Ok(self.predict_outputs_with(x, batch_size)?.swap_remove(0))
-    }
-
-    /// Predictions for every output of the model, in output order.
-    pub fn predict_outputs<'a>(&self, x: impl Into<Tensors<'a>>) -> Result<Vec<Tensor>> {
-        self.predict_outputs_with(x, 32)
-    }
-
-    fn predict_outputs_with<'a>(
-        &self,
-        x: impl Into<Tensors<'a>>,
-        batch_size: usize,
-    ) -> Result<Vec<Tensor>> {
-        let opts = Predict {
-            batch_size,
-            ..Default::default()
-        };
-        self.predict_outputs_opts(x, opts)
-    }
-
-    /// `predict` with Keras's options, callbacks among them; the first output.
+    /// Predictions for `x` (Keras's `model.predict`): tensors, or a dataset (whose targets, if
+    /// any, are ignored); in batches, without gradients, returned on the CPU. For a model of
+    /// several outputs, the first; see [`Model::predict_outputs`].
     ///
     /// ```
     /// use ferrokeras::prelude::*;
+    /// # fn main() -> ferrokeras::Result<()> {
     /// let model = Sequential::new().add(Input::new([2])).add(Dense::new(3));
     /// let x = Tensor::rand([5, 2], (Kind::Float, Device::Cpu));
-    /// let y = model.predict_opts(&x, Predict { batch_size: 2, ..Default::default() }).unwrap();
+    /// let y = model.predict(&x, Predict { batch_size: 2, ..Default::default() })?;
     /// assert_eq!(y.size(), [5, 3]);
+    /// let ds = Dataset::from_tensor_slices_x(&x)?.batch(2);
+    /// assert!(model.predict(&ds, Predict::default())?.allclose(&y, 1e-6, 1e-6, false));
+    /// # Ok(())
+    /// # }
     /// ```
-    pub fn predict_opts<'a>(&self, x: impl Into<Tensors<'a>>, opts: Predict<'_>) -> Result<Tensor> {
-        Ok(self.predict_outputs_opts(x, opts)?.swap_remove(0))
+    pub fn predict<'a>(&self, x: impl Into<Inputs<'a>>, opts: Predict<'_>) -> Result<Tensor> {
+        Ok(self.predict_outputs(x, opts)?.swap_remove(0))
     }
 
-    /// [`Model::predict_opts`] for every output of the model, in output order.
-    pub fn predict_outputs_opts<'a>(
+    /// [`Model::predict`] for every output of the model, in output order.
+    pub fn predict_outputs<'a>(
         &self,
-        x: impl Into<Tensors<'a>>,
+        x: impl Into<Inputs<'a>>,
         opts: Predict<'_>,
     ) -> Result<Vec<Tensor>> {
-        let (plan, data) = self.tensor_data(&x.into(), None)?;
+        let x = x.into();
+        let (plan, data) = self.batched(&x, None, "predict", false)?;
+        let source: &dyn BatchSource = match &data {
+            Batched::Tensors(d) => d,
+            Batched::Source(s) => *s,
+        };
         let mut callbacks = CallbackList::new(opts.callbacks);
-        predict_batches(self, &plan, &data, opts.batch_size, &mut callbacks)
-    }
-
-    /// Predictions over a [`BatchSource`] (targets, if any, are ignored).
-    pub fn predict_source(&self, source: &dyn BatchSource) -> Result<Tensor> {
-        self.build_from_source(source)?;
-        let plan = self.plan()?;
-        let mut callbacks = CallbackList::new(Vec::new());
-        Ok(predict_batches(self, &plan, source, 32, &mut callbacks)?.swap_remove(0))
+        predict_batches(self, &plan, source, opts.batch_size, &mut callbacks)
     }
 }
 
