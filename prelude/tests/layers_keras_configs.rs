@@ -140,7 +140,7 @@ fn prelude_cases() -> Vec<(&'static str, Layer)> {
         ),
         (
             "rescaling",
-            Rescaling::new(1.0 / 255.0, 0.0).name("rescale").into(),
+            Rescaling::new(1.0 / 255.0).name("rescale").into(),
         ),
         ("repeat_vector", RepeatVector::new(3).name("repeat").into()),
         ("permute", Permute::new([2, 1]).name("perm").into()),
