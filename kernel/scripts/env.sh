@@ -14,7 +14,8 @@ if [ -x "$FERROKERAS_VENV/bin/python" ]; then
   export LIBTORCH="$(ferrokeras_libtorch_dir "$FERROKERAS_VENV/bin/python")"
 fi
 export LIBTORCH_CXX11_ABI=1
-if [ -n "${LIBTORCH:-}" ]; then
+# Sourced more than once (set-up sources it again, scripts call scripts): prepend only once.
+if [ -n "${LIBTORCH:-}" ] && [[ ":${LD_LIBRARY_PATH:-}:" != *":$LIBTORCH/lib:"* ]]; then
   export LD_LIBRARY_PATH="$LIBTORCH/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
-export PATH="$FERROKERAS_VENV/bin:$PATH"
+[[ ":$PATH:" == *":$FERROKERAS_VENV/bin:"* ]] || export PATH="$FERROKERAS_VENV/bin:$PATH"

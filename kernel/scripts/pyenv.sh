@@ -15,20 +15,59 @@ ferrokeras_python_ok() {
   echo "$v"
 }
 
+# Nothing (status 0) when every user can reach `$1` (each directory above it enterable by
+# others, the path itself readable); else the first obstacle and its mode ("/root 700",
+# status 1). A shared install (setup.sh --shared) must not point into an administrator's home.
+ferrokeras_reachable() {
+  local p mode
+  p=$(readlink -f "$1") || return 1
+  local d="$p"
+  while [ "$d" != / ]; do
+    d=$(dirname "$d")
+    mode=$(stat -c %a "$d")
+    (( 8#$mode & 1 )) || { echo "$d $mode"; return 1; }
+  done
+  mode=$(stat -c %a "$p")
+  (( 8#$mode & 4 )) || { echo "$p $mode"; return 1; }
+}
+
 # The interpreter to build the venv with: $FERROKERAS_PYTHON if set (it must be in range), else
 # the newest python3.1x on PATH in range, else python3. Distributions differ (Debian 12 has
-# 3.11, Debian 13 and Ubuntu 24.04 have 3.12/3.13), so no version is hard-wired.
+# 3.11, Debian 13 and Ubuntu 24.04 have 3.12/3.13), so no version is hard-wired. With
+# `--shared` (a venv for every user) only interpreters that every user can run count (the
+# venv's python is a link to it), and the system's /usr/bin ones are tried after PATH's: a
+# pyenv or conda Python in the administrator's home is the usual first find and no good.
 ferrokeras_pick_python() {
-  local c
+  local c shared=0 cands
+  [ "${1:-}" = --shared ] && shared=1
   if [ -n "${FERROKERAS_PYTHON:-}" ]; then
-    ferrokeras_python_ok "$FERROKERAS_PYTHON" >/dev/null && { echo "$FERROKERAS_PYTHON"; return 0; }
-    echo "FERROKERAS_PYTHON=$FERROKERAS_PYTHON is not Python $FERROKERAS_PY_MIN–$FERROKERAS_PY_MAX" >&2
+    ferrokeras_python_ok "$FERROKERAS_PYTHON" >/dev/null || {
+      echo "FERROKERAS_PYTHON=$FERROKERAS_PYTHON is not Python $FERROKERAS_PY_MIN–$FERROKERAS_PY_MAX" >&2
+      return 1; }
+    if [ "$shared" = 1 ] && ! ferrokeras_reachable "$(command -v "$FERROKERAS_PYTHON")" >/dev/null; then
+      echo "FERROKERAS_PYTHON=$FERROKERAS_PYTHON cannot be run by other users" \
+        "($(ferrokeras_reachable "$(command -v "$FERROKERAS_PYTHON")") is not open to them)" >&2
+      return 1
+    fi
+    echo "$FERROKERAS_PYTHON"; return 0
+  fi
+  cands=(python3.13 python3.12 python3.11 python3.10 python3)
+  [ "$shared" = 1 ] && cands+=(/usr/bin/python3.13 /usr/bin/python3.12 /usr/bin/python3.11 /usr/bin/python3.10 /usr/bin/python3)
+  for c in "${cands[@]}"; do
+    command -v "$c" >/dev/null || continue
+    ferrokeras_python_ok "$c" >/dev/null || continue
+    if [ "$shared" = 1 ]; then
+      # pyenv's shims are scripts that pick an interpreter in their owner's home.
+      c=$("$c" -c 'import sys; print(sys.executable)')
+      ferrokeras_reachable "$c" >/dev/null || continue
+    fi
+    command -v "$c"; return 0
+  done
+  if [ "$shared" = 1 ]; then
+    echo "no Python $FERROKERAS_PY_MIN–$FERROKERAS_PY_MAX that every user can run:" \
+      "install the system's (apt-get install python3 python3-venv) or set FERROKERAS_PYTHON" >&2
     return 1
   fi
-  for c in python3.13 python3.12 python3.11 python3.10 python3; do
-    command -v "$c" >/dev/null || continue
-    ferrokeras_python_ok "$c" >/dev/null && { command -v "$c"; return 0; }
-  done
   echo "Python $FERROKERAS_PY_MIN–$FERROKERAS_PY_MAX is required (found: $(python3 --version 2>&1 || echo none));" \
     "install one (apt-get install python3 python3-venv) or set FERROKERAS_PYTHON" >&2
   return 1

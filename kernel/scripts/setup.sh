@@ -12,11 +12,25 @@
 #   FERROKERAS_TORCH_INDEX=https://download.pytorch.org/whl/cpu bash kernel/scripts/setup.sh
 #                                            # CPU-only torch wheel (laptops: no CUDA libraries)
 #   FERROKERAS_PYTHON=python3.12 bash ...     # build the venv with this interpreter
+#
+# For every Unix account of a shared server (JupyterHub; docs/jupyterhub.md), as root:
+#   FERROKERAS_HOME=/opt/ferrokeras CARGO_HOME=/opt/ferrokeras/cargo \
+#     bash kernel/scripts/setup.sh --shared --no-lab
+# which also builds a session every student's kernel starts from ($FERROKERAS_HOME/prebuilt),
+# installs the kernelspec system-wide (${FERROKERAS_KERNELSPEC_PREFIX:-/usr/local}; none in
+# the venv, where it would shadow that one) and opens everything to every user read-only. It
+# checks first that the Python, the Rust toolchain and these folders are reachable by other
+# users. FERROKERAS_STANDBY=1 keeps standby sessions on (off for a class by default).
 set -euo pipefail
 NO_LAB=0
+SHARED=0
 EXTRA_LAB_ARGS=()
 for arg in "$@"; do
-  if [ "$arg" = --no-lab ]; then NO_LAB=1; else EXTRA_LAB_ARGS+=("$arg"); fi
+  case "$arg" in
+    --no-lab) NO_LAB=1 ;;
+    --shared) SHARED=1 ;;
+    *) EXTRA_LAB_ARGS+=("$arg") ;;
+  esac
 done
 cd "$(dirname "$0")/../.."
 REPO="$(pwd)"
@@ -28,7 +42,7 @@ START=$(date +%s)
 step "system packages"
 need=()
 command -v cc >/dev/null || need+=(build-essential)
-PY=$(ferrokeras_pick_python)
+if [ "$SHARED" = 1 ]; then PY=$(ferrokeras_pick_python --shared); else PY=$(ferrokeras_pick_python); fi
 "$PY" -c 'import ensurepip, venv' 2>/dev/null || need+=("$(basename "$PY")-venv")
 # evcxr links every cell; mold makes that link several times faster than the system linker.
 command -v mold >/dev/null || need+=(mold)
@@ -38,6 +52,20 @@ if ((${#need[@]})); then
 fi
 command -v cargo >/dev/null || { echo "Rust (cargo) is required: see https://rustup.rs" >&2; exit 1; }
 ferrokeras_rust_ok "$REPO/Cargo.toml"
+if [ "$SHARED" = 1 ]; then
+  # Every student's kernel runs this toolchain, reads these crates and this venv: refuse now,
+  # not after a 15-minute build, when another account could not.
+  [ -n "${CARGO_HOME:-}" ] || { echo "--shared: set CARGO_HOME to a folder every user can read (e.g. /opt/ferrokeras/cargo)" >&2; exit 1; }
+  mkdir -p "$FERROKERAS_HOME" "$CARGO_HOME"
+  for what in "the Rust toolchain:$(rustc --print sysroot)" "the repository:$REPO" \
+              "FERROKERAS_HOME:$FERROKERAS_HOME" "CARGO_HOME:$CARGO_HOME"; do
+    if blocked=$(ferrokeras_reachable "${what#*:}"); then :; else
+      echo "--shared: other users cannot reach ${what%%:*} (${what#*:}): ${blocked% *} has mode ${blocked#* }." >&2
+      echo "Put it in a shared folder (Rust: RUSTUP_HOME and CARGO_HOME under /opt, docs/jupyterhub.md)." >&2
+      exit 1
+    fi
+  done
+fi
 
 step "virtualenv $FERROKERAS_VENV"
 STAMP="$FERROKERAS_VENV/.ferrokeras-requirements"
@@ -71,19 +99,40 @@ step "kernel (cargo build --release)"
 cargo build --release --locked -p ferrokeras-kernel
 KERNEL="$CARGO_TARGET_DIR/release/ferrokeras-kernel"
 
-step "kernelspec"
-FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" install --prefix "$FERROKERAS_VENV"
-# (grep without -q reads the whole list: -q stops early and jupyter dies of a broken pipe)
-jupyter kernelspec list | grep '^ *ferrokeras ' >/dev/null || { echo "kernelspec not listed" >&2; exit 1; }
+if [ "$SHARED" = 0 ]; then
+  step "kernelspec"
+  FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" install --prefix "$FERROKERAS_VENV"
+  # (grep without -q reads the whole list: -q stops early and jupyter dies of a broken pipe)
+  jupyter kernelspec list | grep '^ *ferrokeras ' >/dev/null || { echo "kernelspec not listed" >&2; exit 1; }
 
-step "build cache (first start compiles the prelude; later starts reuse it)"
-FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" warm
+  step "build cache (first start compiles the prelude; later starts reuse it)"
+  FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" warm
+else
+  step "prebuilt session for every user ($FERROKERAS_HOME/prebuilt)"
+  FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" warm --session-root "$FERROKERAS_HOME/prebuilt"
+  step "kernelspec, system-wide"
+  KERNELSPEC_PREFIX="${FERROKERAS_KERNELSPEC_PREFIX:-/usr/local}"
+  # One left in the venv by an earlier set-up would shadow the system-wide one for Jupyter
+  # servers run from this venv (jupyterhub-singleuser), with this FERROKERAS_HOME in it.
+  if [ -e "$FERROKERAS_VENV/share/jupyter/kernels/ferrokeras" ]; then
+    "$KERNEL" uninstall --prefix "$FERROKERAS_VENV"
+  fi
+  # Without FERROKERAS_HOME each student's sessions go to their own ~/.cache/ferrokeras.
+  env -u FERROKERAS_HOME FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" install \
+    --prefix "$KERNELSPEC_PREFIX" \
+    --env FERROKERAS_PREBUILT="$FERROKERAS_HOME/prebuilt/slot-0" \
+    --env FERROKERAS_STANDBY="${FERROKERAS_STANDBY:-0}"
+  chmod -R a+rX "$FERROKERAS_HOME" "$CARGO_HOME" "$REPO"
+  found=$(jupyter kernelspec list --json | python -c 'import json,sys; print(json.load(sys.stdin)["kernelspecs"]["ferrokeras"]["resource_dir"])')
+  [ "$found" = "$KERNELSPEC_PREFIX/share/jupyter/kernels/ferrokeras" ] || {
+    echo "Jupyter finds the ferrokeras kernelspec in $found, not in $KERNELSPEC_PREFIX" >&2; exit 1; }
+fi
 
 echo "set-up finished in $(( $(date +%s) - START ))s"
 if [ "$NO_LAB" = 0 ]; then
   # A warm standby session, so that the first notebook's kernel starts in about a second
   # (kernel/src/standby.rs); it exits after an hour if no kernel adopts it.
-  FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" standby </dev/null >/dev/null 2>&1 &
+  [ "$SHARED" = 1 ] || FERROKERAS_PRELUDE_DIR="$REPO/prelude" "$KERNEL" standby </dev/null >/dev/null 2>&1 &
   step "JupyterLab"
   # JupyterLab refuses to start as root unless told; a container or a fresh VM often is root.
   lab_args=(--notebook-dir "$REPO/notebooks")
