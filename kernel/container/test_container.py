@@ -103,17 +103,19 @@ def wait_http(url: str, container: str, limit_s: float = 120):
             with urllib.request.urlopen(url, timeout=5):
                 return
         except Exception:  # noqa: BLE001 - refused until the server listens
-            if podman("container", "exists", container, check=False) is None:
-                break
+            if subprocess.run(["podman", "container", "exists", container]).returncode != 0:
+                break  # the container ended: its log says why
             time.sleep(1)
-    raise AssertionError(f"{url} did not answer within {limit_s} s:\n{podman('logs', container, check=False)}")
+    raise AssertionError(f"{url} did not answer within {limit_s} s")
 
 
-def compiled_prelude(container: str, slot: str) -> str:
-    """The compiled prelude's files in a session slot with their modification times: equal
-    between the prebuilt slot and the user's copy means nothing was compiled again."""
-    return podman("exec", container, "bash", "-c",
-                  f"cd {slot}/target && find . -name 'libferrokeras*' -newermt 1970-01-02 -printf '%p %T@\\n' | sort")
+def compiled_prelude(container: str, slot: str) -> list[tuple[str, int]]:
+    """The compiled prelude's files in a session slot with their modification times (whole
+    seconds): equal between the prebuilt slot and the user's copy means nothing was compiled
+    again, since a rebuild writes the same file names anew."""
+    out = podman("exec", container, "bash", "-c",
+                 f"cd {slot}/target && find . -name 'libferrokeras*' -printf '%p %T@\\n'")
+    return sorted((p, int(float(t))) for p, t in (line.rsplit(" ", 1) for line in out.splitlines()))
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +124,8 @@ def lab(data_dir):
     name = f"ferrokeras-test-lab-{uuid.uuid4().hex[:8]}"
     token = secrets.token_hex(16)
     env = dict(QUICK, JUPYTER_TOKEN=token)
-    subprocess.run([*PODMAN, "--name", name, "-v", f"{data_dir}:/data:ro",
+    # Without --rm, so that the log of a server that died is still there to print.
+    subprocess.run(["podman", "run", "-d", "--network=host", "--name", name, "-v", f"{data_dir}:/data:ro",
                     *[a for k, v in env.items() for a in ("-e", f"{k}={v}")], IMAGE], check=True)
     try:
         wait_http(f"http://127.0.0.1:8888/api/status?token={token}", name)
