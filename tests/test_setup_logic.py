@@ -125,3 +125,51 @@ def test_workspace_rust_version_is_what_evcxr_needs():
             if line.startswith("rust-version"):
                 return tuple(int(p) for p in line.split('"')[1].split("."))
     assert rust_version(REPO / "Cargo.toml") >= rust_version(REPO / "kernel/vendor-evcxr/Cargo.toml")
+
+
+@pytest.fixture
+def open_dir():
+    """A folder every user can enter (pytest's tmp_path is private: mode 700)."""
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="ferrokeras-setup-logic-", dir="/var/tmp")
+    os.chmod(d, 0o755)
+    yield __import__("pathlib").Path(d)
+    shutil.rmtree(d)
+
+
+def fake_python_at(exe, version):
+    """A Python that answers the version query, and names itself when asked sys.executable."""
+    exe.write_text(f'#!/bin/sh\ncase "$2" in *executable*) echo "{exe}";; *) echo "{version}";; esac\n')
+    exe.chmod(0o755)
+
+
+def test_reachable_names_the_private_folder(open_dir):
+    home = open_dir / "home"
+    (home / "lib").mkdir(parents=True)
+    (home / "lib" / "x").write_text("x")
+    os.chmod(home, 0o700)
+    status, out, _ = bash(f'ferrokeras_reachable "{home}/lib/x"')
+    assert (status, out) == (1, f"{home} 700")
+    os.chmod(home, 0o711)
+    assert bash(f'ferrokeras_reachable "{home}/lib/x"')[:2] == (0, "")
+
+
+def test_shared_set_up_skips_a_python_other_users_cannot_run(tools, open_dir):
+    private, public = open_dir / "private", open_dir / "public"
+    private.mkdir()
+    public.mkdir(mode=0o755)
+    fake_python_at(private / "python3.13", "3.13")
+    fake_python_at(public / "python3.11", "3.11")
+    os.chmod(private, 0o700)
+    for tool in ("readlink", "stat", "dirname"):
+        real = subprocess.run(["/bin/sh", "-c", f"command -v {tool}"], capture_output=True, text=True).stdout.strip()
+        (tools / tool).symlink_to(real)
+    path = f"{private}:{public}:{tools}"
+    assert bash("ferrokeras_pick_python", path=path)[1] == str(private / "python3.13")
+    status, out, err = bash("ferrokeras_pick_python --shared", path=path)
+    assert (status, out) == (0, str(public / "python3.11")), err
+    # FERROKERAS_PYTHON pointing into a private folder is refused with the reason.
+    status, _, err = bash("ferrokeras_pick_python --shared", path=path,
+                          env={"FERROKERAS_PYTHON": str(private / "python3.13")})
+    assert status == 1 and f"{private} 700" in err

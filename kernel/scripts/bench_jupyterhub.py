@@ -8,6 +8,15 @@ ran cleanly and printed the same as the first student's.
     python kernel/scripts/bench_jupyterhub.py [--users 10] [--standby 0|1]
         [--kernelspec ferrokeras] [--python-kernelspec python3] [--phases rust,python]
         [--cells K] [--think SECONDS] [--keep-temp] [--kernel-timing] [--server-env K=V]
+    sudo python3 kernel/scripts/bench_jupyterhub.py --accounts real [--users 10] ...
+
+`--accounts real` (as root): the class as a real server has it. First the shared install of
+docs/jupyterhub.md, by running that page's install commands as written (bench_hub_accounts.py;
+the rustup download is replaced by the machine's own toolchain, copied to where rustup's would
+go); then the script goes on in /opt/ferrokeras/venv, the hub runs as root with JupyterHub's
+LocalProcessSpawner, and every student is a Unix account of its own (created for the phase,
+home in /home, removed after), whose server and kernel run as that account and find the
+system-wide kernelspec. Adds each student's disk use (their home after the cells).
 
 `--kernelspec ferrokeras-fcaa165` measures another build the same way; `--phases python,rust`
 reverses the order; `--think 10` lets each student read for 10 s between cells (by default
@@ -85,6 +94,7 @@ import tempfile
 import time
 import uuid
 
+import bench_hub_accounts as accounts  # beside this script
 from bench_machine import (  # beside this script
     MARKER, MemorySampler, cpu_seconds, descendants, describe, kill_run, meminfo, processes,
     rss_pss_mb, run_pids, wait_until_idle)
@@ -92,7 +102,7 @@ from bench_machine import (  # beside this script
 REPO = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "14_de_keras_ueberblick.ipynb"
 SHARED = pathlib.Path(os.environ.get("FERROKERAS_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
-SEED = REPO.parent / "shared" / "seeds" / "003_ad6ca50015d5ff2b.txt"
+SEED = SHARED.parent / "seeds" / "003_ad6ca50015d5ff2b.txt"
 REQUIREMENTS = pathlib.Path(__file__).resolve().parent / "requirements-bench.txt"
 # The hub's proxy. 4.x is the series JupyterHub 5 is tested with.
 CHP_VERSION = "4.6.3"
@@ -219,12 +229,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_port_range(count: int) -> int:
+    """The first of `count` consecutive ports that are free now, above the ephemeral range's
+    usual start (so the kernels' own random ports rarely land in it)."""
+    for base in range(20000, 30000, count):
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise BenchError("no range of free ports for the students' servers")
+
+
 def spawner_environment(args, data_dir: pathlib.Path, marker: str) -> dict[str, str]:
-    """What the users' servers (and so their kernels) get. SimpleLocalProcessSpawner gives each
+    """What the users' servers (and so their kernels) get. With real accounts, only the run's
+    settings: each student finds the rest through the system-wide kernelspec, as in class.
+    SimpleLocalProcessSpawner gives each
     user a HOME under the temporary folder, so everything the kernels would find from the real
     HOME is passed explicitly: the shared FERROKERAS_HOME (kernels reuse its compiled prelude;
     a kernelspec that sets its own, like a baseline build's, still wins), cargo's and rustup's
     homes, libtorch."""
+    run_settings = {
+        "FERROKERAS_STANDBY": str(args.standby),
+        "FERROKERAS_DATA_DIR": str(data_dir),
+        "FERROKERAS_OFFLINE": "1",
+        "KERAS_BACKEND": "torch",
+        MARKER: marker,
+    }
+    if args.accounts == "real":
+        return run_settings
     home = pathlib.Path.home()
     env = {key: os.environ[key] for key in [
         "PATH", "LD_LIBRARY_PATH", "LIBTORCH", "LIBTORCH_CXX11_ABI", "FERROKERAS_HOME",
@@ -232,13 +267,7 @@ def spawner_environment(args, data_dir: pathlib.Path, marker: str) -> dict[str, 
         "LANG", "LC_ALL", "TZ"] if key in os.environ}
     env.setdefault("CARGO_HOME", os.environ.get("CARGO_HOME", str(home / ".cargo")))
     env.setdefault("RUSTUP_HOME", os.environ.get("RUSTUP_HOME", str(home / ".rustup")))
-    env.update({
-        "FERROKERAS_STANDBY": str(args.standby),
-        "FERROKERAS_DATA_DIR": str(data_dir),
-        "FERROKERAS_OFFLINE": "1",
-        "KERAS_BACKEND": "torch",
-        MARKER: marker,
-    })
+    env.update(run_settings)
     if args.kernel_timing:
         env["FERROKERAS_TIMING"] = "1"  # start-up and cell phases on stderr, i.e. in the hub log
     for pair in args.server_env:
@@ -262,11 +291,18 @@ c.JupyterHub.cleanup_servers = True
 c.JupyterHub.cleanup_proxy = True
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
-c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
-c.SimpleLocalProcessSpawner.home_dir_template = {homes!r} + "/{{username}}"
+{spawner}
 c.Spawner.cmd = [{singleuser!r}]
 c.Spawner.args = {server_args!r}
 c.Spawner.ip = "127.0.0.1"
+# JupyterHub draws each server a free random port, which the server binds only later: servers
+# spawned at the same moment can draw the same one (seen with 10: one student's server failed
+# "port ... is not available"). Each student gets a port of its own instead.
+import itertools
+_ports = itertools.count({port_base})
+def _own_port(spawner):
+    spawner.port = next(_ports)
+c.Spawner.pre_spawn_hook = _own_port
 c.Spawner.environment = {environment!r}
 # N servers starting at once on a small machine take longer than the 60 s / 30 s defaults.
 c.Spawner.start_timeout = 600
@@ -283,19 +319,26 @@ c.JupyterHub.load_roles = [{{
 class Hub:
     """One JupyterHub (and, through it, its proxy) in `folder`."""
 
-    def __init__(self, folder: pathlib.Path, environment: dict[str, str], proxy_bin: pathlib.Path, marker: str):
+    def __init__(self, folder: pathlib.Path, environment: dict[str, str], proxy_bin: pathlib.Path, marker: str,
+                 real_accounts: bool = False):
         self.folder = folder
+        self.real_accounts = real_accounts
         self.token = secrets.token_hex(32)
         self.proxy_port = free_port()
         folder.mkdir(parents=True)
         (folder / "homes").mkdir()
-        # The servers run as the current user; as root jupyter_server wants to be told.
-        server_args = ["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []
+        # The servers run as the current user; as root jupyter_server wants to be told. With
+        # real accounts LocalProcessSpawner starts each as its student's Unix account.
+        server_args = ["--ServerApp.allow_root=True"] if os.geteuid() == 0 and not real_accounts else []
+        spawner = ('c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"' if real_accounts else
+                   'c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"\n'
+                   f'c.SimpleLocalProcessSpawner.home_dir_template = {str(folder / "homes")!r} + "/{{username}}"')
         (folder / "jupyterhub_config.py").write_text(HUB_CONFIG.format(
             proxy_port=self.proxy_port, hub_port=free_port(), proxy_api_port=free_port(),
+            port_base=free_port_range(200),
             proxy=str(proxy_bin / "configurable-http-proxy"), db=str(folder / "jupyterhub.sqlite"),
             cookie=str(folder / "cookie_secret"), pid=str(folder / "jupyterhub.pid"),
-            homes=str(folder / "homes"), singleuser=str(pathlib.Path(sys.prefix) / "bin" / "jupyterhub-singleuser"),
+            spawner=spawner, singleuser=str(pathlib.Path(sys.prefix) / "bin" / "jupyterhub-singleuser"),
             server_args=server_args, environment=environment, token=self.token))
         self.env = dict(os.environ, PATH=f"{proxy_bin}:{os.environ['PATH']}", **{MARKER: marker})
         self.process = None
@@ -439,6 +482,7 @@ class Student:
     cells_s: list[float] = dataclasses.field(default_factory=list)
     outputs: list[str] = dataclasses.field(default_factory=list)
     failure: str | None = None
+    disk_mb: float | None = None    # real accounts: the home's size after the cells
     rss_mb: float | None = None
     pss_mb: float | None = None
     cpu_s: float | None = None      # CPU time of the server's tree, login to idle
@@ -477,7 +521,8 @@ async def open_kernel(api: Api, s: Student, token: str, kernelspec: str):
 def normalise(text: str, s: Student, hub: Hub) -> str:
     """A student's output as the first student's would read: own name and home replaced,
     timings masked."""
-    text = text.replace(str(hub.folder / "homes" / s.name), "<home>").replace(s.name, "<user>")
+    text = text.replace(str(hub.folder / "homes" / s.name), "<home>")
+    text = text.replace(str(accounts.home_of(s.name)), "<home>").replace(s.name, "<user>")
     return TIMING.sub("<time>", text)
 
 
@@ -586,10 +631,14 @@ def measure_steady(phase: Phase, sampler: MemorySampler, marker: str, hub_pid: i
     phase.all_rss_mb, phase.all_pss_mb = rss_pss_mb(run_pids(marker))
 
 
-def session_slots(kernelspec: str) -> set[str]:
-    """The session slots of the kernelspec's FERROKERAS_HOME (new ones are copies of slot-0)."""
+def session_slots(kernelspec: str, names: list[str] | None = None) -> set[str]:
+    """The session slots of the kernelspec's FERROKERAS_HOME (new ones are copies of slot-0);
+    with real accounts, those in the students' homes (copies of the prebuilt session)."""
     from jupyter_client.kernelspec import KernelSpecManager
 
+    if names:
+        return {f"{n}:{p.name}" for n in names
+                for p in (accounts.home_of(n) / ".cache/ferrokeras/sessions").glob("slot-*") if p.is_dir()}
     try:
         spec = KernelSpecManager().get_kernel_spec(kernelspec)
     except Exception:  # noqa: BLE001 - not a ferrokeras kernelspec, or missing: checked later
@@ -599,10 +648,10 @@ def session_slots(kernelspec: str) -> set[str]:
     return {p.name for p in sessions.glob("slot-*") if p.is_dir()} if home and sessions.is_dir() else set()
 
 
-async def run_students(hub: Hub, phase: Phase, args):
+async def run_students(hub: Hub, phase: Phase, args, names: list[str]):
     api = Api(hub.url, args.users)
     await wait_for_hub(api, hub)
-    phase.students = [Student(f"student{i:02d}") for i in range(1, args.users + 1)]
+    phase.students = [Student(name) for name in names]
     await asyncio.gather(*(student(api, hub, s, phase.kernelspec, phase.cells, args) for s in phase.students))
     return api
 
@@ -635,13 +684,16 @@ def left_by_servers(marker: str) -> list[str]:
 def run_phase(phase: Phase, args, root: pathlib.Path, data_dir, proxy_bin, sampler: MemorySampler):
     """One hub, N students at once, measurements, then everything of the phase stopped."""
     marker = str(root / phase.label)
-    slots_before = session_slots(phase.kernelspec)
+    real = args.accounts == "real"
+    names = (accounts.create_accounts(f"fk{phase.label[:2]}", args.users) if real
+             else [f"student{i:02d}" for i in range(1, args.users + 1)])
+    slots_before = session_slots(phase.kernelspec, names if real else None)
     phase.load_before = os.getloadavg()
     # Baseline: the machine over 3 s before this phase's hub exists.
     t = time.monotonic()
     time.sleep(3)
     phase.baseline_mb = int(statistics.median(sampler.between(t, time.monotonic())))
-    hub = Hub(root / phase.label, spawner_environment(args, data_dir, marker), proxy_bin, marker)
+    hub = Hub(root / phase.label, spawner_environment(args, data_dir, marker), proxy_bin, marker, real)
     print(f"\n== {phase.label}: kernelspec {phase.kernelspec}, {args.users} students, "
           f"{len(phase.cells)} cells, FERROKERAS_STANDBY={args.standby}, {args.think:g} s between cells, "
           f"hub at {hub.url} (log {hub.log})", flush=True)
@@ -650,8 +702,11 @@ def run_phase(phase: Phase, args, root: pathlib.Path, data_dir, proxy_bin, sampl
         hub.start()
         loop = asyncio.new_event_loop()
         try:
-            api = loop.run_until_complete(run_students(hub, phase, args))
+            api = loop.run_until_complete(run_students(hub, phase, args, names))
             phase.wall_s = time.monotonic() - start
+            if real:
+                for s in phase.students:
+                    s.disk_mb = accounts.disk_mb(s.name)
             compare_outputs(phase.students, phase.cells)
             measure_steady(phase, sampler, marker, hub.process.pid, args.settle_limit)
             phase.peak_mb = max(sampler.between(start, time.monotonic()))
@@ -664,7 +719,9 @@ def run_phase(phase: Phase, args, root: pathlib.Path, data_dir, proxy_bin, sampl
         left = kill_run(marker)
         if left:
             print(f"   ended what outlived the hub: {', '.join(left)}", flush=True)
-    phase.new_slots = sorted(session_slots(phase.kernelspec) - slots_before)
+        phase.new_slots = sorted(session_slots(phase.kernelspec, names if real else None) - slots_before)
+        if real:
+            accounts.remove_accounts(names)
     # The machine once the phase is gone: far from the baseline, other work on the machine
     # changed its memory meanwhile and the machine-wide figures mean little (PSS still holds).
     t = time.monotonic()
@@ -694,12 +751,13 @@ def fmt(value, digits=1, unit=" s"):
 def print_phase(phase: Phase, users: int):
     print(f"\n-- {phase.label} ({phase.kernelspec}): per student, seconds from the start of its login")
     print(f"   {'user':<10} {'server':>7} {'kernel':>7} {'1st result':>10} {'(kernel→1st)':>12}  "
-          f"{'RSS MB':>7} {'PSS MB':>7} {'CPU s':>6}  cells (s)")
+          f"{'RSS MB':>7} {'PSS MB':>7} {'CPU s':>6} {'disk MB':>7}  cells (s)")
     for s in phase.students:
         cells = ", ".join(f"{c:.2f}" for c in s.cells_s)
         print(f"   {s.name:<10} {fmt(s.server_s, 1, ''):>7} {fmt(s.kernel_s, 1, ''):>7} "
               f"{fmt(s.first_s, 1, ''):>10} {fmt(s.kernel_start_s, 1, ''):>12}  "
-              f"{fmt(s.rss_mb, 0, ''):>7} {fmt(s.pss_mb, 0, ''):>7} {fmt(s.cpu_s, 0, ''):>6}  {cells}")
+              f"{fmt(s.rss_mb, 0, ''):>7} {fmt(s.pss_mb, 0, ''):>7} {fmt(s.cpu_s, 0, ''):>6} "
+              f"{fmt(s.disk_mb, 0, ''):>7}  {cells}")
     if phase.students and phase.students[0].breakdown:
         print(f"   {phase.students[0].name}'s processes (PSS): {', '.join(phase.students[0].breakdown)}")
     ok = [s for s in phase.students if not s.failure]
@@ -736,7 +794,8 @@ def print_table(phases: list[Phase], args):
     """The table for docs/jupyterhub.md."""
     mem = meminfo()["MemTotal"]
     today = datetime.date.today().isoformat()
-    print(f"\n{args.users} students at once, {today}, {os.cpu_count()} cores, "
+    who = "each a Unix account of its own" if args.accounts == "real" else "one Unix account"
+    print(f"\n{args.users} students at once ({who}), {today}, {os.cpu_count()} cores, "
           f"{mem / 1024:.1f} GiB (MemTotal), FERROKERAS_STANDBY={args.standby}, "
           f"{args.think:g} s between cells:\n")
     print("| figure | " + " | ".join(f"{p.label} (`{p.kernelspec}`)" for p in phases) + " |")
@@ -757,6 +816,8 @@ def print_table(phases: list[Phase], args):
     row("RSS of a student's server tree, median", lambda p: median_of([s.rss_mb for s in ok(p)]))
     row("CPU time of a student's server tree (login to idle), median",
         lambda p: median_of([s.cpu_s for s in ok(p)], " s"))
+    if args.accounts == "real":
+        row("disk per student (home after the cells), median", lambda p: median_of([s.disk_mb for s in ok(p)]))
     row("machine used before / after the phase",
         lambda p: f"{p.baseline_mb / 1024:.1f} / {p.after_mb / 1024:.1f} GiB")
     row("peak used / MemTotal", lambda p: f"{p.peak_mb / 1024:.1f} / {mem / 1024:.1f} GiB")
@@ -783,6 +844,10 @@ def parse_args():
     ap.add_argument("--keep-temp", action="store_true", help="keep the hubs' folders and logs")
     ap.add_argument("--server-env", action="append", default=[], metavar="K=V",
                     help="one more variable for the users' servers and kernels (repeatable)")
+    ap.add_argument("--accounts", choices=["one", "real"], default="one",
+                    help="one: every student is the current Unix user; real: one Unix account each, "
+                         "on the shared install of docs/jupyterhub.md (root only)")
+    ap.add_argument("--installed", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--kernel-timing", action="store_true",
                     help="FERROKERAS_TIMING=1 for the kernels: their phases go to the hub log (with --keep-temp)")
     return ap.parse_args()
@@ -849,6 +914,8 @@ def run(args) -> int:
     ensure_python_packages()
     proxy_bin = ensure_proxy(pathlib.Path(os.environ["FERROKERAS_HOME"]))
     root = pathlib.Path(tempfile.mkdtemp(prefix="ferrokeras-hub-bench-"))
+    if args.accounts == "real":
+        os.chmod(root, 0o755)  # the students read the data folder in it
     sampler = MemorySampler()
     sampler.start()
     phases = []
@@ -873,8 +940,30 @@ def run(args) -> int:
     return report_failures(phases)
 
 
+def install_real_accounts(args):
+    """The shared install as docs/jupyterhub.md makes it, then this script again in its venv."""
+    if os.geteuid() != 0:
+        raise BenchError("--accounts real creates Unix accounts and a system-wide install: run it as root")
+    accounts.install_as_documented(REPO)
+    env = accounts.shared_environment()
+    python = pathlib.Path(env["FERROKERAS_VENV"]) / "bin" / "python"
+    # The Python comparison imports Keras in the shared venv too (an administrator would add it).
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "-r",
+                    str(REPO / "kernel/scripts/requirements-test.txt")], check=True)
+    # The course's shared folder stays this checkout's (the shared install has no ../shared).
+    env["FERROKERAS_SHARED_DATASETS"] = str(SHARED)
+    script = accounts.SHARED_HOME / "src" / "kernel" / "scripts" / pathlib.Path(__file__).name
+    os.execve(python, [str(python), str(script), *sys.argv[1:], "--installed"], env)
+
+
 def main() -> int:
     args = parse_args()
+    if args.accounts == "real" and not args.installed:
+        try:
+            install_real_accounts(args)
+        except (BenchError, subprocess.CalledProcessError) as e:
+            print(f"\nERROR: {e}", file=sys.stderr)
+            return 2
     # A SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so the finally blocks stop the hub.
     signal.signal(signal.SIGTERM, interrupted)
     try:

@@ -94,6 +94,17 @@ step "crates (cargo fetch: everything the kernel, the prelude and the tests use)
 # Sessions compile cells offline (a classroom may have no network), so every crate the prelude
 # needs must be in cargo's cache before the first kernel start, not only the kernel's own.
 cargo fetch --locked
+# rust-analyzer (inside the kernel, for the types of cells' variables) loads the standard
+# library's own workspace with `cargo metadata`, which needs std's dependencies in CARGO_HOME;
+# without them (a fresh or read-only CARGO_HOME, offline) it guesses types wrongly and cells
+# with `?` fail to compile. Fetch them too (the channel override is rust-analyzer's own: std's
+# manifest uses a nightly-only key).
+STD_MANIFEST="$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
+if [ -f "$STD_MANIFEST" ]; then
+  __CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS=nightly cargo fetch --locked --manifest-path "$STD_MANIFEST"
+else
+  echo "warning: no $STD_MANIFEST: install the rust-src component (rustup component add rust-src)" >&2
+fi
 
 step "kernel (cargo build --release)"
 cargo build --release --locked -p ferrokeras-kernel

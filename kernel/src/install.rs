@@ -73,12 +73,15 @@ impl Options {
 }
 
 /// The kernel.json content for a kernel binary at `exe`, with `extra` environment on top of
-/// what is carried from the installing environment.
+/// what is carried from the installing environment and the toolchain resolved for everyone.
 pub fn kernel_json(exe: &Path, extra: &[(String, String)]) -> serde_json::Value {
     let mut env: serde_json::Map<String, serde_json::Value> = CARRIED_ENV
         .iter()
         .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_string(), v.into())))
         .collect();
+    for (k, v) in toolchain_env() {
+        env.insert(k, v.into());
+    }
     for (k, v) in extra {
         env.insert(k.clone(), v.clone().into());
     }
@@ -90,6 +93,74 @@ pub fn kernel_json(exe: &Path, extra: &[(String, String)]) -> serde_json::Value 
         "env": env,
         "metadata": { "debugger": false },
     })
+}
+
+/// The toolchain and crates of the installing user, named so that any user's kernel finds the
+/// same ones: `PATH` starting with the active toolchain's own `bin` (rustup's proxies choose a
+/// toolchain from the *running* user's `RUSTUP_HOME`, `~/.rustup`, where another account has
+/// none), and `CARGO_HOME` (a prebuilt session was compiled from the crates there; another
+/// user's `~/.cargo` does not have them). A rustc that cannot be asked leaves `PATH` as it is.
+fn toolchain_env() -> Vec<(String, String)> {
+    let mut env = Vec::new();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let sysroot = std::process::Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let mut dirs: Vec<PathBuf> = sysroot.map(|s| s.join("bin")).into_iter().collect();
+    for dir in std::env::split_paths(&path) {
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    if let Ok(joined) = std::env::join_paths(&dirs) {
+        env.push(("PATH".into(), joined.to_string_lossy().into_owned()));
+    }
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| dirs::home_dir().map(|h| h.join(".cargo")));
+    if let Some(home) = cargo_home.filter(|h| h.is_dir()) {
+        env.push(("CARGO_HOME".into(), home.to_string_lossy().into_owned()));
+    }
+    env
+}
+
+/// Warns about every path the kernelspec needs that other users cannot reach, when the
+/// kernelspec itself is outside the installing user's home (installed for others to use).
+fn warn_unreachable(dir: &Path, exe: &Path, env: &serde_json::Value) {
+    let home = dirs::home_dir().and_then(|h| h.canonicalize().ok());
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if home.is_some_and(|h| dir.starts_with(h)) {
+        return;
+    }
+    let first_path = |k: &str| {
+        env[k]
+            .as_str()
+            .and_then(|v| std::env::split_paths(v).next())
+    };
+    let mut needed: Vec<(&str, PathBuf)> = vec![("the kernel", exe.to_path_buf())];
+    for key in [
+        "LIBTORCH",
+        "CARGO_HOME",
+        "FERROKERAS_PRELUDE_DIR",
+        "FERROKERAS_PREBUILT",
+        "PATH",
+    ] {
+        needed.extend(first_path(key).map(|p| (key, p)));
+    }
+    for (what, path) in needed {
+        if let Some((blocker, mode)) = crate::reachable::blocked_for_others(&path) {
+            eprintln!(
+                "warning: other users cannot reach {what} ({}): {} has mode {mode:o}, so their \
+                 kernels will not start. For a class, install under a shared folder such as \
+                 /opt (docs/jupyterhub.md).",
+                path.display(),
+                blocker.display()
+            );
+        }
+    }
 }
 
 /// The user's Jupyter data directory, as jupyter_core's `jupyter_data_dir()`.
@@ -151,7 +222,9 @@ pub fn install(options: &Options) -> Result<PathBuf> {
     let location = options.location.clone().unwrap_or(Location::User);
     let dir = data_dir(&location)?.join("kernels").join(KERNEL_NAME);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let json = serde_json::to_string_pretty(&kernel_json(&exe, &options.env))?;
+    let spec = kernel_json(&exe, &options.env);
+    warn_unreachable(&dir, &exe, &spec["env"]);
+    let json = serde_json::to_string_pretty(&spec)?;
     let tmp = dir.join("kernel.json.tmp");
     std::fs::write(&tmp, json)?;
     std::fs::rename(&tmp, dir.join("kernel.json"))?;
@@ -207,6 +280,18 @@ mod tests {
         assert!(Options::parse(&args(&["--user", "--sys-prefix"])).is_err());
         assert!(Options::parse(&args(&["--env", "novalue"])).is_err());
         assert!(Options::parse(&args(&["--bogus"])).is_err());
+    }
+
+    #[test]
+    fn the_toolchain_is_named_for_every_user() {
+        let json = kernel_json(Path::new("/k"), &[]);
+        let path = json["env"]["PATH"].as_str().unwrap();
+        let first = std::env::split_paths(path).next().unwrap();
+        // The toolchain's own folder (beside its lib/rustlib), not rustup's per-user proxies.
+        assert!(first.join("cargo").is_file(), "{first:?}");
+        assert!(first.join("../lib/rustlib").is_dir(), "{first:?}");
+        let cargo_home = json["env"]["CARGO_HOME"].as_str().unwrap();
+        assert!(Path::new(cargo_home).is_dir());
     }
 
     #[test]

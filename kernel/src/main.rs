@@ -20,6 +20,7 @@ mod memory;
 mod orphan;
 mod outcome;
 mod output;
+mod reachable;
 mod requests;
 mod server;
 mod session;

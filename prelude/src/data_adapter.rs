@@ -157,6 +157,13 @@ impl TensorData {
         Ok((part(0, n_train), part(n_train, n_val)))
     }
 
+    /// The same data with one more target tensor, batched along with the others (how `fit`
+    /// keeps each example's `sample_weight` with it through shuffling and splitting).
+    pub(crate) fn with_target(mut self, t: Tensor) -> Result<TensorData> {
+        self.y.push(t);
+        Self::from_lists(self.x, self.y)
+    }
+
     /// The (first) input.
     pub fn x(&self) -> &Tensor {
         &self.x[0]

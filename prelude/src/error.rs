@@ -47,6 +47,15 @@ pub enum Error {
         /// Which tensor mismatches and how.
         detail: String,
     },
+    /// A saved model whose architecture the prelude cannot rebuild: a layer class it lacks,
+    /// an option its layers do not implement, a graph it cannot follow.
+    #[error("{path}: cannot rebuild the saved model: {detail}")]
+    UnsupportedModel {
+        /// The file being loaded.
+        path: PathBuf,
+        /// What the prelude lacks, naming the layer.
+        detail: String,
+    },
 
     // ---- data files, datasets, preprocessing ---------------------------------------------
     /// A data file that is not there.

@@ -14,6 +14,7 @@ pub mod runtime;
 
 pub mod activations;
 pub mod applications;
+pub mod autograd;
 pub mod backend;
 pub mod callbacks;
 pub mod initializers;

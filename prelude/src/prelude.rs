@@ -13,6 +13,7 @@ pub use tch::nn::{Module, ModuleT, OptimizerConfig};
 pub use tch::{self, nn, no_grad, Device, IndexOp, Kind, Tensor};
 
 pub use crate::activations::*;
+pub use crate::autograd::*;
 // `keras.applications`: the models, and each family's module (`mobilenet_v2::preprocess_input`).
 pub use crate::applications::{
     imagenet_utils, mobilenet_v2, resnet, resnet50, style_transfer, vgg16, vgg19, MobileNetV2,

@@ -2,7 +2,30 @@
 //! so far, keeping the weights, and stops a dataset's iteration. (Its own test binary with one
 //! test: the flag file's name is read once per process, and the flag is process-wide.)
 
+use ferrokeras::callbacks::EpochLogs;
 use ferrokeras::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Records the hooks an interrupted `fit` calls at its end.
+struct Told(Rc<RefCell<Vec<String>>>);
+impl Callback for Told {
+    fn on_epoch_end(&mut self, e: usize, _l: &mut EpochLogs, _m: &Model) -> Result<()> {
+        self.0.borrow_mut().push(format!("on_epoch_end:{e}"));
+        Ok(())
+    }
+    fn on_epoch_interrupted(&mut self, e: usize, logs: &EpochLogs, _m: &Model) -> Result<()> {
+        assert!(logs["loss"].is_finite());
+        self.0
+            .borrow_mut()
+            .push(format!("on_epoch_interrupted:{e}"));
+        Ok(())
+    }
+    fn on_train_end(&mut self, _l: &EpochLogs, _m: &Model) -> Result<()> {
+        self.0.borrow_mut().push("on_train_end".into());
+        Ok(())
+    }
+}
 
 #[test]
 fn interrupt_stops_fit_and_keeps_weights() {
@@ -40,6 +63,7 @@ fn interrupt_stops_fit_and_keeps_weights() {
         .unwrap();
     let before = model.get_weights();
     std::fs::write(&flag, b"").unwrap();
+    let told = Rc::new(RefCell::new(Vec::new()));
     let history = model
         .fit(
             &x,
@@ -48,10 +72,13 @@ fn interrupt_stops_fit_and_keeps_weights() {
                 epochs: 50,
                 verbose: 1,
                 ..Default::default()
-            },
+            }
+            .callback(Told(told.clone())),
         )
         .unwrap();
     assert_eq!(history.epochs(), 1, "stopped in the first epoch");
+    // The user's callbacks hear of the interrupted epoch, then of the end of training.
+    assert_eq!(*told.borrow(), ["on_epoch_interrupted:0", "on_train_end"]);
     assert!(history["loss"][0].is_finite());
     assert!(
         !model.get_weights()[0].equal(&before[0]),

@@ -45,7 +45,7 @@ impl Callback for HistoryLen {
 /// Records the weights at the end of each epoch.
 struct Recorder(Rc<RefCell<Vec<Vec<Tensor>>>>);
 impl Callback for Recorder {
-    fn on_epoch_end(&mut self, _e: usize, _l: &EpochLogs, model: &Model) -> Result<()> {
+    fn on_epoch_end(&mut self, _e: usize, _l: &mut EpochLogs, model: &Model) -> Result<()> {
         self.0.borrow_mut().push(model.get_weights());
         Ok(())
     }

@@ -29,6 +29,7 @@ use crate::rust_analyzer::VariableInfo;
 use crate::toml_parse;
 use crate::use_trees::Import;
 use crate::user_stdin;
+use anyhow::Context as _;
 use anyhow::Result;
 use once_cell::sync::Lazy;
 use ra_ap_ide::TextRange;
@@ -2260,13 +2261,24 @@ fn core_extern(rustc: &Path) -> Result<OsString> {
 
 /// Returns the path to the shared object for the rust standard library.
 fn std_lib_path(rustc: &Path) -> Result<PathBuf> {
-    let libdir_bytes = std::process::Command::new(rustc)
+    let output = std::process::Command::new(rustc)
         .arg("--print")
         .arg("target-libdir")
-        .output()?
-        .stdout;
-    let libdir = std::str::from_utf8(&libdir_bytes)?;
-    let dir = std::fs::read_dir(libdir.trim())?;
+        .output()
+        .with_context(|| format!("running `{} --print target-libdir`", rustc.display()))?;
+    // A failing rustc (typically a rustup proxy that finds no toolchain for this user) prints
+    // nothing on stdout; say what it said rather than failing to read the directory "".
+    if !output.status.success() {
+        anyhow::bail!(
+            "`{} --print target-libdir` failed ({}): {}",
+            rustc.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let libdir = std::str::from_utf8(&output.stdout)?;
+    let dir = std::fs::read_dir(libdir.trim())
+        .with_context(|| format!("reading rustc's target-libdir {:?}", libdir.trim()))?;
     let prefix = format!("{}std-", crate::module::shared_object_prefix());
     for entry in dir {
         let Ok(entry) = entry else { continue };

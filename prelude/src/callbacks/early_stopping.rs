@@ -89,7 +89,7 @@ impl Callback for EarlyStopping {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, model: &Model) -> Result<()> {
+    fn on_epoch_end(&mut self, epoch: usize, logs: &mut EpochLogs, model: &Model) -> Result<()> {
         let Some(value) = monitored(logs, &self.monitor)? else {
             return Ok(());
         };
@@ -140,7 +140,7 @@ impl TerminateOnNaN {
 }
 
 impl Callback for TerminateOnNaN {
-    fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, model: &Model) -> Result<()> {
+    fn on_epoch_end(&mut self, epoch: usize, logs: &mut EpochLogs, model: &Model) -> Result<()> {
         if logs.get("loss").is_some_and(|l| !l.is_finite()) {
             println!("Epoch {}: invalid loss, terminating training", epoch + 1);
             self.terminated = true;

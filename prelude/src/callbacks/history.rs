@@ -66,13 +66,30 @@ impl History {
     }
 }
 
-/// As in Keras, `fit` records each epoch's values through a `History` callback, the last one
-/// it runs; `fit` returns it.
+/// As in Keras, `fit`'s [`super::CallbackList`] records each epoch's values through a
+/// `History` after the user's callbacks; `fit` returns it.
 impl Callback for History {
-    fn on_epoch_end(&mut self, _epoch: usize, logs: &EpochLogs, _model: &Model) -> Result<()> {
+    fn on_epoch_end(&mut self, _epoch: usize, logs: &mut EpochLogs, _model: &Model) -> Result<()> {
+        self.record(logs);
+        Ok(())
+    }
+
+    /// An interrupted epoch is recorded with the values of the batches that ran.
+    fn on_epoch_interrupted(
+        &mut self,
+        _epoch: usize,
+        logs: &EpochLogs,
+        _model: &Model,
+    ) -> Result<()> {
+        self.record(logs);
+        Ok(())
+    }
+}
+
+impl History {
+    fn record(&mut self, logs: &EpochLogs) {
         let pairs: Vec<(&str, f64)> = logs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         self.push_epoch(&pairs);
-        Ok(())
     }
 }
 

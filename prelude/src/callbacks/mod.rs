@@ -1,22 +1,33 @@
 //! Keras's `keras.callbacks`: hooks into `fit`, and the `History` it returns.
 //!
-//! Write your own by implementing [`Callback`] (every method has a default).
+//! Write your own by implementing [`Callback`] (every method has a default). `fit`,
+//! `evaluate` and `predict` call them through a [`CallbackList`], as Keras does.
 
+pub mod backup_and_restore;
+pub mod callback;
+pub mod callback_list;
+pub mod csv_logger;
 pub mod early_stopping;
 pub mod history;
+pub mod lambda_callback;
+pub mod learning_rate_scheduler;
 pub mod model_checkpoint;
 pub mod progbar_logger;
+pub mod reduce_lr_on_plateau;
 
+pub use backup_and_restore::BackupAndRestore;
+pub use callback::Callback;
+pub use callback_list::CallbackList;
+pub use csv_logger::CSVLogger;
 pub use early_stopping::{EarlyStopping, TerminateOnNaN};
 pub use history::History;
+pub use lambda_callback::LambdaCallback;
+pub use learning_rate_scheduler::LearningRateScheduler;
 pub use model_checkpoint::ModelCheckpoint;
 pub use progbar_logger::ProgbarLogger;
+pub use reduce_lr_on_plateau::ReduceLROnPlateau;
 
-use crate::error::Result;
-use crate::models::Model;
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 /// One epoch's values by name: `loss`, `accuracy`, `val_loss`, …
 pub type EpochLogs = BTreeMap<String, f64>;
@@ -26,67 +37,6 @@ pub type EpochLogs = BTreeMap<String, f64>;
 pub trait RunningLogs {
     /// The loss and metrics averaged over the epoch's batches so far.
     fn values(&self) -> EpochLogs;
-}
-
-/// A hook into `fit`. Call `model.stop_training()` to stop after the current epoch.
-pub trait Callback {
-    /// Before the first epoch.
-    fn on_train_begin(&mut self, _model: &Model) -> Result<()> {
-        Ok(())
-    }
-    /// Before each epoch (0-based).
-    fn on_epoch_begin(&mut self, _epoch: usize, _model: &Model) -> Result<()> {
-        Ok(())
-    }
-    /// After each training batch (`step` is 0-based), with the epoch's running values.
-    fn on_train_batch_end(
-        &mut self,
-        _step: usize,
-        _logs: &dyn RunningLogs,
-        _model: &Model,
-    ) -> Result<()> {
-        Ok(())
-    }
-    /// After each epoch, with its training and validation values.
-    fn on_epoch_end(&mut self, _epoch: usize, _logs: &EpochLogs, _model: &Model) -> Result<()> {
-        Ok(())
-    }
-    /// After each epoch (after `on_epoch_end`), with this `fit`'s history so far — what a
-    /// live plot redraws.
-    fn on_history(&mut self, _history: &History, _model: &Model) -> Result<()> {
-        Ok(())
-    }
-    /// After the last epoch.
-    fn on_train_end(&mut self, _model: &Model) -> Result<()> {
-        Ok(())
-    }
-}
-
-/// A shared callback stays inspectable after `fit` (e.g. `early.borrow().stopped_epoch`).
-impl<C: Callback> Callback for Rc<RefCell<C>> {
-    fn on_train_begin(&mut self, model: &Model) -> Result<()> {
-        self.borrow_mut().on_train_begin(model)
-    }
-    fn on_epoch_begin(&mut self, epoch: usize, model: &Model) -> Result<()> {
-        self.borrow_mut().on_epoch_begin(epoch, model)
-    }
-    fn on_train_batch_end(
-        &mut self,
-        step: usize,
-        logs: &dyn RunningLogs,
-        model: &Model,
-    ) -> Result<()> {
-        self.borrow_mut().on_train_batch_end(step, logs, model)
-    }
-    fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, model: &Model) -> Result<()> {
-        self.borrow_mut().on_epoch_end(epoch, logs, model)
-    }
-    fn on_history(&mut self, history: &History, model: &Model) -> Result<()> {
-        self.borrow_mut().on_history(history, model)
-    }
-    fn on_train_end(&mut self, model: &Model) -> Result<()> {
-        self.borrow_mut().on_train_end(model)
-    }
 }
 
 /// Whether `mode` (`min`, `max`, `auto`) means lower is better for `monitor`.
@@ -114,6 +64,13 @@ pub(crate) fn monitored(logs: &EpochLogs, monitor: &str) -> crate::Result<Option
             );
             Ok(None)
         }
+    }
+}
+
+/// Values already read (what a custom train step returns) are their own running values.
+impl RunningLogs for EpochLogs {
+    fn values(&self) -> EpochLogs {
+        self.clone()
     }
 }
 

@@ -6,7 +6,9 @@ use crate::models::Model;
 use std::path::PathBuf;
 
 /// Keras's `ModelCheckpoint`: saves after each epoch, or only when `monitor` improves with
-/// `save_best_only`. Files are safetensors (whole model, or weights only).
+/// `save_best_only`. The file is what its name says, as [`Model::save`] and
+/// [`Model::save_weights`] choose: `best_model.keras` or `best_model.h5` are Keras's files
+/// (Keras loads them), `x.weights.h5` Keras 3's weights, any other name safetensors.
 ///
 /// `{epoch}` in the path is replaced by the 1-based epoch number.
 pub struct ModelCheckpoint {
@@ -59,7 +61,7 @@ impl ModelCheckpoint {
 }
 
 impl Callback for ModelCheckpoint {
-    fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, model: &Model) -> Result<()> {
+    fn on_epoch_end(&mut self, epoch: usize, logs: &mut EpochLogs, model: &Model) -> Result<()> {
         if self.save_best_only {
             let Some(value) = monitored(logs, &self.monitor)? else {
                 return Ok(());

@@ -100,7 +100,17 @@ impl Callback for ProgbarLogger {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, _epoch: usize, logs: &EpochLogs, _model: &Model) -> Result<()> {
+    fn on_epoch_end(&mut self, _epoch: usize, logs: &mut EpochLogs, _model: &Model) -> Result<()> {
+        self.finish_epoch(logs);
+        Ok(())
+    }
+
+    fn on_epoch_interrupted(
+        &mut self,
+        _epoch: usize,
+        logs: &EpochLogs,
+        _model: &Model,
+    ) -> Result<()> {
         self.finish_epoch(logs);
         Ok(())
     }

@@ -12,6 +12,10 @@
 use crate::activations::{ActivationFn, Logits};
 use crate::backend::to_device_of;
 use crate::error::{keras_shape, Error, Result};
+
+mod reduce;
+pub(crate) use reduce::weigh;
+use reduce::Reduce;
 use tch::{Kind, Tensor};
 
 /// Keras clips probabilities into `[EPSILON, 1 - EPSILON]` before taking logs.
@@ -157,102 +161,72 @@ impl Loss {
     }
 
     /// [`Loss::compute`] for a model's output `pred`, using the output's logits when it came
-    /// from a softmax (categorical cross-entropies) or a sigmoid (binary), as Keras does.
+    /// from a softmax (categorical cross-entropies) or a sigmoid (binary), as Keras does;
+    /// weighted as [`Loss::compute_weighted`] when `sample_weight` is given.
     pub(crate) fn compute_for_output(
         &self,
         pred: &Tensor,
         logits: Option<&Logits>,
         y: &Tensor,
+        sample_weight: Option<&Tensor>,
     ) -> Result<Tensor> {
         use LossKind::*;
-        if let Some(l) = logits.filter(|_| !self.from_logits) {
-            let fused = matches!(
-                (self.kind, l.activation),
-                (
-                    CategoricalCrossentropy | SparseCategoricalCrossentropy,
-                    ActivationFn::Softmax
-                ) | (BinaryCrossentropy, ActivationFn::Sigmoid)
-            );
-            if fused {
+        let (loss, pred) = match logits.filter(|_| !self.from_logits) {
+            Some(l)
+                if matches!(
+                    (self.kind, l.activation),
+                    (
+                        CategoricalCrossentropy | SparseCategoricalCrossentropy,
+                        ActivationFn::Softmax
+                    ) | (BinaryCrossentropy, ActivationFn::Sigmoid)
+                ) =>
+            {
                 let on_logits = Loss {
                     from_logits: true,
                     ..*self
                 };
-                return on_logits.compute(&l.values, y);
+                (on_logits, &l.values)
             }
+            _ => (*self, pred),
+        };
+        match sample_weight {
+            None => loss.compute(pred, y),
+            Some(w) => loss.compute_weighted(pred, y, w),
         }
-        self.compute(pred, y)
     }
 
     /// The mean loss over the batch (a scalar tensor, differentiable in `pred`).
     pub fn compute(&self, pred: &Tensor, y: &Tensor) -> Result<Tensor> {
-        // Targets prepared on the CPU meet predictions on the GPU.
-        let y = &to_device_of(y, pred);
-        let kind = pred.kind();
-        let as_pred = |y: &Tensor| -> Result<Tensor> {
-            if y.numel() != pred.numel() {
-                return Err(Error::InvalidData(format!(
-                    "{}: targets of shape {} do not match predictions of shape {}",
-                    self.id(),
-                    keras_shape(&y.size()),
-                    keras_shape(&pred.size())
-                )));
-            }
-            Ok(y.to_kind(kind).reshape(pred.size()))
-        };
-        Ok(match self.kind {
-            LossKind::MeanSquaredError => (pred - as_pred(y)?).square().mean(kind),
-            LossKind::MeanAbsoluteError => (pred - as_pred(y)?).abs().mean(kind),
-            LossKind::BinaryCrossentropy => {
-                let y = as_pred(y)?;
-                if self.from_logits {
-                    pred.binary_cross_entropy_with_logits::<Tensor>(
-                        &y,
-                        None,
-                        None,
-                        tch::Reduction::Mean,
-                    )
-                } else {
-                    let p = pred.clamp(EPSILON, 1.0 - EPSILON);
-                    let one_minus = p.ones_like() - &p;
-                    -(&y * p.log() + (y.ones_like() - &y) * one_minus.log()).mean(kind)
-                }
-            }
-            LossKind::CategoricalCrossentropy => {
-                let y = as_pred(y)?;
-                let logp = if self.from_logits {
-                    pred.log_softmax(-1, kind)
-                } else {
-                    let p = pred / pred.sum_dim_intlist(-1, true, kind);
-                    p.clamp(EPSILON, 1.0 - EPSILON).log()
-                };
-                -(y * logp).sum_dim_intlist(-1, false, kind).mean(kind)
-            }
-            LossKind::SparseCategoricalCrossentropy => {
-                let classes = *pred.size().last().unwrap_or(&1);
-                let p2 = pred.reshape([-1, classes]);
-                let labels = y.reshape([-1]).to_kind(Kind::Int64);
-                if labels.size()[0] != p2.size()[0] {
-                    return Err(Error::InvalidData(format!(
-                        "sparse_categorical_crossentropy: labels of shape {} do not match predictions of shape {}",
-                        keras_shape(&y.size()),
-                        keras_shape(&pred.size())
-                    )));
-                }
-                let logp = if self.from_logits {
-                    p2.log_softmax(-1, kind)
-                } else {
-                    p2.clamp(EPSILON, 1.0 - EPSILON).log()
-                };
-                logp.f_nll_loss::<Tensor>(&labels, None, tch::Reduction::Mean, -100)
-                    .map_err(|e| {
-                        Error::InvalidData(format!(
-                            "sparse_categorical_crossentropy: labels must be in [0, {classes}) ({})",
-                            e.to_string().lines().next().unwrap_or_default()
-                        ))
-                    })?
-            }
-        })
+        self.reduce(pred, y, Reduce::Mean)
+    }
+
+    /// The loss of each example (shape `[batch]`, the mean over the rest of its values, as
+    /// Keras's loss functions reduce the last axis), differentiable: what sample weights
+    /// weigh.
+    pub fn per_sample(&self, pred: &Tensor, y: &Tensor) -> Result<Tensor> {
+        self.reduce(pred, y, Reduce::PerSample)
+    }
+
+    /// Keras's weighted loss: `Σ loss_i · w_i / batch size` (reduction
+    /// `sum_over_batch_size`), with one weight per example.
+    ///
+    /// ```
+    /// use ferrokeras::prelude::*;
+    /// let mse = Loss::parse("mse").unwrap();
+    /// let pred = Tensor::from_slice(&[1.0f32, 2.0]).view([2, 1]);
+    /// let y = Tensor::from_slice(&[0.0f32, 0.0]);
+    /// let w = Tensor::from_slice(&[1.0f32, 0.5]);
+    /// let loss = mse.compute_weighted(&pred, &y, &w).unwrap().double_value(&[]);
+    /// assert!((loss - (1.0 + 4.0 * 0.5) / 2.0).abs() < 1e-6);
+    /// ```
+    pub fn compute_weighted(
+        &self,
+        pred: &Tensor,
+        y: &Tensor,
+        sample_weight: &Tensor,
+    ) -> Result<Tensor> {
+        let per = self.per_sample(pred, y)?;
+        weigh(&per, sample_weight)
     }
 }
 
@@ -401,7 +375,7 @@ mod tests {
             activation: ActivationFn::Softmax,
         };
         let fused = loss
-            .compute_for_output(&probs, Some(&out), &labels)
+            .compute_for_output(&probs, Some(&out), &labels, None)
             .unwrap();
         assert!((v(fused.shallow_clone()) - 100.0).abs() < 1e-3);
         fused.backward();
@@ -424,10 +398,14 @@ mod tests {
         };
         let mse = Loss::parse("mse").unwrap();
         let want = v(mse.compute(&pred, &y).unwrap());
-        assert!((v(mse.compute_for_output(&pred, Some(&out), &y).unwrap()) - want).abs() < 1e-7);
+        assert!(
+            (v(mse.compute_for_output(&pred, Some(&out), &y, None).unwrap()) - want).abs() < 1e-7
+        );
         let cce = Loss::parse("categorical_crossentropy").unwrap();
         let want = v(cce.compute(&pred, &y).unwrap());
-        assert!((v(cce.compute_for_output(&pred, Some(&out), &y).unwrap()) - want).abs() < 1e-7);
+        assert!(
+            (v(cce.compute_for_output(&pred, Some(&out), &y, None).unwrap()) - want).abs() < 1e-7
+        );
     }
 
     use super::*;

@@ -10,6 +10,14 @@
 //! assert_eq!(m.compute(&pred, &y).double_value(&[]), 0.5);
 //! ```
 
+mod mean;
+mod mean_metric_wrapper;
+
+pub use mean::Mean;
+pub use mean_metric_wrapper::{
+    BinaryAccuracy, CategoricalAccuracy, MeanMetricWrapper, SparseCategoricalAccuracy,
+};
+
 use crate::backend::to_device_of;
 use crate::error::{Error, Result};
 use crate::losses::{Loss, LossKind};
@@ -100,17 +108,26 @@ impl Metric {
 
     /// The metric's mean over the batch (a scalar float tensor, no gradient needed).
     pub fn compute(&self, pred: &Tensor, y: &Tensor) -> Tensor {
+        self.per_sample(pred, y).mean(Kind::Float)
+    }
+
+    /// The metric of each example (shape `[batch]`; for outputs of several values per example,
+    /// their mean, as Keras's metric functions reduce the last axis): what weighted metrics
+    /// weigh.
+    pub fn per_sample(&self, pred: &Tensor, y: &Tensor) -> Tensor {
         let y = &to_device_of(y, pred);
         let kind = Kind::Float;
         let pred = pred.detach();
+        let n = pred.size().first().copied().unwrap_or(1);
+        let by_example = |t: Tensor| {
+            t.to_kind(kind)
+                .reshape([n, -1])
+                .mean_dim([1i64].as_slice(), false, kind)
+        };
         match self.kind {
             MetricKind::BinaryAccuracy | MetricKind::Accuracy => {
                 let y = y.to_kind(kind).reshape(pred.size());
-                pred.gt(0.5)
-                    .to_kind(kind)
-                    .eq_tensor(&y)
-                    .to_kind(kind)
-                    .mean(kind)
+                by_example(pred.gt(0.5).to_kind(kind).eq_tensor(&y))
             }
             MetricKind::CategoricalAccuracy
                 if y.numel() * (*pred.size().last().unwrap_or(&1) as usize) == pred.numel()
@@ -121,28 +138,26 @@ impl Metric {
                     kind: MetricKind::SparseCategoricalAccuracy,
                     name: String::new(),
                 }
-                .compute(&pred, y)
+                .per_sample(&pred, y)
             }
             MetricKind::CategoricalAccuracy => {
                 let c = *pred.size().last().unwrap_or(&1);
                 let p = pred.reshape([-1, c]).argmax(-1, false);
                 let t = y.reshape([-1, c]).argmax(-1, false);
-                p.eq_tensor(&t).to_kind(kind).mean(kind)
+                by_example(p.eq_tensor(&t))
             }
             MetricKind::SparseCategoricalAccuracy => {
                 let c = *pred.size().last().unwrap_or(&1);
                 let p = pred.reshape([-1, c]).argmax(-1, false);
                 let t = y.reshape([-1]).to_kind(Kind::Int64);
-                p.eq_tensor(&t).to_kind(kind).mean(kind)
+                by_example(p.eq_tensor(&t))
             }
-            MetricKind::MeanAbsoluteError => (pred.to_kind(kind)
-                - y.to_kind(kind).reshape(pred.size()))
-            .abs()
-            .mean(kind),
-            MetricKind::MeanSquaredError => (pred.to_kind(kind)
-                - y.to_kind(kind).reshape(pred.size()))
-            .square()
-            .mean(kind),
+            MetricKind::MeanAbsoluteError => {
+                by_example((pred.to_kind(kind) - y.to_kind(kind).reshape(pred.size())).abs())
+            }
+            MetricKind::MeanSquaredError => {
+                by_example((pred.to_kind(kind) - y.to_kind(kind).reshape(pred.size())).square())
+            }
         }
     }
 }

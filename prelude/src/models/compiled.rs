@@ -15,3 +15,16 @@ pub(crate) struct Compiled {
     pub loss_weights: Option<Vec<f64>>,
     pub metrics: Vec<Metric>,
 }
+
+impl Compiled {
+    /// The settings without the optimizer's state (which stays with the trainer).
+    pub fn settings(&self) -> Compiled {
+        Compiled {
+            spec: self.spec,
+            state: None,
+            losses: self.losses.clone(),
+            loss_weights: self.loss_weights.clone(),
+            metrics: self.metrics.clone(),
+        }
+    }
+}

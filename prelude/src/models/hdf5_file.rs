@@ -47,6 +47,16 @@ impl H5 {
         })
     }
 
+    /// An HDF5 file held in memory (a `.keras` archive's `model.weights.h5`); `path` names it
+    /// in errors, e.g. `model.keras/model.weights.h5`.
+    pub fn from_bytes(bytes: Vec<u8>, path: PathBuf) -> Result<H5> {
+        let file = Hdf5File::from_vec(bytes).map_err(|e| Error::CorruptFile {
+            path: path.clone(),
+            expected: format!("a Keras HDF5 weights file ({e})"),
+        })?;
+        Ok(H5 { path, file })
+    }
+
     /// The error for a file whose structure is not what a Keras weights file has.
     pub fn corrupt(&self, expected: impl Into<String>) -> Error {
         Error::CorruptFile {
@@ -114,6 +124,23 @@ impl H5 {
             }
         }
         Ok(found.then_some(out))
+    }
+
+    /// A string attribute of `group` (a legacy `.h5`'s `model_config`), or `None` when absent.
+    pub fn string_attr(&self, group: &Group, name: &str) -> Result<Option<String>> {
+        let attrs = group.attributes().map_err(|e| {
+            self.corrupt(format!("readable attributes on '{}' ({e})", group.name()))
+        })?;
+        let Some(a) = attrs.iter().find(|a| a.name == name) else {
+            return Ok(None);
+        };
+        let strings = a.read_strings().map_err(|e| {
+            self.corrupt(format!(
+                "attribute '{name}' of '{}' to be a string ({e})",
+                group.name()
+            ))
+        })?;
+        Ok(strings.into_iter().next())
     }
 
     /// The dataset at `path` as a float tensor of the stored shape.

@@ -31,7 +31,7 @@ fn load_layers(h5: &H5, at: &str, layers: &[Layer], copies: &mut WeightCopies) -
         if n == 0 {
             continue;
         }
-        let vars = format!("{here}/vars");
+        let vars = format!("{here}/{}", vars_group(layer.class_name()));
         let group = h5.group(&vars).map_err(|_| {
             copies.mismatch(format!(
                 "layer {} has {n} weights, the file has no group '{vars}' (Keras numbers layers by class and order: do the model's layers come in the same order as the saved model's?)",
@@ -45,6 +45,15 @@ fn load_layers(h5: &H5, at: &str, layers: &[Layer], copies: &mut WeightCopies) -
         copies.add(layer, &vars, values)?;
     }
     Ok(())
+}
+
+/// Where a layer's weights are below its group: `vars`, but a recurrent layer keeps them in
+/// its cell (`lstm/cell/vars`), as Keras 3 saves the cell as a layer of its own.
+pub(crate) fn vars_group(class: &str) -> &'static str {
+    match class {
+        "LSTM" | "GRU" | "SimpleRNN" => "cell/vars",
+        _ => "vars",
+    }
 }
 
 /// Keras's name for a class's group: `BatchNormalization` → `batch_normalization`,
@@ -73,7 +82,7 @@ pub(crate) fn snake_case(class: &str) -> String {
     out.to_lowercase()
 }
 
-fn unique_key(used: &mut HashMap<String, usize>, base: &str) -> String {
+pub(crate) fn unique_key(used: &mut HashMap<String, usize>, base: &str) -> String {
     match used.get_mut(base) {
         Some(n) => {
             *n += 1;

@@ -28,6 +28,11 @@ pub(crate) struct ModelState {
     pub graph: Option<Rc<Graph>>,
     pub compiled: Option<Compiled>,
     pub stop_training: bool,
+    /// The learning rate the user or a callback set (`model.set_learning_rate`); training
+    /// applies it to the optimizer before its next step. `None`: the compiled optimizer's.
+    pub learning_rate: Option<f64>,
+    /// The epoch a callback asked `fit` to start at (BackupAndRestore resuming a run).
+    pub initial_epoch: Option<usize>,
     /// The layer this model is inside other models. Weak: that layer owns the model.
     pub as_layer: WeakLayer,
 }
@@ -107,6 +112,8 @@ impl Model {
             graph: graph.map(Rc::new),
             compiled: None,
             stop_training: false,
+            learning_rate: None,
+            initial_epoch: None,
             as_layer: WeakLayer::default(),
         })))
     }
@@ -303,6 +310,16 @@ impl Model {
         x.call_model(self)
     }
 
+    /// The model on a batch in training mode (dropout active, batch statistics updated), with
+    /// gradients: Keras's `model(x, training=True)` in a hand-written training step. The
+    /// first output, for a model of several.
+    pub fn call_training(&self, x: &Tensor) -> Result<Tensor> {
+        self.ensure_built(x.size().get(1..))?;
+        let plan = self.plan()?;
+        let xs = plan.prepare(std::slice::from_ref(x))?;
+        Ok(plan.forward(&xs, true).swap_remove(0))
+    }
+
     /// Every output of the model for a batch `x`, in inference mode, with gradients — what a
     /// Keras model with several outputs returns when called (`feature_extractor(x)`), e.g. for
     /// a loss on intermediate activations.
@@ -396,9 +413,30 @@ impl Model {
         self.layers().iter().flat_map(Layer::params).collect()
     }
 
-    /// Asks a running `fit` to stop after the current epoch (for callbacks).
+    /// The weights training changes (Keras's `model.trainable_weights`), the tensors
+    /// themselves: what `tape.gradient(&loss, &model.trainable_weights())` differentiates
+    /// with respect to and `optimizer.apply_gradients` updates (frozen layers left out).
+    pub fn trainable_weights(&self) -> Vec<Tensor> {
+        self.params()
+            .into_iter()
+            .filter(Tensor::requires_grad)
+            .collect()
+    }
+
+    /// Asks a running `fit` to stop after the current batch (for callbacks), as setting
+    /// Keras's `model.stop_training = True` does.
     pub fn stop_training(&self) {
         self.0.borrow_mut().stop_training = true;
+    }
+
+    /// Makes the running `fit` start at `epoch` (for a callback's `on_train_begin`).
+    pub(crate) fn set_initial_epoch(&self, epoch: usize) {
+        self.0.borrow_mut().initial_epoch = Some(epoch);
+    }
+
+    /// The epoch a callback asked `fit` to start at, once.
+    pub(crate) fn take_initial_epoch(&self) -> Option<usize> {
+        self.0.borrow_mut().initial_epoch.take()
     }
 }
 

@@ -1,10 +1,13 @@
-//! Saving and loading: weights and whole models (architecture JSON + weights) in one
-//! safetensors file, written atomically (temp file + rename).
+//! Saving and loading, by file name as Keras 3 does: `.keras` archives and legacy `.h5`
+//! whole-model files (keras_archive.rs), Keras's HDF5 weights (`x.weights.h5`, legacy `x.h5`),
+//! and the prelude's own safetensors files (architecture JSON + weights in one file) under
+//! any other name. Every file is written atomically (temp file + rename).
 
 use super::deserialize::model_from_architecture;
 use super::hdf5_file::{is_hdf5, H5};
+use super::keras_config::is_keras_config;
 use super::model::{Model, Structure};
-use super::{keras_weights_h5, legacy_h5};
+use super::{keras_archive, keras_weights_h5, legacy_h5};
 use crate::error::{Error, Result};
 use crate::layers::{KerasTensor, Layer};
 use crate::utils::write_atomic;
@@ -68,14 +71,34 @@ fn save_file(model: &Model, path: &Path, meta: Option<HashMap<String, String>>) 
 }
 
 impl Model {
-    /// Saves the weights (safetensors), atomically.
+    /// Saves the weights, atomically, in the layout the file name says: Keras 3's for
+    /// `x.weights.h5`, Keras's legacy HDF5 layout for another `x.h5`, else safetensors.
     pub fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
-        save_file(self, path.as_ref(), None)
+        let path = path.as_ref();
+        if has_extension(path, &["h5", "hdf5"]) {
+            return keras_archive::save_weights_h5(self, path);
+        }
+        if has_extension(path, &["keras"]) {
+            // As Keras: a `.keras` file is a whole model, and weights alone under that name
+            // would be a file Keras cannot open.
+            return Err(Error::InvalidArgument(format!(
+                "save_weights({}): a .keras file holds a whole model; use model.save for it, or name the weights file x.weights.h5",
+                path.display()
+            )));
+        }
+        save_file(self, path, None)
     }
 
-    /// Loads weights: a file of `save_weights` or `save` (safetensors), or a Keras HDF5
+    /// Keras 3's model config as JSON (`model.to_json()`), which Keras's
+    /// `keras.models.model_from_json` and the prelude's [`model_from_json`] read.
+    pub fn to_json(&self) -> String {
+        keras_archive::to_json(self)
+    }
+
+    /// Loads weights: a file of `save_weights` or `save` (safetensors), a Keras HDF5
     /// file — Keras 3's `x.weights.h5` or the legacy `x.h5` layout of Keras 2 and of the
-    /// published `keras.applications` files — told apart by their contents. A Keras file
+    /// published `keras.applications` files — or the weights of a `.keras` archive, told
+    /// apart by their contents. A Keras file
     /// fits when the model's layers come in the same order as the saved model's (legacy
     /// files: the layers that have weights; `.weights.h5`: every layer, numbered by class).
     /// A file of another architecture is an error naming the layer or tensor and both
@@ -94,6 +117,9 @@ impl Model {
     pub fn load_weights(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         self.build()?;
+        if keras_archive::is_zip(path) {
+            return keras_archive::load_weights_keras(self, path);
+        }
         if is_hdf5(path) {
             let h5 = H5::open(path)?;
             let root = h5.group("/")?;
@@ -179,7 +205,7 @@ impl Model {
                     .iter()
                     .map(|n| {
                         let layer = unique.iter().position(|l| l.same(&n.layer())).expect("listed");
-                        json!({"layer": layer, "inputs": n.inputs().iter().map(at).collect::<Vec<_>>()})
+                        json!({"layer": layer, "inputs": n.inputs().iter().map(at).collect::<Vec<_>>(), "shape": n.shape()})
                     })
                     .collect();
                 json!({
@@ -200,20 +226,67 @@ impl Model {
         arch
     }
 
-    /// Saves the whole model: architecture (JSON in the file's metadata) and weights.
+    /// Saves the whole model, by file name as Keras 3's `model.save`: `x.keras` is Keras 3's
+    /// archive (config, compile settings and weights), `x.h5` Keras's legacy whole-model HDF5
+    /// file; both load in Keras. Any other name (`x.safetensors`) is the prelude's own file:
+    /// architecture JSON in the metadata of a safetensors weights file.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        if has_extension(path, &["keras"]) {
+            return keras_archive::save_keras(self, path);
+        }
+        if has_extension(path, &["h5", "hdf5"]) {
+            return keras_archive::save_legacy_h5(self, path);
+        }
         self.build()?;
         let arch = self.architecture();
         let mut meta = HashMap::new();
         meta.insert(ARCH_KEY.to_string(), arch.to_string());
-        save_file(self, path.as_ref(), Some(meta))
+        save_file(self, path, Some(meta))
     }
 }
 
-/// Loads a model saved with `model.save(path)`: rebuilds the layers, then loads the weights.
-/// The model must be compiled again before training.
+fn has_extension(path: &Path, exts: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// Rebuilds a model (fresh weights) from `model.to_json()`'s text: Keras 3's model config, a
+/// legacy Keras 2 one, or the prelude's own architecture JSON.
+pub fn model_from_json(json: &str) -> Result<Model> {
+    let here = Path::new("<model_from_json>");
+    let v: Value = serde_json::from_str(json).map_err(|e| Error::CorruptFile {
+        path: here.to_path_buf(),
+        expected: format!("model JSON ({e})"),
+    })?;
+    if is_keras_config(&v) {
+        return keras_archive::model_from_keras_config(here, &v);
+    }
+    model_from_architecture(&v)
+}
+
+/// Loads a whole model, told apart by its contents: a Keras 3 `.keras` archive, a legacy
+/// whole-model `.h5` (Keras 2, tf.keras, Keras 3), or the prelude's own safetensors file.
+/// Keras's files come back compiled as they were saved when the prelude has their optimizer,
+/// loss and metrics (the optimizer's state starts afresh); the prelude's own files must be
+/// compiled again before training. A file that is cut short or damaged is
+/// [`Error::CorruptFile`]; one with a layer or option the prelude lacks is
+/// [`Error::UnsupportedModel`]; both name the file and what is wrong.
 pub fn load_model(path: impl AsRef<Path>) -> Result<Model> {
     let path = path.as_ref();
+    if !path.is_file() {
+        return Err(Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such model file"),
+        ));
+    }
+    if keras_archive::is_zip(path) {
+        return keras_archive::load_keras(path);
+    }
+    if is_hdf5(path) {
+        return keras_archive::load_legacy_h5(path);
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let (_, meta) =
         safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| Error::CorruptFile {

@@ -14,12 +14,15 @@
 mod adagrad;
 mod adam;
 mod adamw;
+mod optimizer;
 mod rmsprop;
 mod sgd;
 
 pub use adagrad::Adagrad;
 pub use adam::Adam;
 pub use adamw::AdamW;
+pub(crate) use optimizer::apply_gradients;
+pub use optimizer::Optimizer;
 pub use rmsprop::RMSprop;
 pub use sgd::SGD;
 
@@ -134,6 +137,17 @@ impl OptimizerSpec {
         }
     }
 
+    /// Changes the learning rate (Keras's `optimizer.learning_rate = …`).
+    pub fn set_learning_rate(&mut self, lr: f64) {
+        match self {
+            OptimizerSpec::SGD(o) => o.learning_rate = lr,
+            OptimizerSpec::Adam(o) => o.learning_rate = lr,
+            OptimizerSpec::AdamW(o) => o.learning_rate = lr,
+            OptimizerSpec::RMSprop(o) => o.learning_rate = lr,
+            OptimizerSpec::Adagrad(o) => o.learning_rate = lr,
+        }
+    }
+
     /// Binds the optimizer to `params`.
     pub(crate) fn bind(&self, params: &[Tensor]) -> Result<OptimizerState> {
         let mut opt = match *self {
@@ -165,6 +179,15 @@ impl OptimizerState {
                     p.zero_grad();
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Changes the learning rate of the bound optimizer, keeping its state (moments, …).
+    pub(crate) fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
+        match self {
+            OptimizerState::Torch(o) => o.set_learning_rate(lr)?,
+            OptimizerState::Adagrad { cfg, .. } => cfg.learning_rate = lr,
         }
         Ok(())
     }

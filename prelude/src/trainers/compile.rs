@@ -35,6 +35,8 @@ impl Model {
             .iter()
             .map(|m| Metric::parse(m))
             .collect::<Result<Vec<_>>>()?;
+        // A new optimizer starts from its own learning rate.
+        self.0.borrow_mut().learning_rate = None;
         self.0.borrow_mut().compiled = Some(Compiled {
             spec,
             state: None,
@@ -55,18 +57,84 @@ impl Model {
         self.0.borrow().compiled.as_ref().map(|c| c.spec)
     }
 
+    /// The optimizer's learning rate now (Keras's `model.optimizer.learning_rate`), also
+    /// while `fit` runs (for callbacks).
+    ///
+    /// ```
+    /// use ferrokeras::prelude::*;
+    /// let model = Sequential::new().add(Input::new([4])).add(Dense::new(1));
+    /// model.compile(SGD { learning_rate: 0.1, ..Default::default() }, "mse", ()).unwrap();
+    /// assert_eq!(model.learning_rate().unwrap(), 0.1);
+    /// model.set_learning_rate(0.05).unwrap();
+    /// assert_eq!(model.learning_rate().unwrap(), 0.05);
+    /// assert_eq!(model.optimizer().unwrap().learning_rate(), 0.05);
+    /// ```
+    pub fn learning_rate(&self) -> Result<f64> {
+        let state = self.0.borrow();
+        if let Some(lr) = state.learning_rate {
+            return Ok(lr);
+        }
+        state
+            .compiled
+            .as_ref()
+            .map(|c| c.spec.learning_rate())
+            .ok_or_else(|| not_compiled(&state.name))
+    }
+
+    /// Sets the learning rate; the optimizer keeps its state (moments, accumulators). Works
+    /// during `fit`: the next training step uses it (what `LearningRateScheduler` does).
+    pub fn set_learning_rate(&self, lr: f64) -> Result<()> {
+        if !(lr.is_finite() && lr >= 0.0) {
+            return Err(Error::InvalidArgument(format!(
+                "the learning rate must be a finite number >= 0, got {lr}"
+            )));
+        }
+        self.0.borrow_mut().learning_rate = Some(lr);
+        // Outside `fit` apply it now, so that `model.optimizer()` shows it.
+        let compiled = self.0.borrow_mut().compiled.take();
+        if let Some(mut c) = compiled {
+            let r = sync_learning_rate(self, &mut c);
+            self.0.borrow_mut().compiled = Some(c);
+            r?;
+        }
+        Ok(())
+    }
+
     /// Runs `f` with the compile state taken out of the model (so that `f` may use the model
     /// freely), and puts it back whatever `f` returns.
     pub(crate) fn with_compiled<R>(&self, f: impl FnOnce(&mut Compiled) -> Result<R>) -> Result<R> {
         let taken = self.0.borrow_mut().compiled.take();
-        let mut compiled = taken.ok_or_else(|| {
-            Error::NotReady(format!(
-                "model '{}' must be compiled before training or evaluation: call model.compile(optimizer, loss, metrics) first",
-                self.name()
-            ))
-        })?;
-        let r = f(&mut compiled);
+        let mut compiled = taken.ok_or_else(|| not_compiled(&self.name()))?;
+        // The settings stay in the model while `f` runs, so that a callback saving the model
+        // (ModelCheckpoint writing `best_model.keras`) saves them too.
+        self.0.borrow_mut().compiled = Some(compiled.settings());
+        let r = sync_learning_rate(self, &mut compiled).and_then(|()| f(&mut compiled));
         self.0.borrow_mut().compiled = Some(compiled);
         r
     }
+}
+
+fn not_compiled(name: &str) -> Error {
+    Error::NotReady(format!(
+        "model '{name}' must be compiled before training or evaluation: call model.compile(optimizer, loss, metrics) first"
+    ))
+}
+
+/// Applies the learning rate set on the model (by the user or a callback) to the compiled
+/// optimizer, keeping the optimizer's state.
+pub(crate) fn sync_learning_rate(model: &Model, compiled: &mut Compiled) -> Result<()> {
+    // While the compile state is out of the model (during `fit`), `model.learning_rate()`
+    // reads this copy.
+    let lr = *model
+        .0
+        .borrow_mut()
+        .learning_rate
+        .get_or_insert(compiled.spec.learning_rate());
+    if compiled.spec.learning_rate() != lr {
+        compiled.spec.set_learning_rate(lr);
+        if let Some(state) = compiled.state.as_mut() {
+            state.set_learning_rate(lr)?;
+        }
+    }
+    Ok(())
 }

@@ -1,14 +1,14 @@
 //! `fit`, `fit_source` and `train_on_batch`: the epoch loop.
 
-use super::evaluate::evaluate_batches;
-use super::logs::Tally;
-use super::objective::{train_step, Objective};
+use super::epoch_loop::{bind_optimizer, EpochLoop, RunData};
+use super::objective::{on_device, train_step, Objective};
+use super::sample_weights::{attach_sample_weight, SampleWeights};
 use super::settings::capped_epochs;
-use crate::callbacks::{Callback, EpochLogs, History, ProgbarLogger};
+use super::train_step::TrainStep;
+use crate::callbacks::{Callback, CallbackList, History, ProgbarLogger};
 use crate::data_adapter::{BatchSource, TensorData, Tensors};
 use crate::error::{Error, Result};
-use crate::models::{Compiled, Model, Plan};
-use crate::runtime::interrupted;
+use crate::models::{Model, Plan};
 use std::collections::BTreeMap;
 use tch::Tensor;
 
@@ -50,6 +50,17 @@ pub struct Fit<'a> {
     pub verbose: u8,
     /// Callbacks: `vec![Box::new(EarlyStopping::new("val_loss").patience(3))]`.
     pub callbacks: Vec<Box<dyn Callback + 'a>>,
+    /// The epoch to start at (0-based; default 0), to resume an earlier run: epochs
+    /// `initial_epoch..epochs` run.
+    pub initial_epoch: usize,
+    /// One weight per training example (in-memory data): the loss of each counts that much
+    /// (Keras's `sample_weight`; a `validation_split` takes its share of them).
+    pub sample_weight: Option<&'a Tensor>,
+    /// A weight per class (`BTreeMap::from([(0, 1.0), (1, 5.0)])`; 1 for a class not named):
+    /// Keras's `class_weight`, for models of one output.
+    pub class_weight: Option<BTreeMap<i64, f64>>,
+    /// A training step of your own instead of `fit`'s (Keras's overridden `train_step`).
+    pub train_step: Option<Box<dyn TrainStep + 'a>>,
 }
 
 impl Default for Fit<'_> {
@@ -62,6 +73,10 @@ impl Default for Fit<'_> {
             shuffle: true,
             verbose: 1,
             callbacks: Vec::new(),
+            initial_epoch: 0,
+            sample_weight: None,
+            class_weight: None,
+            train_step: None,
         }
     }
 }
@@ -70,6 +85,12 @@ impl<'a> Fit<'a> {
     /// Adds a callback.
     pub fn callback(mut self, c: impl Callback + 'a) -> Self {
         self.callbacks.push(Box::new(c));
+        self
+    }
+
+    /// Trains with a step of your own (see [`TrainStep`]).
+    pub fn train_step(mut self, step: impl TrainStep + 'a) -> Self {
+        self.train_step = Some(Box::new(step));
         self
     }
 }
@@ -85,6 +106,12 @@ impl Model {
         mut opts: Fit<'_>,
     ) -> Result<History> {
         let (plan, data) = self.tensor_data(&x.into(), Some(&y.into()))?;
+        let (data, weights) = attach_sample_weight(
+            data,
+            opts.sample_weight,
+            &opts.class_weight,
+            plan.output_names().len(),
+        )?;
         let validation_data = opts.validation_data.take();
         // As in Keras, validation_data overrides validation_split.
         let (train, split_val) = if opts.validation_split > 0.0 && validation_data.is_none() {
@@ -98,7 +125,18 @@ impl Model {
             _ => None,
         };
         let val = validation_source(&split_val, &val_tensors, &validation_data);
-        self.run_fit(&plan, &train, val, opts)
+        // A split keeps its examples' sample weights; class weights are for training only.
+        let val_weights = match (&weights, &split_val) {
+            (SampleWeights::LastTarget, Some(_)) => SampleWeights::LastTarget,
+            _ => SampleWeights::None,
+        };
+        let data = RunData {
+            train: &train,
+            train_weights: weights,
+            val,
+            val_weights,
+        };
+        self.run_fit(&plan, data, opts)
     }
 
     /// Trains on any [`BatchSource`] (e.g. a `Dataset`); `validation_split` is not available
@@ -110,6 +148,11 @@ impl Model {
                     .into(),
             ));
         }
+        if opts.sample_weight.is_some() {
+            return Err(Error::InvalidArgument(
+                "sample_weight needs in-memory tensors; use class_weight, or fit on tensors".into(),
+            ));
+        }
         self.build_from_source(source)?;
         let plan = self.plan()?;
         let validation_data = opts.validation_data.take();
@@ -118,7 +161,17 @@ impl Model {
             _ => None,
         };
         let val = validation_source(&None, &val_tensors, &validation_data);
-        self.run_fit(&plan, source, val, opts)
+        let train_weights = match opts.class_weight.take() {
+            Some(map) => SampleWeights::Class(map),
+            None => SampleWeights::None,
+        };
+        let data = RunData {
+            train: source,
+            train_weights,
+            val,
+            val_weights: SampleWeights::None,
+        };
+        self.run_fit(&plan, data, opts)
     }
 
     /// One gradient step on one batch (Keras's `train_on_batch`); returns the loss and metrics.
@@ -137,7 +190,7 @@ impl Model {
             let xs = plan.prepare(&batch.inputs)?;
             let ys = on_device(&batch.targets, &plan);
             let optimizer = bind_optimizer(self, compiled)?;
-            let values = train_step(&plan, optimizer, &objective, &xs, &ys)?;
+            let values = train_step(&plan, optimizer, &objective, &xs, &ys, None)?;
             Ok(objective
                 .names
                 .iter()
@@ -180,43 +233,40 @@ impl Model {
         self.build_for(&first.x().size()[1..])
     }
 
-    /// `fit` on `train` with `opts`, whose validation data the caller has turned into `val`.
-    fn run_fit(
-        &self,
-        plan: &Plan,
-        train: &dyn BatchSource,
-        val: Option<&dyn BatchSource>,
-        opts: Fit<'_>,
-    ) -> Result<History> {
+    /// `fit` on `data` with `opts`, whose data the caller has turned into `data`.
+    fn run_fit(&self, plan: &Plan, data: RunData<'_>, opts: Fit<'_>) -> Result<History> {
         if opts.batch_size == 0 {
             return Err(Error::InvalidArgument(
                 "batch_size must be at least 1".into(),
             ));
         }
         crate::backend::flush_denormals();
-        let mut callbacks = opts.callbacks;
         let epochs = capped_epochs(opts.epochs);
-        let history = self.with_compiled(|compiled| {
+        // As Keras's CallbackList: the user's callbacks, the History, the progress bar.
+        let mut callbacks = CallbackList::new(opts.callbacks).with_history();
+        if opts.verbose > 0 {
+            callbacks = callbacks.with_progbar(ProgbarLogger::new(
+                opts.verbose,
+                epochs,
+                data.train.num_batches(opts.batch_size),
+            ));
+        }
+        let mut custom_step = opts.train_step;
+        let last_logs = self.with_compiled(|compiled| {
             let mut run = EpochLoop {
                 model: self,
                 plan,
                 objective: Objective::new(compiled, plan)?,
-                progbar: ProgbarLogger::new(
-                    opts.verbose,
-                    epochs,
-                    train.num_batches(opts.batch_size),
-                ),
-                history: History::default(),
                 callbacks: &mut callbacks,
+                custom_step: custom_step.as_deref_mut(),
+                batch_size: opts.batch_size,
+                shuffle: opts.shuffle,
             };
-            let optimizer = bind_optimizer(self, compiled)?;
-            run.run(optimizer, train, val, epochs, opts.batch_size, opts.shuffle)?;
-            Ok(run.history)
+            run.run(compiled, &data, opts.initial_epoch, epochs)
         })?;
-        for cb in callbacks.iter_mut() {
-            cb.on_train_end(self)?;
-        }
-        Ok(history)
+        // Outside `with_compiled`, so that a callback may evaluate or save the model.
+        callbacks.on_train_end(&last_logs, self)?;
+        Ok(callbacks.into_history())
     }
 }
 
@@ -231,129 +281,5 @@ fn validation_source<'s>(
         (_, Some(v), _) => Some(v),
         (_, _, Some(Validation::Source(s))) => Some(*s),
         _ => None,
-    }
-}
-
-/// The compiled optimizer, bound to the weights on the first training call so that later
-/// calls continue its state.
-fn bind_optimizer<'c>(
-    model: &Model,
-    compiled: &'c mut Compiled,
-) -> Result<&'c mut crate::optimizers::OptimizerState> {
-    if compiled.state.is_none() {
-        compiled.state = Some(compiled.spec.bind(&model.params())?);
-    }
-    Ok(compiled.state.as_mut().expect("bound"))
-}
-
-pub(crate) fn on_device(ts: &[Tensor], plan: &Plan) -> Vec<Tensor> {
-    ts.iter().map(|t| t.to_device(plan.device)).collect()
-}
-
-/// One `fit`: the model, what each step computes, and the callbacks in Keras's order — the
-/// progress logger first, the user's, then the `History` that `fit` returns.
-struct EpochLoop<'r, 'c> {
-    model: &'r Model,
-    plan: &'r Plan,
-    objective: Objective,
-    progbar: ProgbarLogger,
-    history: History,
-    callbacks: &'r mut Vec<Box<dyn Callback + 'c>>,
-}
-
-impl EpochLoop<'_, '_> {
-    fn run(
-        &mut self,
-        optimizer: &mut crate::optimizers::OptimizerState,
-        train: &dyn BatchSource,
-        val: Option<&dyn BatchSource>,
-        epochs: usize,
-        batch_size: usize,
-        shuffle: bool,
-    ) -> Result<()> {
-        let model = self.model;
-        model.0.borrow_mut().stop_training = false;
-        for cb in self.callbacks.iter_mut() {
-            cb.on_train_begin(model)?;
-        }
-        for epoch in 0..epochs {
-            self.progbar.on_epoch_begin(epoch, model)?;
-            for cb in self.callbacks.iter_mut() {
-                cb.on_epoch_begin(epoch, model)?;
-            }
-            let mut tally = Tally::new(&self.objective.names, self.plan.device);
-            let mut stopped = false;
-            let seed = crate::backend::next_seed();
-            for (step, batch) in train.batches(batch_size, shuffle, seed)?.enumerate() {
-                let batch = batch?;
-                if batch.targets.is_empty() {
-                    return Err(Error::InvalidData(
-                        "training batches need targets (y)".into(),
-                    ));
-                }
-                let xs = self.plan.prepare(&batch.inputs)?;
-                let ys = on_device(&batch.targets, self.plan);
-                let values = train_step(self.plan, optimizer, &self.objective, &xs, &ys)?;
-                tally.add(&values, xs[0].size()[0]);
-                self.progbar.on_train_batch_end(step, &tally, model)?;
-                for cb in self.callbacks.iter_mut() {
-                    cb.on_train_batch_end(step, &tally, model)?;
-                }
-                if interrupted() {
-                    stopped = true;
-                    break;
-                }
-            }
-            if tally.count == 0 {
-                return Err(Error::InvalidData(
-                    "the training data yielded no batches".into(),
-                ));
-            }
-            let mut logs = tally.logs("");
-            if let (false, Some(v)) = (stopped, val) {
-                match evaluate_batches(self.plan, &self.objective, v, batch_size) {
-                    Ok(vlogs) => {
-                        logs.extend(vlogs.into_iter().map(|(k, v)| (format!("val_{k}"), v)))
-                    }
-                    // Interrupted while validating: keep what was trained.
-                    Err(Error::Interrupted) => stopped = true,
-                    Err(e) => return Err(e),
-                }
-            }
-            if stopped {
-                self.end_epoch_interrupted(epoch, &logs)?;
-                break;
-            }
-            self.end_epoch(epoch, &logs)?;
-            if model.0.borrow().stop_training {
-                break;
-            }
-        }
-        Ok(())
-    }
-
-    fn end_epoch(&mut self, epoch: usize, logs: &EpochLogs) -> Result<()> {
-        let model = self.model;
-        self.progbar.on_epoch_end(epoch, logs, model)?;
-        for cb in self.callbacks.iter_mut() {
-            cb.on_epoch_end(epoch, logs, model)?;
-        }
-        self.history.on_epoch_end(epoch, logs, model)?;
-        for cb in self.callbacks.iter_mut() {
-            cb.on_history(&self.history, model)?;
-        }
-        Ok(())
-    }
-
-    /// An interrupted epoch: its progress and history are kept, the user's callbacks are not
-    /// asked (the epoch did not finish).
-    fn end_epoch_interrupted(&mut self, epoch: usize, logs: &EpochLogs) -> Result<()> {
-        self.progbar.on_epoch_end(epoch, logs, self.model)?;
-        self.history.on_epoch_end(epoch, logs, self.model)?;
-        println!(
-            "Training interrupted during epoch {}: weights are kept, returning the history so far.",
-            epoch + 1
-        );
-        Ok(())
     }
 }

@@ -26,13 +26,18 @@
 //! ```
 
 mod compile;
+mod epoch_loop;
 mod evaluate;
 mod fit;
 mod logs;
 mod objective;
 mod predict;
+mod sample_weights;
 mod settings;
+mod train_step;
 
-pub use evaluate::Evaluation;
+pub use evaluate::{Evaluate, Evaluation};
 pub use fit::{Fit, Validation};
+pub use predict::Predict;
 pub use settings::capped_epochs;
+pub use train_step::{StepContext, TrainStep};

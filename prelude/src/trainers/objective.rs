@@ -94,12 +94,15 @@ impl Objective {
         Ok(())
     }
 
-    /// The total loss (differentiable) and every named value for one batch.
+    /// The total loss (differentiable) and every named value for one batch. With
+    /// `sample_weight` (one per example) the losses are weighted as Keras weighs them; the
+    /// metrics are not (Keras weighs only `weighted_metrics`).
     pub fn compute(
         &self,
         preds: &[Tensor],
         logits: &[Option<Logits>],
         ys: &[Tensor],
+        sample_weight: Option<&Tensor>,
     ) -> Result<(Tensor, Vec<Tensor>)> {
         if ys.len() != preds.len() {
             return Err(Error::InvalidData(format!(
@@ -110,7 +113,8 @@ impl Objective {
         }
         let mut per_output = Vec::with_capacity(preds.len());
         for (i, (pred, y)) in preds.iter().zip(ys).enumerate() {
-            per_output.push(self.losses[i].compute_for_output(pred, logits[i].as_ref(), y)?);
+            let logits = logits.get(i).and_then(Option::as_ref);
+            per_output.push(self.losses[i].compute_for_output(pred, logits, y, sample_weight)?);
         }
         let total = if per_output.len() == 1 && self.weights[0] == 1.0 {
             per_output[0].shallow_clone()
@@ -133,6 +137,11 @@ impl Objective {
     }
 }
 
+/// The batch's tensors on the model's device.
+pub(crate) fn on_device(ts: &[Tensor], plan: &Plan) -> Vec<Tensor> {
+    ts.iter().map(|t| t.to_device(plan.device)).collect()
+}
+
 /// One gradient step on one batch; returns the named values.
 pub(crate) fn train_step(
     plan: &Plan,
@@ -140,10 +149,11 @@ pub(crate) fn train_step(
     objective: &Objective,
     xs: &[Tensor],
     ys: &[Tensor],
+    sample_weight: Option<&Tensor>,
 ) -> Result<Vec<Tensor>> {
     optimizer.zero_grad()?;
     let (preds, logits) = plan.forward_with_logits(xs, true);
-    let (loss, values) = objective.compute(&preds, &logits, ys)?;
+    let (loss, values) = objective.compute(&preds, &logits, ys, sample_weight)?;
     if loss.requires_grad() {
         loss.backward();
         optimizer.step()?;

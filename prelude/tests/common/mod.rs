@@ -52,3 +52,35 @@ pub fn history(epochs: usize) -> History {
     }
     h
 }
+
+/// Runs a script of tests/keras_reference/ with Keras 3 (torch backend) and returns what it
+/// printed: `$FERROKERAS_KERAS_PYTHON`, else the project venv's Python (`$FERROKERAS_VENV`),
+/// else `python3`. No network: the scripts make their data or read ../shared/datasets.
+pub fn run_keras(script: &str, args: &[&str]) -> String {
+    let python = std::env::var_os("FERROKERAS_KERAS_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("FERROKERAS_VENV").map(|v| PathBuf::from(v).join("bin/python"))
+        })
+        .unwrap_or_else(|| PathBuf::from("python3"));
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/keras_reference"
+    ))
+    .join(script);
+    let out = std::process::Command::new(&python)
+        .arg(&path)
+        .args(args)
+        .env("KERAS_BACKEND", "torch")
+        .env("PYTHONHASHSEED", "0")
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {}: {e}", python.display()));
+    assert!(
+        out.status.success(),
+        "{} failed under {}:\n{}",
+        path.display(),
+        python.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("the script prints UTF-8")
+}

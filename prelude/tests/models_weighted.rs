@@ -1,0 +1,138 @@
+//! `class_weight` and `sample_weight` against Keras 3: the weighted loss of one batch in
+//! `fit` and `evaluate`, and the SGD step it drives, from the same weights and data
+//! (tests/keras_reference/weighted_loss.py runs Keras with the venv's Python).
+
+mod common;
+
+use ferrokeras::prelude::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+struct Reference {
+    losses: Value,
+    arrays: Vec<(String, Tensor)>,
+}
+
+impl Reference {
+    fn get(&self, name: &str) -> Tensor {
+        let found = self.arrays.iter().find(|(n, _)| n == name);
+        found
+            .unwrap_or_else(|| panic!("{name} not in Keras's file"))
+            .1
+            .shallow_clone()
+    }
+    fn weights(&self, prefix: &str) -> Vec<Tensor> {
+        (0..4).map(|i| self.get(&format!("{prefix}{i}"))).collect()
+    }
+    fn loss(&self, name: &str) -> f64 {
+        self.losses[name].as_f64().unwrap()
+    }
+}
+
+fn keras() -> Reference {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::run_keras("weighted_loss.py", &[dir.path().to_str().unwrap()]);
+    Reference {
+        losses: serde_json::from_str(&out).unwrap(),
+        arrays: load_npz(dir.path().join("weighted.npz")).unwrap(),
+    }
+}
+
+fn assert_close(what: &str, ours: f64, keras: f64) {
+    println!("{what}: ferrokeras {ours:.8}, Keras {keras:.8}");
+    assert!(
+        (ours - keras).abs() < 1e-6,
+        "{what}: {ours} against Keras {keras}"
+    );
+}
+
+#[test]
+fn weighted_losses_and_steps_match_keras() {
+    let k = keras();
+    let (x, y, sw) = (k.get("x"), k.get("y"), k.get("sw"));
+    let model = Sequential::new()
+        .add(Input::new([4]))
+        .add(Dense::new(5).activation("relu"))
+        .add(Dense::new(3).activation("softmax"));
+    let sgd = SGD {
+        learning_rate: 0.5,
+        ..Default::default()
+    };
+    model
+        .compile(sgd, "sparse_categorical_crossentropy", ["accuracy"])
+        .unwrap();
+    let init = k.weights("w");
+    let one_step = |name: &str, fit: Fit| {
+        model.set_weights(&init).unwrap();
+        let fit = Fit {
+            batch_size: 8,
+            shuffle: false,
+            verbose: 0,
+            ..fit
+        };
+        let history = model.fit(&x, &y, fit).unwrap();
+        assert_close(
+            &format!("{name}: loss of the batch"),
+            history["loss"][0],
+            k.loss(name),
+        );
+        for (i, (ours, theirs)) in model
+            .get_weights()
+            .iter()
+            .zip(k.weights(&format!("{name}_after")))
+            .enumerate()
+        {
+            let diff = (ours - theirs).abs().max().double_value(&[]);
+            assert!(
+                diff < 1e-6,
+                "{name}: weight {i} after the step differs from Keras's by {diff}"
+            );
+        }
+    };
+    one_step("unweighted", Fit::default());
+    let class_weight = BTreeMap::from([(0, 1.0), (1, 2.5), (2, 0.5)]);
+    one_step(
+        "class_weight",
+        Fit {
+            class_weight: Some(class_weight.clone()),
+            ..Default::default()
+        },
+    );
+    one_step(
+        "sample_weight",
+        Fit {
+            sample_weight: Some(&sw),
+            ..Default::default()
+        },
+    );
+
+    model.set_weights(&init).unwrap();
+    let eval = Evaluate {
+        batch_size: 8,
+        verbose: 0,
+        sample_weight: Some(&sw),
+        ..Default::default()
+    };
+    let ev = model.evaluate_opts(&x, &y, eval).unwrap();
+    assert_close(
+        "evaluate with sample_weight",
+        ev.loss(),
+        k.loss("evaluate_sample_weight"),
+    );
+
+    // Both at once is Keras's error too; a weight per example is checked.
+    let both = Fit {
+        sample_weight: Some(&sw),
+        class_weight: Some(class_weight),
+        verbose: 0,
+        ..Default::default()
+    };
+    assert!(model.fit(&x, &y, both).is_err());
+    let short = sw.narrow(0, 0, 5);
+    let bad = Fit {
+        sample_weight: Some(&short),
+        verbose: 0,
+        ..Default::default()
+    };
+    assert!(model.fit(&x, &y, bad).is_err());
+}
