@@ -375,7 +375,8 @@ pub fn adoption_code(request: &Adoption) -> String {
     }
     // Lets a cell (and a test) tell that its session was a standby's.
     code.push_str("std::env::set_var(\"FERROKERAS_ADOPTED\", \"1\");\n}\n");
-    code.push_str("ferrokeras::backend::init_device();\n");
+    // The session's settings are read from the environment just set (quick mode, device, data).
+    code.push_str("ferrokeras::runtime::kernel_init();\nferrokeras::backend::init_device();\n");
     code
 }
 

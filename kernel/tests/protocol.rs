@@ -342,8 +342,16 @@ async fn next_kernel_adopts_a_warm_standby_with_its_cwd_and_environment() {
         .join("sessions");
     let socket = root.join("standby.sock");
     // The standby this kernel starts inherits its environment; the next kernel must not.
-    let mut first =
-        TestKernel::start_with(&[("FERROKERAS_TEST_LEAK", "first kernel only")], None).await;
+    // Its settings too: the standby's session reads quick mode from its environment, and must
+    // take the adopter's.
+    let mut first = TestKernel::start_with(
+        &[
+            ("FERROKERAS_TEST_LEAK", "first kernel only"),
+            ("FERROKERAS_SAMPLE", "7"),
+        ],
+        None,
+    )
+    .await;
     assert!(first.execute("1 + 1").await.ok());
     // The standby compiles nothing new, but loads the prelude and warms the analyzer. It takes
     // a new session slot, which starts as a copy of the built slot-0; the generous limit is
@@ -361,7 +369,10 @@ async fn next_kernel_adopts_a_warm_standby_with_its_cwd_and_environment() {
     let cwd = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let mut second = TestKernel::start_with(
-        &[("FERROKERAS_TEST_MARK", "adopted \"ok\"")],
+        &[
+            ("FERROKERAS_TEST_MARK", "adopted \"ok\""),
+            ("FERROKERAS_SAMPLE", "3"),
+        ],
         Some(cwd.path()),
     )
     .await;
@@ -381,6 +392,16 @@ async fn next_kernel_adopts_a_warm_standby_with_its_cwd_and_environment() {
         adopted.result_text().as_deref(),
         Some("true"),
         "not a standby's session"
+    );
+    let sample = second
+        .execute(
+            "(ferrokeras::utils::sample_limit(), ferrokeras::runtime::settings().sample_limit)",
+        )
+        .await;
+    assert_eq!(
+        sample.result_text().as_deref(),
+        Some("(Some(3), Some(3))"),
+        "the adopted session kept the standby's settings: {sample:?}"
     );
     let leak = second
         .execute("std::env::var(\"FERROKERAS_TEST_LEAK\").is_err()")

@@ -12,6 +12,7 @@ mod common;
 
 use common::quiet;
 use ferrokeras::prelude::*;
+use ferrokeras::runtime::{set_settings, settings, Settings};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -22,9 +23,11 @@ const SCRIPT: &str = concat!(
     "/../tests/keras_reference/make_applications.py"
 );
 
+/// The fixtures' folder; every loader on the calling thread finds Keras's files in its
+/// `models/`, and never downloads.
 fn fixtures() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
+    let dir = DIR.get_or_init(|| {
         let dir = match std::env::var_os("FERROKERAS_KERAS_APPLICATIONS") {
             Some(d) => PathBuf::from(d),
             None => PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("keras_applications"),
@@ -36,12 +39,14 @@ fn fixtures() -> &'static Path {
             generate(&dir);
             std::fs::write(dir.join("make_applications.py"), script).unwrap();
         }
-        // Every loader in this process finds Keras's files in the fixtures' `models/`, and
-        // never downloads.
-        std::env::set_var("FERROKERAS_DATA_DIR", &dir);
-        std::env::set_var("FERROKERAS_OFFLINE", "1");
         dir
-    })
+    });
+    set_settings(Settings {
+        data_dir: Some(dir.clone()),
+        offline: true,
+        ..settings()
+    });
+    dir
 }
 
 fn generate(dir: &Path) {

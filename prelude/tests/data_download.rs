@@ -3,13 +3,12 @@
 //! `FERROKERAS_OFFLINE=1` never connects.
 
 use ferrokeras::prelude::*;
+use ferrokeras::runtime::{set_settings, settings, Settings};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-
-static ENV: Mutex<()> = Mutex::new(());
+use std::sync::Arc;
 
 /// Serves `body` (announcing `announced` bytes) to every connection; counts connections.
 fn serve(body: &'static [u8], announced: usize) -> (String, Arc<AtomicUsize>) {
@@ -49,10 +48,12 @@ const HELLO_SHA: &str = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e7304336
 
 #[test]
 fn download_verify_rename_and_failures_leave_nothing() {
-    let _g = ENV.lock().unwrap_or_else(|e| e.into_inner());
     let d = tempfile::tempdir().unwrap();
-    std::env::set_var("FERROKERAS_DATA_DIR", d.path());
-    std::env::remove_var("FERROKERAS_OFFLINE");
+    set_settings(Settings {
+        data_dir: Some(d.path().to_path_buf()),
+        offline: false,
+        ..settings()
+    });
 
     // good download
     let (url, _) = serve(b"hello", 5);
@@ -85,7 +86,10 @@ fn download_verify_rename_and_failures_leave_nothing() {
     assert_eq!(files_in(d.path()), vec!["hello.txt"]);
 
     // offline: never connects
-    std::env::set_var("FERROKERAS_OFFLINE", "1");
+    set_settings(Settings {
+        offline: true,
+        ..settings()
+    });
     let (url, hits) = serve(b"hello", 5);
     let err = get_file("offline.txt", &url, None).unwrap_err().to_string();
     assert!(
@@ -102,12 +106,14 @@ fn download_verify_rename_and_failures_leave_nothing() {
         get_file("hello.txt", &url, None).unwrap(),
         d.path().join("hello.txt")
     );
-    std::env::remove_var("FERROKERAS_DATA_DIR");
+    set_settings(Settings {
+        data_dir: None,
+        ..settings()
+    });
 }
 
 #[test]
 fn read_csv_of_a_known_url_finds_the_shared_copy_offline() {
-    let _g = ENV.lock().unwrap_or_else(|e| e.into_inner());
     let root = std::path::PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../shared/datasets"
@@ -116,8 +122,11 @@ fn read_csv_of_a_known_url_finds_the_shared_copy_offline() {
         eprintln!("skipping: shared datasets not found at {}", root.display());
         return;
     }
-    std::env::set_var("FERROKERAS_DATA_DIR", &root);
-    std::env::set_var("FERROKERAS_OFFLINE", "1");
+    set_settings(Settings {
+        data_dir: Some(root.clone()),
+        offline: true,
+        ..settings()
+    });
     let url = "https://archive.ics.uci.edu/ml/machine-learning-databases/car/car.data";
     let columns = [
         "buying", "maint", "doors", "persons", "lug_boot", "safety", "class",
@@ -134,5 +143,8 @@ fn read_csv_of_a_known_url_finds_the_shared_copy_offline() {
     )
     .unwrap();
     assert_eq!(text.len(), 1115394);
-    std::env::remove_var("FERROKERAS_DATA_DIR");
+    set_settings(Settings {
+        data_dir: None,
+        ..settings()
+    });
 }

@@ -2,6 +2,7 @@
 //! `image_dataset_from_directory`, the TFDS-style loader, `load_img` and resizing.
 
 use ferrokeras::prelude::*;
+use ferrokeras::runtime::{set_settings, settings, Settings};
 use std::path::Path;
 
 /// A solid-colour image file; JPEG keeps solid colours within a level or two.
@@ -41,7 +42,10 @@ fn make_folder(dir: &Path) {
 
 #[test]
 fn folder_scan_skips_corrupt_and_non_images_with_one_warning() {
-    std::env::remove_var("FERROKERAS_SAMPLE"); // quick mode would cut these folders
+    set_settings(Settings {
+        sample_limit: None,
+        ..settings()
+    }); // quick mode would cut these folders
     let d = tempfile::tempdir().unwrap();
     make_folder(d.path());
     let f = ImageFolder::scan(d.path(), None).unwrap();
@@ -61,7 +65,10 @@ fn folder_scan_skips_corrupt_and_non_images_with_one_warning() {
 
 #[test]
 fn image_dataset_from_directory_shapes_values_and_split() {
-    std::env::remove_var("FERROKERAS_SAMPLE"); // quick mode would cut these folders
+    set_settings(Settings {
+        sample_limit: None,
+        ..settings()
+    }); // quick mode would cut these folders
     let d = tempfile::tempdir().unwrap();
     make_folder(d.path());
     let opts = ImageDatasetOptions {
@@ -147,7 +154,10 @@ fn image_dataset_from_directory_shapes_values_and_split() {
 
 #[test]
 fn tfds_layout_with_fixed_class_order_and_slices() {
-    std::env::remove_var("FERROKERAS_SAMPLE"); // quick mode would cut these folders
+    set_settings(Settings {
+        sample_limit: None,
+        ..settings()
+    }); // quick mode would cut these folders
     let d = tempfile::tempdir().unwrap();
     let train = d.path().join("rock_paper_scissors").join("train");
     for (c, colour) in [
@@ -204,7 +214,10 @@ fn tfds_layout_with_fixed_class_order_and_slices() {
 
 #[test]
 fn load_img_and_corrupt_jpeg_error() {
-    std::env::remove_var("FERROKERAS_SAMPLE"); // quick mode would cut these folders
+    set_settings(Settings {
+        sample_limit: None,
+        ..settings()
+    }); // quick mode would cut these folders
     let d = tempfile::tempdir().unwrap();
     make_folder(d.path());
     let img = load_img(d.path().join("cat").join("c0.jpg"), None).unwrap();

@@ -2,18 +2,18 @@
 //! the real files in `shared/datasets` when present.
 
 use ferrokeras::prelude::*;
+use ferrokeras::runtime::{set_settings, settings, Settings};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-/// Tests that change environment variables run one at a time.
-static ENV: Mutex<()> = Mutex::new(());
-
-fn env_lock() -> std::sync::MutexGuard<'static, ()> {
-    let g = ENV.lock().unwrap_or_else(|e| e.into_inner());
-    std::env::set_var("FERROKERAS_OFFLINE", "1");
-    std::env::remove_var("FERROKERAS_SAMPLE");
-    g
+/// Offline and without quick mode, for the calling test's thread (settings are per thread
+/// outside the kernel).
+fn offline_settings() {
+    set_settings(Settings {
+        offline: true,
+        sample_limit: None,
+        ..settings()
+    });
 }
 
 fn shared() -> Option<PathBuf> {
@@ -69,7 +69,7 @@ fn write_mnist(dir: &Path, prefix: &str, n: u32) {
 
 #[test]
 fn mnist_idx_gzip_shapes_dtypes_values() {
-    let _g = env_lock();
+    offline_settings();
     let d = tempfile::tempdir().unwrap();
     write_mnist(d.path(), "train", 6);
     write_mnist(d.path(), "t10k", 4);
@@ -87,7 +87,7 @@ fn mnist_idx_gzip_shapes_dtypes_values() {
 
 #[test]
 fn mnist_from_keras_npz_when_idx_is_absent() {
-    let _g = env_lock();
+    offline_settings();
     let d = tempfile::tempdir().unwrap();
     let img = |n: i64, v: i64| Tensor::full([n, 28, 28], v, (Kind::Uint8, Device::Cpu));
     let lbl = |n: i64| {
@@ -121,7 +121,7 @@ fn mnist_from_keras_npz_when_idx_is_absent() {
 
 #[test]
 fn mnist_errors_name_the_file() {
-    let _g = env_lock();
+    offline_settings();
     let d = tempfile::tempdir().unwrap();
     write_mnist(d.path(), "t10k", 2);
     let err = mnist::load_data_from(d.path()).unwrap_err().to_string();
@@ -167,20 +167,29 @@ fn mnist_errors_name_the_file() {
 
 #[test]
 fn cache_dir_from_env_and_quick_mode() {
-    let _g = env_lock();
+    offline_settings();
     let d = tempfile::tempdir().unwrap();
     let sub = d.path().join("mnist");
     std::fs::create_dir(&sub).unwrap();
     write_mnist(&sub, "t10k", 7);
-    std::env::set_var("FERROKERAS_DATA_DIR", d.path());
+    set_settings(Settings {
+        data_dir: Some(PathBuf::from(d.path())),
+        ..settings()
+    });
     let (x, y) = mnist::load_split(Split::Test).unwrap();
     assert_eq!(x.size(), vec![7, 28, 28]);
-    std::env::set_var("FERROKERAS_SAMPLE", "3");
+    set_settings(Settings {
+        sample_limit: Some(3),
+        ..settings()
+    });
     let (x, y3) = mnist::load_split(Split::Test).unwrap();
     assert_eq!(x.size(), vec![3, 28, 28]);
     assert!(y3.equal(&y.narrow(0, 0, 3)));
-    std::env::remove_var("FERROKERAS_SAMPLE");
-    std::env::remove_var("FERROKERAS_DATA_DIR");
+    set_settings(Settings {
+        sample_limit: None,
+        data_dir: None,
+        ..settings()
+    });
 }
 
 fn cifar_record(label: u8, seed: u8) -> Vec<u8> {
@@ -193,7 +202,7 @@ fn cifar_record(label: u8, seed: u8) -> Vec<u8> {
 
 #[test]
 fn cifar10_binary_records() {
-    let _g = env_lock();
+    offline_settings();
     let d = tempfile::tempdir().unwrap();
     let inner = d.path().join("cifar-10-batches-bin");
     std::fs::create_dir(&inner).unwrap();
@@ -222,9 +231,15 @@ fn cifar10_binary_records() {
     );
     assert_eq!(xt.size(), vec![2, 32, 32, 3]);
     assert_eq!(yt.int64_value(&[0, 0]), 5);
-    std::env::set_var("FERROKERAS_SAMPLE", "3");
+    set_settings(Settings {
+        sample_limit: Some(3),
+        ..settings()
+    });
     let ((x3, y3), (xt3, _)) = cifar10::load_data_from(d.path()).unwrap();
-    std::env::remove_var("FERROKERAS_SAMPLE");
+    set_settings(Settings {
+        sample_limit: None,
+        ..settings()
+    });
     assert_eq!((x3.size()[0], xt3.size()[0]), (3, 2));
     assert_eq!(
         Vec::<i64>::try_from(y3.reshape([-1])).unwrap(),
@@ -279,7 +294,7 @@ fn csv_with_and_without_header() {
 
 #[test]
 fn statlib_housing_file() {
-    let _g = env_lock();
+    offline_settings();
     let d = tempfile::tempdir().unwrap();
     std::fs::write(
         d.path().join("cal_housing.data"),
@@ -298,7 +313,7 @@ fn statlib_housing_file() {
 
 #[test]
 fn sign_language_csv() {
-    let _g = env_lock();
+    offline_settings();
     let d = tempfile::tempdir().unwrap();
     let mut s = String::from("label");
     for i in 1..=784 {
@@ -330,7 +345,7 @@ fn sign_language_csv() {
 
 #[test]
 fn real_mnist_t10k() {
-    let _g = env_lock();
+    offline_settings();
     let Some(root) = shared() else { return };
     let (x, y) = mnist::load_split_from(root.join("mnist"), Split::Test).unwrap();
     assert_eq!(x.size(), vec![10000, 28, 28]);
@@ -356,7 +371,7 @@ fn real_mnist_t10k() {
 
 #[test]
 fn real_tabular_and_text() {
-    let _g = env_lock();
+    offline_settings();
     let Some(root) = shared() else { return };
     let iris = load_iris_from(root.join("iris")).unwrap();
     assert_eq!(iris.data.size(), vec![150, 4]);
@@ -437,13 +452,19 @@ fn real_tabular_and_text() {
 
 #[test]
 fn quick_mode_on_tabular_keeps_classes() {
-    let _g = env_lock();
+    offline_settings();
     let Some(root) = shared() else { return };
-    std::env::set_var("FERROKERAS_SAMPLE", "30");
+    set_settings(Settings {
+        sample_limit: Some(30),
+        ..settings()
+    });
     let iris = load_iris_from(root.join("iris")).unwrap();
     let cars = load_car_evaluation_from(root.join("car_evaluation")).unwrap();
     let text = load_shakespeare_from(root.join("tiny_shakespeare")).unwrap();
-    std::env::remove_var("FERROKERAS_SAMPLE");
+    set_settings(Settings {
+        sample_limit: None,
+        ..settings()
+    });
     assert_eq!(iris.data.size(), vec![30, 4]);
     assert_eq!(
         Vec::<i64>::try_from(iris.target.bincount(None::<Tensor>, 3)).unwrap(),

@@ -4,7 +4,9 @@
 
 use ferrokeras::callbacks::EpochLogs;
 use ferrokeras::prelude::*;
+use ferrokeras::runtime::{set_settings, settings, Settings};
 use std::cell::RefCell;
+use std::path::PathBuf;
 use std::rc::Rc;
 
 /// Records the hooks an interrupted `fit` calls at its end.
@@ -31,7 +33,10 @@ impl Callback for Told {
 fn interrupt_stops_fit_and_keeps_weights() {
     let dir = tempfile::tempdir().unwrap();
     let flag = dir.path().join("interrupt");
-    std::env::set_var("FERROKERAS_INTERRUPT_FILE", &flag);
+    set_settings(Settings {
+        interrupt_file: Some(PathBuf::from(&flag)),
+        ..settings()
+    });
     // The flag follows the file.
     assert!(!interrupted());
     std::fs::write(&flag, b"").unwrap();

@@ -24,29 +24,33 @@ mod placement;
 pub use cuda_library::{load_cuda_library, nvidia_driver_present, CudaLibrary};
 pub use placement::to_device_of;
 
-use crate::runtime::shared;
+pub use crate::runtime::DeviceSetting;
+
+use crate::runtime::session_state::with_state;
+use crate::runtime::settings;
 use tch::Device;
 
 // The seed stream and the forced device last for the whole notebook session, across cells
-// (`runtime::shared`).
-const SEED_KEY: &str = "seed-state";
-const DEVICE_KEY: &str = "device";
+// (`runtime::session_state`).
 const DEFAULT_SEED_STATE: u64 = 0x5eed_f00d;
 
 /// Seeds libtorch's generator and the prelude's own (shuffling, searches), so runs repeat on CPU.
 pub fn set_random_seed(seed: u64) {
     tch::manual_seed(seed as i64);
-    shared::set(SEED_KEY, &(seed ^ 0x9e37_79b9_7f4a_7c15).to_string());
+    with_state(|s| s.seed_state = Some(seed ^ 0x9e37_79b9_7f4a_7c15));
 }
 
 /// The next seed for a shuffle or a random search, drawn from the prelude's seeded stream.
 pub fn next_seed() -> u64 {
-    let state = shared::get(SEED_KEY)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_SEED_STATE);
     // splitmix64
-    let mut z = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    shared::set(SEED_KEY, &z.to_string());
+    let mut z = with_state(|s| {
+        let next = s
+            .seed_state
+            .unwrap_or(DEFAULT_SEED_STATE)
+            .wrapping_add(0x9e37_79b9_7f4a_7c15);
+        s.seed_state = Some(next);
+        next
+    });
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -55,61 +59,31 @@ pub fn next_seed() -> u64 {
 /// Forces the device new models are built on (`Device::Cpu`, `Device::Cuda(0)`); a CUDA
 /// device loads libtorch's CUDA library first if the session has not.
 pub fn set_device(device: Device) {
-    let value = match device {
+    let forced = match device {
         Device::Cuda(i) => {
             DeviceSetting::Cuda.prepare();
-            format!("cuda:{i}")
+            Device::Cuda(i)
         }
-        _ => "cpu".to_string(),
+        _ => Device::Cpu,
     };
-    shared::set(DEVICE_KEY, &value);
+    with_state(|s| s.forced_device = Some(forced));
 }
 
 /// The device new models are built on: the one [`set_device`] forced, else the one
 /// [`DeviceSetting`] chooses (by default CUDA when libtorch sees a GPU, else the CPU).
 pub fn current_device() -> Device {
-    match shared::get(DEVICE_KEY).as_deref() {
-        Some("cpu") => Device::Cpu,
-        Some(cuda) if cuda.starts_with("cuda:") => Device::Cuda(cuda[5..].parse().unwrap_or(0)),
-        _ => DeviceSetting::from_env().device(),
+    match with_state(|s| s.forced_device) {
+        Some(device) => device,
+        None => DeviceSetting::current().device(),
     }
 }
 
-/// Where models run, as the `FERROKERAS_DEVICE` setting says (read when asked, so a notebook
-/// that adopts a waiting session gets its own kernel's setting).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DeviceSetting {
-    /// `auto` (the default): CUDA device 0 when an NVIDIA driver and a GPU are there, else the
-    /// CPU. libtorch's CUDA library is loaded only where a driver is found.
-    #[default]
-    Auto,
-    /// `cpu`: always the CPU, even on a GPU machine (e.g. a class sharing one GPU).
-    Cpu,
-    /// `cuda`: CUDA device 0, loading libtorch's CUDA library even where no driver is found
-    /// (tensor creation then fails with libtorch's own "no NVIDIA driver" error).
-    Cuda,
-}
-
+// Where models run is a session setting (`FERROKERAS_DEVICE`, `runtime::settings`); what it
+// means for libtorch is decided here.
 impl DeviceSetting {
-    /// The setting named by `FERROKERAS_DEVICE` (`auto` when unset or empty).
-    pub fn from_env() -> DeviceSetting {
-        let value = std::env::var("FERROKERAS_DEVICE").unwrap_or_default();
-        DeviceSetting::parse(&value).unwrap_or_else(|| {
-            warn_once(&format!(
-                "FERROKERAS_DEVICE={value:?} is not one of auto, cpu, cuda: using auto"
-            ));
-            DeviceSetting::Auto
-        })
-    }
-
-    /// `"auto"`, `"cpu"` or `"cuda"` (any case; empty is `auto`).
-    pub fn parse(value: &str) -> Option<DeviceSetting> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "" | "auto" => Some(DeviceSetting::Auto),
-            "cpu" => Some(DeviceSetting::Cpu),
-            "cuda" | "gpu" => Some(DeviceSetting::Cuda),
-            _ => None,
-        }
+    /// The session's setting (`auto` unless `FERROKERAS_DEVICE` said otherwise).
+    pub fn current() -> DeviceSetting {
+        settings::setting(|s| s.device)
     }
 
     /// Loads libtorch's CUDA library where this setting wants it ([`load_cuda_library`]).
@@ -142,7 +116,7 @@ impl DeviceSetting {
 /// so that tch's own `Device::cuda_if_available()` and CUDA tensors work in cells too. The
 /// kernel calls it when a session starts and when a notebook adopts a waiting session.
 pub fn init_device() {
-    DeviceSetting::from_env().prepare();
+    DeviceSetting::current().prepare();
 }
 
 /// Prints `message` on stderr once per process.

@@ -4,6 +4,7 @@
 use super::ElementIter;
 use crate::data_adapter::Batch;
 use crate::error::Result;
+use crate::runtime::{set_settings, settings};
 use std::collections::BTreeMap;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
@@ -30,13 +31,18 @@ where
         }
     });
     let task_rx = Arc::new(Mutex::new(task_rx));
+    // Outside the kernel settings are per thread: the workers take the caller's.
+    let caller = settings();
     for _ in 0..workers {
-        let (rx, tx, f) = (task_rx.clone(), done_tx.clone(), f.clone());
-        std::thread::spawn(move || loop {
-            let next = rx.lock().map(|r| r.recv());
-            let Ok(Ok((i, item))) = next else { break };
-            if tx.send((i, f(item))).is_err() {
-                break;
+        let (rx, tx, f, caller) = (task_rx.clone(), done_tx.clone(), f.clone(), caller.clone());
+        std::thread::spawn(move || {
+            set_settings(caller);
+            loop {
+                let next = rx.lock().map(|r| r.recv());
+                let Ok(Ok((i, item))) = next else { break };
+                if tx.send((i, f(item))).is_err() {
+                    break;
+                }
             }
         });
     }

@@ -164,9 +164,9 @@ impl WeakLayer {
 }
 
 /// A fresh automatic name: `dense`, then `dense_1`, `dense_2`, … as Keras numbers them. The
-/// counters last for the whole notebook session (`runtime::shared`), not just one cell.
+/// counters last for the whole notebook session (`runtime::session_state`), not just one cell.
 pub(crate) fn unique_name(prefix: &str) -> String {
-    let n = crate::runtime::shared::next_count(&format!("name:{prefix}"));
+    let n = crate::runtime::session_state::next_count(&format!("name:{prefix}"));
     if n == 0 {
         prefix.to_string()
     } else {

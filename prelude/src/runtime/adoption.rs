@@ -71,6 +71,8 @@ fn apply(line: &str) -> Result<(), String> {
         unsafe { std::env::set_var(key, value) };
     }
     unsafe { std::env::set_var("FERROKERAS_ADOPTED", "1") };
+    // The session's settings follow the notebook's environment (quick mode, device, data).
+    super::session_state::renew_settings(super::settings::Settings::from_env());
     Ok(())
 }
 

@@ -21,9 +21,7 @@ pub const DISPLAY_LINE_PREFIX: &str = "FERROKERAS_DISPLAY ";
 
 /// Whether this process runs cells for the ferrokeras kernel (so displays reach a notebook).
 pub fn in_notebook() -> bool {
-    // Set by the kernel before the cell process starts; read once.
-    static IN_NOTEBOOK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *IN_NOTEBOOK.get_or_init(|| std::env::var_os("FERROKERAS_KERNEL").is_some_and(|v| v == "1"))
+    super::settings::setting(|s| s.in_notebook)
 }
 
 /// One value in several representations, keyed by MIME type, as Jupyter sends them.
@@ -154,9 +152,9 @@ impl DisplayHandle {
 }
 
 fn next_display_id() -> String {
-    // The counter is process-wide (see `runtime::shared`): each cell has its own copy of the
+    // The counter is process-wide (see `runtime::session_state`): each cell has its own copy of the
     // prelude, and a per-copy counter gave two cells the same id.
-    let n = super::shared::next_count("display-id");
+    let n = super::session_state::next_count("display-id");
     format!("ferrokeras-{}-{n}", std::process::id())
 }
 

@@ -14,17 +14,12 @@ use crate::error::{Error, Result};
 ///
 /// ```
 /// // Outside the kernel nothing ever interrupts.
-/// std::env::remove_var("FERROKERAS_INTERRUPT_FILE");
 /// assert!(!ferrokeras::interrupted());
 /// ```
 pub fn interrupted() -> bool {
-    // Read on every call: caching the name at the first call made a polling cell miss its
-    // interrupt in the kernel (protocol test interrupt_stops_a_polling_prelude_loop_and_keeps_
-    // variables). Nothing writes the environment while cells run, so the read is safe here.
-    match std::env::var_os("FERROKERAS_INTERRUPT_FILE") {
-        Some(path) if !path.is_empty() => std::path::Path::new(&path).exists(),
-        _ => false,
-    }
+    // The flag file's name comes from the session's settings (read when the kernel started
+    // the session); its existence is checked on every call.
+    super::settings::setting(|s| s.interrupt_file.as_deref().is_some_and(|f| f.exists()))
 }
 
 /// `Err(Error::Interrupted)` once the user has interrupted the cell; use it with `?` in loops.

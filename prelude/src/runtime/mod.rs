@@ -21,7 +21,8 @@ pub mod interrupt;
 pub mod panic;
 mod plain_display;
 pub mod progress;
-pub mod shared;
+pub mod session_state;
+pub mod settings;
 pub mod tensor_display;
 
 pub use adoption::listen_for_adoption;
@@ -30,3 +31,4 @@ pub use input::input;
 pub use interrupt::{check_interrupt, interrupted};
 pub use panic::kernel_init;
 pub use progress::ProgressBar;
+pub use settings::{set_settings, settings, DeviceSetting, Settings};

@@ -10,14 +10,18 @@
 //! `FERROKERAS_BACKTRACE=1`. (The kernel shortens panic reports and `?` errors the same way
 //! on its side, `kernel/src/output.rs`: it does not link the prelude.)
 
-use std::sync::{Once, OnceLock};
+use std::sync::Once;
 
 /// The prefix of a panic report line on stdout.
 pub const PANIC_LINE_PREFIX: &str = "FERROKERAS_PANIC ";
 
-/// Prepares the cell process for the notebook: installs the panic reporter.
-/// Called by the kernel; harmless to call again.
+/// Prepares the cell process for the notebook: reads the session's settings from the
+/// environment the kernel gave it (`runtime::settings`), makes the session's state
+/// process-wide, and installs the panic reporter. Called by the kernel when it starts the cell
+/// process and again after a waiting session takes on a notebook's environment; each call
+/// reads the settings anew.
 pub fn kernel_init() {
+    super::session_state::start_session(super::settings::Settings::from_env());
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
@@ -33,11 +37,9 @@ pub fn kernel_init() {
     });
 }
 
-/// Whether libtorch's C++ locations and frames are kept (`FERROKERAS_BACKTRACE=1`), read once
-/// per process: errors can be formatted inside training loops.
+/// Whether libtorch's C++ locations and frames are kept (`FERROKERAS_BACKTRACE=1`).
 pub fn keep_libtorch_backtrace() -> bool {
-    static KEEP: OnceLock<bool> = OnceLock::new();
-    *KEEP.get_or_init(|| std::env::var("FERROKERAS_BACKTRACE").is_ok_and(|v| v == "1"))
+    super::settings::setting(|s| s.keep_backtrace)
 }
 
 /// Where libtorch's C++ report starts (its source location, or the frames if no location).

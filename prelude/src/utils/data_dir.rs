@@ -1,4 +1,5 @@
-//! Where dataset files live, and the two environment switches every loader obeys.
+//! Where dataset files live, and the switches every loader obeys (session settings,
+//! `runtime::settings`, from these variables):
 //!
 //! * `FERROKERAS_DATA_DIR` — the cache directory (default: the user's cache directory,
 //!   e.g. `~/.cache/ferrokeras/datasets` on Linux). Loaders look for their files in a
@@ -10,6 +11,7 @@
 //!   per split, so notebooks run end to end in CI without changing their code.
 
 use crate::error::{Error, Result};
+use crate::runtime::settings::setting;
 use std::path::{Path, PathBuf};
 
 /// The dataset cache directory: `$FERROKERAS_DATA_DIR`, else `<cache dir>/ferrokeras/datasets`.
@@ -19,9 +21,9 @@ use std::path::{Path, PathBuf};
 /// assert!(dir.is_absolute() || dir.starts_with("."));
 /// ```
 pub fn data_dir() -> PathBuf {
-    match std::env::var_os("FERROKERAS_DATA_DIR") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => dirs::cache_dir()
+    match setting(|s| s.data_dir.clone()) {
+        Some(d) => d,
+        None => dirs::cache_dir()
             .unwrap_or_else(|| PathBuf::from("."))
             .join("ferrokeras")
             .join("datasets"),
@@ -30,20 +32,18 @@ pub fn data_dir() -> PathBuf {
 
 /// Whether downloads are switched off (`FERROKERAS_OFFLINE=1`).
 pub fn offline() -> bool {
-    std::env::var("FERROKERAS_OFFLINE").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+    setting(|s| s.offline)
 }
 
 /// Quick mode: the `n` of `FERROKERAS_SAMPLE=n`, when set to a positive number.
 ///
 /// ```
-/// std::env::remove_var("FERROKERAS_SAMPLE");
+/// use ferrokeras::runtime::{set_settings, settings, Settings};
+/// set_settings(Settings { sample_limit: None, ..settings() });
 /// assert_eq!(ferrokeras::utils::sample_limit(), None);
 /// ```
 pub fn sample_limit() -> Option<usize> {
-    std::env::var("FERROKERAS_SAMPLE")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
+    setting(|s| s.sample_limit)
 }
 
 /// The hint that goes with a missing file: where it comes from and how to point at a copy.
