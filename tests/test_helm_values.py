@@ -251,7 +251,8 @@ def test_image_user_port_and_home(values):
     if not CONTAINERFILE.is_file():
         return  # only the promise above until the image's Containerfile is in the repository
     instructions = list(containerfile_instructions())
-    runs = " ".join(rest for word, rest in instructions if word == "RUN")
+    # Joined with ";" so that one RUN's last word is not read as the next one's first.
+    runs = " ; ".join(rest for word, rest in instructions if word == "RUN")
     users = [rest for word, rest in instructions if word == "USER"]
     assert users, "the Containerfile sets no USER: the image would run as root"
     user = users[-1].split(":")[0]
