@@ -37,13 +37,8 @@ impl Model {
             .collect::<Result<Vec<_>>>()?;
         // A new optimizer starts from its own learning rate.
         self.0.borrow_mut().learning_rate = None;
-        self.0.borrow_mut().compiled = Some(Compiled {
-            spec,
-            state: None,
-            losses,
-            loss_weights: loss.loss_weights,
-            metrics,
-        });
+        self.0.borrow_mut().compiled =
+            Some(Compiled::new(spec, losses, loss.loss_weights, metrics));
         Ok(())
     }
 
@@ -132,8 +127,11 @@ pub(crate) fn sync_learning_rate(model: &Model, compiled: &mut Compiled) -> Resu
         .get_or_insert(compiled.spec.learning_rate());
     if compiled.spec.learning_rate() != lr {
         compiled.spec.set_learning_rate(lr);
-        if let Some(state) = compiled.state.as_mut() {
-            state.set_learning_rate(lr)?;
+        // Busy while a train step of the user's runs: the next batch applies it.
+        if let Ok(mut state) = compiled.state.try_borrow_mut() {
+            if let Some(state) = state.as_mut() {
+                state.set_learning_rate(lr);
+            }
         }
     }
     Ok(())
