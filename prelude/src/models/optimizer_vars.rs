@@ -1,13 +1,17 @@
-//! The compiled optimizer's variables, as Keras's `model.optimizer.variables`. Keras lists
-//! them as `iteration` (int), `learning_rate`, then the rule's variables for each trainable
-//! weight in `model.trainable_variables` order.
+//! The compiled optimizer's variables, as Keras's `model.optimizer.variables`, and where
+//! Keras's files keep them: `optimizer/vars/0…N` in Keras 3's weights layout (the
+//! `model.weights.h5` of a `.keras` archive, `x.weights.h5`), and `optimizer_weights` in a
+//! legacy whole-model `.h5`. Keras lists them as `iteration` (int), `learning_rate`, then the
+//! rule's variables for each trainable weight in `model.trainable_variables` order.
 
 use super::compiled::SharedState;
+use super::h5_writer::H5Tree;
+use super::hdf5_file::H5;
 use super::model::Model;
 use crate::error::{Error, Result};
 use crate::layers::Layer;
 use crate::optimizers::OptimizerState;
-use crate::optimizers::{copies, KerasLayout, OptimizerSpec, Param};
+use crate::optimizers::{copies, keras_name, KerasLayout, OptimizerSpec, Param};
 use std::cell::RefMut;
 use std::rc::Rc;
 use tch::Tensor;
@@ -152,6 +156,112 @@ fn keras_weights(prefix: &str, layers: &[Layer], out: &mut Vec<(String, Tensor)>
                     .map(|w| (format!("{here}{}", w.name), w.value)),
             ),
         }
+    }
+}
+
+/// An optimizer and its variables.
+type Variables = (OptimizerSpec, Vec<(String, Tensor)>);
+
+/// The compiled optimizer's variables to save, `None` for a model not compiled.
+fn saved_variables(model: &Model) -> Result<Option<Variables>> {
+    if !model.is_compiled() {
+        return Ok(None);
+    }
+    Ok(Some((model.compiled_spec()?, model.optimizer_variables()?)))
+}
+
+/// Writes the compiled optimizer's variables where Keras 3 writes them in its weights layout:
+/// `optimizer/vars/<i>`, the group named after the optimizer (`adam`).
+pub(crate) fn write_keras3(root: &mut H5Tree, model: &Model) -> Result<()> {
+    let Some((spec, vars)) = saved_variables(model)? else {
+        return Ok(());
+    };
+    let g = root.group("optimizer/vars");
+    g.attr_str("name", keras_name(&spec));
+    for (i, (_, t)) in vars.iter().enumerate() {
+        write_variable(g, &i.to_string(), i, t);
+    }
+    Ok(())
+}
+
+/// Writes the compiled optimizer's variables as Keras's legacy `.h5` does: under
+/// `optimizer_weights`, named `<optimizer>/<variable>` and listed in `weight_names`.
+pub(crate) fn write_legacy(root: &mut H5Tree, model: &Model) -> Result<()> {
+    let Some((spec, vars)) = saved_variables(model)? else {
+        return Ok(());
+    };
+    let g = root.group("optimizer_weights");
+    let names: Vec<String> = vars
+        .iter()
+        .map(|(n, _)| format!("{}/{n}", keras_name(&spec)))
+        .collect();
+    for (i, ((_, t), name)) in vars.iter().zip(&names).enumerate() {
+        write_variable(g, name, i, t);
+    }
+    g.attr_strings("weight_names", names);
+    Ok(())
+}
+
+/// Variable `i` at `path`: the step count as Keras's torch backend stores it (int32), the
+/// others float32.
+fn write_variable(g: &mut H5Tree, path: &str, i: usize, t: &Tensor) {
+    if i == 0 {
+        g.scalar_i32(
+            path,
+            t.int64_value(&[]).clamp(0, i64::from(i32::MAX)) as i32,
+        );
+    } else {
+        g.dataset(path, t);
+    }
+}
+
+/// Restores the optimizer's variables of a Keras 3 weights file into the compiled `model`
+/// (`optimizer/vars/<i>`); nothing for a model not compiled or a file without them.
+pub(crate) fn restore_keras3(model: &Model, h5: &H5) -> Result<()> {
+    let root = h5.group("/")?;
+    if !model.is_compiled() || !h5.has_group(&root, "optimizer") {
+        return Ok(());
+    }
+    let g = h5.group("/optimizer/vars")?;
+    let (_, datasets) = h5.members(&g)?;
+    let values = (0..datasets.len())
+        .map(|i| h5.numbers(&format!("/optimizer/vars/{i}")))
+        .collect::<Result<Vec<_>>>()?;
+    restore(model, h5, &values)
+}
+
+/// Restores the optimizer's variables of a legacy whole-model `.h5` (`optimizer_weights`).
+pub(crate) fn restore_legacy(model: &Model, h5: &H5) -> Result<()> {
+    let root = h5.group("/")?;
+    if !model.is_compiled() || !h5.has_group(&root, "optimizer_weights") {
+        return Ok(());
+    }
+    let g = h5.group("/optimizer_weights")?;
+    let names = h5.strings_attr(&g, "weight_names")?.unwrap_or_default();
+    let values = names
+        .iter()
+        .map(|n| h5.numbers(&format!("/optimizer_weights/{n}")))
+        .collect::<Result<Vec<_>>>()?;
+    restore(model, h5, &values)
+}
+
+/// Sets `values` as the optimizer's variables. As Keras: an optimizer saved before its first
+/// step (only `iteration` and `learning_rate`) leaves the optimizer fresh, and variables
+/// that do not fit are skipped with a warning, the model loading with a fresh optimizer.
+fn restore(model: &Model, h5: &H5, values: &[Tensor]) -> Result<()> {
+    if values.len() <= 2 {
+        return Ok(());
+    }
+    match model.set_optimizer_variables(values) {
+        Ok(()) => Ok(()),
+        Err(Error::OptimizerStateMismatch { detail }) => {
+            eprintln!(
+                "{}: skipping the optimizer's saved variables, training starts with a fresh optimizer: {detail}",
+                h5.path.display()
+            );
+            Ok(())
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -29,7 +29,7 @@ pub(crate) use optimizer::{apply_gradients, copies};
 pub(crate) use param::{KerasLayout, Param};
 pub use rmsprop::RMSprop;
 pub use sgd::SGD;
-pub(crate) use state::OptimizerState;
+pub(crate) use state::{keras_name, OptimizerState};
 
 use crate::error::{Error, Result};
 

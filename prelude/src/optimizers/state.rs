@@ -204,3 +204,15 @@ pub(crate) fn class_name(spec: &OptimizerSpec) -> &'static str {
         OptimizerSpec::Adagrad(_) => "Adagrad",
     }
 }
+
+/// Keras's default name of the optimizer (`adam`, `rm_sprop`, `adam_w`): its class name in
+/// snake case, the name of its variables' group in Keras's files.
+pub(crate) fn keras_name(spec: &OptimizerSpec) -> &'static str {
+    match spec {
+        OptimizerSpec::SGD(_) => "sgd",
+        OptimizerSpec::Adam(_) => "adam",
+        OptimizerSpec::AdamW(_) => "adam_w",
+        OptimizerSpec::RMSprop(_) => "rm_sprop",
+        OptimizerSpec::Adagrad(_) => "adagrad",
+    }
+}
