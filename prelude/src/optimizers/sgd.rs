@@ -2,6 +2,12 @@
 //! it (`keras/src/backend/torch/optimizers/torch_sgd.py`).
 
 use super::param::{Order, Param, Slots};
+use tch::Tensor;
+
+/// `value` as a 0-d tensor of `like`'s kind and device.
+fn scalar(value: f64, like: &Tensor) -> Tensor {
+    Tensor::full([] as [i64; 0], value, (like.kind(), like.device()))
+}
 
 /// Keras's `SGD`: learning rate 0.01, no momentum.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,19 +47,21 @@ impl SgdState {
         tch::no_grad(|| {
             for (i, p) in params.iter().enumerate() {
                 let Some(g) = p.gradient() else { continue };
-                let step = g.g_mul_scalar(-lr);
+                // `x += g·(−lr)` as one `addcmul_` with a 0-d factor: no temporary the size of
+                // the weight (tch has no `add_(other, alpha)`).
+                let neg_lr = scalar(-lr, &p.tensor);
                 let mut w = p.tensor.shallow_clone();
                 match self.momentums.as_mut() {
                     None => {
-                        let _ = w.g_add_(&step);
+                        let _ = w.addcmul_(&g, &neg_lr);
                     }
                     Some(ms) => {
                         let m = ms.at(i, p);
                         let _ = m.g_mul_scalar_(cfg.momentum);
-                        let _ = m.g_add_(&step);
+                        let _ = m.addcmul_(&g, &neg_lr);
                         if cfg.nesterov {
-                            let _ = w.g_add_(&step);
-                            let _ = w.g_add_(&m.g_mul_scalar(cfg.momentum));
+                            let _ = w.addcmul_(&g, &neg_lr);
+                            let _ = w.addcmul_(m, &scalar(cfg.momentum, &p.tensor));
                         } else {
                             let _ = w.g_add_(m);
                         }
