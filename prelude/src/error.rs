@@ -47,6 +47,13 @@ pub enum Error {
         /// Which tensor mismatches and how.
         detail: String,
     },
+    /// Optimizer variables (Keras's `optimizer.variables`: iterations, learning rate, then
+    /// momentums, velocities, …) that do not fit the optimizer they are given to.
+    #[error("the optimizer's variables do not fit: {detail}")]
+    OptimizerStateMismatch {
+        /// What mismatches: the count, or which variable has which shape.
+        detail: String,
+    },
     /// A saved model whose architecture the prelude cannot rebuild: a layer class it lacks,
     /// an option its layers do not implement, a graph it cannot follow.
     #[error("{path}: cannot rebuild the saved model: {detail}")]

@@ -14,12 +14,19 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use tch::{Device, Kind, Tensor};
 
-/// A group being gathered: attributes, sub-groups and float32 datasets.
+/// A group being gathered: attributes, sub-groups and datasets.
 #[derive(Default)]
 pub(crate) struct H5Tree {
     attrs: Vec<(String, AttrValue)>,
     groups: BTreeMap<String, H5Tree>,
-    datasets: Vec<(String, Vec<f32>, Vec<u64>)>,
+    datasets: Vec<(String, Data, Vec<u64>)>,
+}
+
+/// A dataset's values: float32 (weights) or int32 (an optimizer's `iteration`, as Keras's
+/// torch backend stores it).
+enum Data {
+    F32(Vec<f32>),
+    I32(Vec<i32>),
 }
 
 impl H5Tree {
@@ -45,7 +52,15 @@ impl H5Tree {
         t.copy_data(&mut values, t.numel());
         self.group(dir)
             .datasets
-            .push((name.to_string(), values, shape));
+            .push((name.to_string(), Data::F32(values), shape));
+    }
+
+    /// An int32 scalar dataset at `path` (groups on the way made as needed).
+    pub fn scalar_i32(&mut self, path: &str, value: i32) {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        self.group(dir)
+            .datasets
+            .push((name.to_string(), Data::I32(vec![value]), Vec::new()));
     }
 
     /// A variable-length UTF-8 string attribute (how h5py stores a Python `str`).
@@ -70,9 +85,12 @@ impl H5Tree {
             g.set_attr(&name, v);
         }
         for (name, values, shape) in self.datasets {
-            g.create_dataset(&name)
-                .with_f32_data(&values)
-                .with_shape(&shape);
+            let d = g.create_dataset(&name);
+            match &values {
+                Data::F32(v) => d.with_f32_data(v),
+                Data::I32(v) => d.with_i32_data(v),
+            }
+            .with_shape(&shape);
         }
         for (name, sub) in self.groups {
             let mut b = g.create_group(&name);
@@ -88,9 +106,12 @@ impl H5Tree {
             file.set_attr(&name, v);
         }
         for (name, values, shape) in self.datasets {
-            file.create_dataset(&name)
-                .with_f32_data(&values)
-                .with_shape(&shape);
+            let d = file.create_dataset(&name);
+            match &values {
+                Data::F32(v) => d.with_f32_data(v),
+                Data::I32(v) => d.with_i32_data(v),
+            }
+            .with_shape(&shape);
         }
         for (name, sub) in self.groups {
             let mut b = file.create_group(&name);

@@ -5,6 +5,7 @@
 
 use crate::error::{Error, Result};
 use hdf5_reader::group::Group;
+use hdf5_reader::messages::datatype::Datatype;
 use hdf5_reader::{Dataset, Hdf5File};
 use std::path::{Path, PathBuf};
 use tch::{Kind, Tensor};
@@ -145,12 +146,40 @@ impl H5 {
 
     /// The dataset at `path` as a float tensor of the stored shape.
     pub fn tensor(&self, path: &str) -> Result<Tensor> {
-        let ds: Dataset = self
-            .file
-            .dataset(path)
-            .map_err(|e| self.corrupt(format!("a dataset '{path}' ({e})")))?;
-        read_f32(self, &ds, path)
+        read_f32(self, &self.dataset(path)?, path)
     }
+
+    /// The dataset at `path` as a tensor of the stored shape: int64 when it holds integers
+    /// (an optimizer's `iteration`), else float32.
+    pub fn numbers(&self, path: &str) -> Result<Tensor> {
+        let ds = self.dataset(path)?;
+        if !matches!(ds.dtype(), Datatype::FixedPoint { .. }) {
+            return read_f32(self, &ds, path);
+        }
+        let shape: Vec<i64> = ds.shape().iter().map(|&d| d as i64).collect();
+        let values = read_integers(&ds)
+            .ok_or_else(|| self.corrupt(format!("dataset '{path}' to hold numbers")))?;
+        Ok(Tensor::from_slice(&values).reshape(&shape))
+    }
+
+    fn dataset(&self, path: &str) -> Result<Dataset> {
+        self.file
+            .dataset(path)
+            .map_err(|e| self.corrupt(format!("a dataset '{path}' ({e})")))
+    }
+}
+
+/// An integer dataset's values, whatever the integer type stored.
+fn read_integers(ds: &Dataset) -> Option<Vec<i64>> {
+    macro_rules! try_as {
+        ($($t:ty),*) => {$(
+            if let Ok(a) = ds.read_array::<$t>() {
+                return Some(a.iter().map(|&v| v as i64).collect());
+            }
+        )*};
+    }
+    try_as!(i32, i64, u32, u64, i16, u16, i8, u8);
+    None
 }
 
 fn read_f32(h5: &H5, ds: &Dataset, path: &str) -> Result<Tensor> {

@@ -11,7 +11,7 @@ use super::keras_compile::{compile_config, compiled_from_keras, training_config}
 use super::keras_config::architecture_from_keras;
 use super::keras_config_write::keras_from_architecture;
 use super::model::Model;
-use super::{keras_weights_h5, legacy_h5};
+use super::{keras_weights_h5, legacy_h5, optimizer_vars};
 use crate::error::{Error, Result};
 use crate::utils::write_atomic;
 use serde_json::{json, Value};
@@ -96,14 +96,16 @@ pub(crate) fn load_keras(path: &Path) -> Result<Model> {
     let model = model_from_keras_config(path, &archive.config)?;
     keras_weights_h5::load(&model, &archive.weights)?.apply();
     restore_compile(&model, path, &archive.config["compile_config"]);
+    optimizer_vars::restore_keras3(&model, &archive.weights)?;
     Ok(model)
 }
 
 /// Loads only the weights of a `.keras` archive into `model` (Keras's
-/// `model.load_weights("x.keras")`).
+/// `model.load_weights("x.keras")`), and the optimizer's variables into a compiled model.
 pub(crate) fn load_weights_keras(model: &Model, path: &Path) -> Result<()> {
-    keras_weights_h5::load(model, &open_archive(path)?.weights)?.apply();
-    Ok(())
+    let weights = open_archive(path)?.weights;
+    keras_weights_h5::load(model, &weights)?.apply();
+    optimizer_vars::restore_keras3(model, &weights)
 }
 
 /// Keras 3's config of `model`, with its compile settings when it is compiled.
@@ -121,7 +123,9 @@ pub(crate) fn save_keras(model: &Model, path: &Path) -> Result<()> {
     let config = full_config(model);
     let metadata = json!({"keras_version": KERAS_VERSION, "date_saved": date_saved(),
                           "saved_by": format!("ferrokeras {}", env!("CARGO_PKG_VERSION"))});
-    let weights = keras3_weights(model).into_bytes(path)?;
+    let mut tree = keras3_weights(model);
+    optimizer_vars::write_keras3(&mut tree, model)?;
+    let weights = tree.into_bytes(path)?;
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let opts =
         zip::write::FileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -184,6 +188,7 @@ pub(crate) fn load_legacy_h5(path: &Path) -> Result<Model> {
         let training: Value = serde_json::from_str(&t)
             .map_err(|e| corrupt(path, format!("'training_config' to be JSON ({e})")))?;
         restore_compile(&model, path, &training);
+        optimizer_vars::restore_legacy(&model, &h5)?;
     }
     Ok(model)
 }
@@ -200,6 +205,7 @@ pub(crate) fn save_legacy_h5(model: &Model, path: &Path) -> Result<()> {
         root.attr_str("training_config", &training_config(c).to_string());
     }
     legacy_layout(root.group("model_weights"), model);
+    optimizer_vars::write_legacy(&mut root, model)?;
     write_atomic(path, &root.into_bytes(path)?)
 }
 
@@ -208,7 +214,10 @@ pub(crate) fn save_legacy_h5(model: &Model, path: &Path) -> Result<()> {
 pub(crate) fn save_weights_h5(model: &Model, path: &Path) -> Result<()> {
     model.build()?;
     let tree = if is_keras3_weights_name(path) {
-        keras3_weights(model)
+        // As Keras 3: with the compiled optimizer's variables.
+        let mut tree = keras3_weights(model);
+        optimizer_vars::write_keras3(&mut tree, model)?;
+        tree
     } else {
         let mut root = H5Tree::default();
         legacy_layout(&mut root, model);

@@ -73,6 +73,9 @@ fn optimizer_from_keras(v: &Value) -> Res<OptimizerSpec> {
                 nesterov: b("nesterov"),
             })
         }
+        "adam" | "adamw" if b("amsgrad") => {
+            return Err(format!("{class} option amsgrad = true"));
+        }
         "adam" => {
             let d = Adam::default();
             OptimizerSpec::Adam(Adam {
@@ -253,13 +256,12 @@ pub(crate) fn compiled_from_keras(v: &Value, outputs: &[String]) -> Res<Option<C
         ),
         other => return Err(format!("loss_weights {other}")),
     };
-    Ok(Some(Compiled {
-        spec: optimizer_from_keras(optimizer)?,
-        state: None,
+    Ok(Some(Compiled::new(
+        optimizer_from_keras(optimizer)?,
         losses,
         loss_weights,
-        metrics: metrics_from_keras(&v["metrics"])?,
-    }))
+        metrics_from_keras(&v["metrics"])?,
+    )))
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ mod keras_weights_h5;
 mod legacy_h5;
 mod model;
 mod nested;
+mod optimizer_vars;
 mod plan;
 mod registry;
 mod saving;

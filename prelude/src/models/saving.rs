@@ -7,7 +7,7 @@ use super::deserialize::model_from_architecture;
 use super::hdf5_file::{is_hdf5, H5};
 use super::keras_config::is_keras_config;
 use super::model::{Model, Structure};
-use super::{keras_archive, keras_weights_h5, legacy_h5};
+use super::{keras_archive, keras_weights_h5, legacy_h5, optimizer_vars};
 use crate::error::{Error, Result};
 use crate::layers::{KerasTensor, Layer};
 use crate::utils::write_atomic;
@@ -72,7 +72,8 @@ fn save_file(model: &Model, path: &Path, meta: Option<HashMap<String, String>>) 
 
 impl Model {
     /// Saves the weights, atomically, in the layout the file name says: Keras 3's for
-    /// `x.weights.h5`, Keras's legacy HDF5 layout for another `x.h5`, else safetensors.
+    /// `x.weights.h5` (with a compiled model's optimizer variables, as Keras 3 writes them),
+    /// Keras's legacy HDF5 layout for another `x.h5`, else safetensors.
     pub fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         if has_extension(path, &["h5", "hdf5"]) {
@@ -102,7 +103,8 @@ impl Model {
     /// fits when the model's layers come in the same order as the saved model's (legacy
     /// files: the layers that have weights; `.weights.h5`: every layer, numbered by class).
     /// A file of another architecture is an error naming the layer or tensor and both
-    /// shapes; nothing is changed then.
+    /// shapes; nothing is changed then. A compiled model also takes the optimizer's variables
+    /// a Keras 3 file holds (as Keras 3 does), so that `fit` continues from them.
     ///
     /// ```no_run
     /// # use ferrokeras::prelude::*;
@@ -123,12 +125,12 @@ impl Model {
         if is_hdf5(path) {
             let h5 = H5::open(path)?;
             let root = h5.group("/")?;
-            let copies = if h5.has_group(&root, "layers") {
-                keras_weights_h5::load(self, &h5)?
-            } else {
-                legacy_h5::load(self, &h5)?
-            };
-            copies.apply();
+            if h5.has_group(&root, "layers") {
+                keras_weights_h5::load(self, &h5)?.apply();
+                // As Keras 3: a compiled model takes the optimizer's variables too.
+                return optimizer_vars::restore_keras3(self, &h5);
+            }
+            legacy_h5::load(self, &h5)?.apply();
             return Ok(());
         }
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -269,8 +271,9 @@ pub fn model_from_json(json: &str) -> Result<Model> {
 /// Loads a whole model, told apart by its contents: a Keras 3 `.keras` archive, a legacy
 /// whole-model `.h5` (Keras 2, tf.keras, Keras 3), or the prelude's own safetensors file.
 /// Keras's files come back compiled as they were saved when the prelude has their optimizer,
-/// loss and metrics (the optimizer's state starts afresh); the prelude's own files must be
-/// compiled again before training. A file that is cut short or damaged is
+/// loss and metrics, with the optimizer's variables (step count, momentums, …) as saved, so
+/// that `fit` continues where it stopped; the prelude's own files must be compiled again
+/// before training. A file that is cut short or damaged is
 /// [`Error::CorruptFile`]; one with a layer or option the prelude lacks is
 /// [`Error::UnsupportedModel`]; both name the file and what is wrong.
 pub fn load_model(path: impl AsRef<Path>) -> Result<Model> {

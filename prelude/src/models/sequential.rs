@@ -53,7 +53,7 @@ impl Model {
         let mut s = self.0.borrow_mut();
         s.graph = None;
         if let Some(c) = s.compiled.as_mut() {
-            c.state = None;
+            c.state.replace(None);
         }
         match &mut s.structure {
             Structure::Sequential {

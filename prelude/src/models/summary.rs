@@ -132,7 +132,10 @@ impl Model {
             });
         }
         let optimizer_params = state.compiled.as_ref().and_then(|c| {
-            c.state.as_ref()?;
+            // Busy only while a training step holds it, bound then.
+            if c.state.try_borrow().is_ok_and(|s| s.is_none()) {
+                return None;
+            }
             let slots = match c.spec {
                 OptimizerSpec::Adam(_) | OptimizerSpec::AdamW(_) => 2,
                 OptimizerSpec::RMSprop(o) => {

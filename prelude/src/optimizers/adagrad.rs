@@ -1,6 +1,7 @@
-//! Keras's `Adagrad` optimizer, written with tensor ops.
+//! Keras's `Adagrad` optimizer, written with in-place tensor ops as Keras's torch backend
+//! writes it (`keras/src/backend/torch/optimizers/torch_adagrad.py`).
 
-use tch::Tensor;
+use super::param::{Order, Param, Slots};
 
 /// Keras's `Adagrad`: learning rate 0.001, initial accumulator 0.1, epsilon 1e-7.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,31 +23,40 @@ impl Default for Adagrad {
     }
 }
 
-impl Adagrad {
-    /// The squared-gradient sums for `params`, starting at `initial_accumulator_value`.
-    pub(crate) fn accumulators(&self, params: &[Tensor]) -> Vec<Tensor> {
-        params
-            .iter()
-            .map(|p| {
-                p.detach()
-                    .zeros_like()
-                    .fill_(self.initial_accumulator_value)
-            })
-            .collect()
+/// Adagrad's variables: an `accumulator` of squared gradients per weight, starting at
+/// `initial_accumulator_value`.
+pub(crate) struct AdagradState {
+    accumulators: Slots,
+}
+
+impl AdagradState {
+    pub fn new(cfg: &Adagrad, n: usize) -> AdagradState {
+        AdagradState {
+            accumulators: Slots::new("accumulator", cfg.initial_accumulator_value, n),
+        }
     }
 
-    /// One step: `accum += g²; p -= lr · g / sqrt(accum + epsilon)`.
-    pub(crate) fn step(&self, params: &mut [Tensor], accum: &mut [Tensor]) {
+    /// One step: `acc += g²; w −= lr·g / √(acc + ε)`.
+    pub fn step(&mut self, cfg: &Adagrad, lr: f64, params: &[Param]) {
         tch::no_grad(|| {
-            for (p, a) in params.iter_mut().zip(accum.iter_mut()) {
-                let g = p.grad();
-                if !g.defined() || !p.requires_grad() {
+            for (i, p) in params.iter().enumerate() {
+                let Some(g) = p.gradient() else { continue };
+                let acc = self.accumulators.at(i, p);
+                let _ = acc.addcmul_(&g, &g);
+                if lr == 0.0 {
                     continue;
                 }
-                let _ = a.addcmul_(&g, &g);
-                let upd = &g / (&*a + self.epsilon).sqrt() * self.learning_rate;
-                let _ = p.g_sub_(&upd);
+                // w + g / (√(acc + ε) / −lr).
+                let mut denom = acc.g_add_scalar(cfg.epsilon);
+                let _ = denom.sqrt_();
+                let _ = denom.g_div_scalar_(-lr);
+                let _ = p.tensor.shallow_clone().addcdiv_(&g, &denom);
             }
         })
+    }
+
+    /// The variables in Keras's order.
+    pub fn slots(&mut self) -> (Order, Vec<&mut Slots>) {
+        (Order::Grouped, vec![&mut self.accumulators])
     }
 }

@@ -1,7 +1,8 @@
-//! Keras's `AdamW` optimizer (libtorch's fused AdamW).
+//! Keras's `AdamW` optimizer: Adam's update after decoupled weight decay, as Keras's base
+//! optimizer applies `weight_decay` before each update.
 
-use crate::error::Result;
-use tch::COptimizer;
+use super::adam::{Adam, AdamState};
+use super::param::Param;
 
 /// Keras's `AdamW`: Adam with decoupled weight decay 0.004.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,15 +31,24 @@ impl Default for AdamW {
 }
 
 impl AdamW {
-    /// libtorch's optimizer for this configuration.
-    pub(crate) fn coptimizer(&self) -> Result<COptimizer> {
-        Ok(COptimizer::adamw(
-            self.learning_rate,
-            self.beta_1,
-            self.beta_2,
-            self.weight_decay,
-            self.epsilon,
-            false,
-        )?)
+    /// Adam's part of the rule.
+    fn adam(&self) -> Adam {
+        Adam {
+            learning_rate: self.learning_rate,
+            beta_1: self.beta_1,
+            beta_2: self.beta_2,
+            epsilon: self.epsilon,
+        }
+    }
+
+    /// One step: `w *= 1 − weight_decay·lr` for every weight with a gradient, then Adam's.
+    pub(crate) fn step(&self, state: &mut AdamState, lr: f64, iteration: i64, params: &[Param]) {
+        let keep = 1.0 - self.weight_decay * lr;
+        tch::no_grad(|| {
+            for p in params.iter().filter(|p| p.gradient().is_some()) {
+                let _ = p.tensor.shallow_clone().g_mul_scalar_(keep);
+            }
+        });
+        state.step(&self.adam(), lr, iteration, params);
     }
 }

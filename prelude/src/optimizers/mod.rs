@@ -1,8 +1,9 @@
 //! Keras's `keras.optimizers`, with Keras's defaults: by id (`"adam"`) or typed
 //! (`SGD { learning_rate: 0.1, momentum: 0.9, ..Default::default() }`).
 //!
-//! SGD, Adam, AdamW and RMSprop run on libtorch's fused C++ optimizers; Adagrad is written
-//! with tensor ops.
+//! Each rule is Keras's formula (Keras's torch backend), written with in-place tensor ops;
+//! its variables (momentums, velocities, …) read and write as Keras's `optimizer.variables`,
+//! so that `.keras` and `.h5` files carry them both ways.
 //!
 //! ```
 //! use ferrokeras::prelude::*;
@@ -15,19 +16,22 @@ mod adagrad;
 mod adam;
 mod adamw;
 mod optimizer;
+mod param;
 mod rmsprop;
 mod sgd;
+mod state;
 
 pub use adagrad::Adagrad;
 pub use adam::Adam;
 pub use adamw::AdamW;
-pub(crate) use optimizer::apply_gradients;
 pub use optimizer::Optimizer;
+pub(crate) use optimizer::{apply_gradients, copies};
+pub(crate) use param::{KerasLayout, Param};
 pub use rmsprop::RMSprop;
 pub use sgd::SGD;
+pub(crate) use state::{keras_name, OptimizerState};
 
 use crate::error::{Error, Result};
-use tch::{COptimizer, Tensor};
 
 /// A resolved optimizer configuration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -115,16 +119,6 @@ impl From<OptimizerSpec> for OptimizerArg {
     }
 }
 
-/// A live optimizer bound to a model's parameters.
-pub(crate) enum OptimizerState {
-    Torch(COptimizer),
-    Adagrad {
-        cfg: Adagrad,
-        params: Vec<Tensor>,
-        accum: Vec<Tensor>,
-    },
-}
-
 impl OptimizerSpec {
     /// The learning rate.
     pub fn learning_rate(&self) -> f64 {
@@ -147,71 +141,19 @@ impl OptimizerSpec {
             OptimizerSpec::Adagrad(o) => o.learning_rate = lr,
         }
     }
-
-    /// Binds the optimizer to `params`.
-    pub(crate) fn bind(&self, params: &[Tensor]) -> Result<OptimizerState> {
-        let mut opt = match *self {
-            OptimizerSpec::SGD(o) => o.coptimizer()?,
-            OptimizerSpec::Adam(o) => o.coptimizer()?,
-            OptimizerSpec::AdamW(o) => o.coptimizer()?,
-            OptimizerSpec::RMSprop(o) => o.coptimizer()?,
-            OptimizerSpec::Adagrad(cfg) => {
-                return Ok(OptimizerState::Adagrad {
-                    cfg,
-                    params: params.iter().map(Tensor::shallow_clone).collect(),
-                    accum: cfg.accumulators(params),
-                });
-            }
-        };
-        for p in params {
-            opt.add_parameters(p, 0)?;
-        }
-        Ok(OptimizerState::Torch(opt))
-    }
-}
-
-impl OptimizerState {
-    pub(crate) fn zero_grad(&mut self) -> Result<()> {
-        match self {
-            OptimizerState::Torch(o) => o.zero_grad()?,
-            OptimizerState::Adagrad { params, .. } => {
-                for p in params.iter_mut() {
-                    p.zero_grad();
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Changes the learning rate of the bound optimizer, keeping its state (moments, …).
-    pub(crate) fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        match self {
-            OptimizerState::Torch(o) => o.set_learning_rate(lr)?,
-            OptimizerState::Adagrad { cfg, .. } => cfg.learning_rate = lr,
-        }
-        Ok(())
-    }
-
-    pub(crate) fn step(&mut self) -> Result<()> {
-        match self {
-            OptimizerState::Torch(o) => o.step()?,
-            OptimizerState::Adagrad { cfg, params, accum } => cfg.step(params, accum),
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tch::{Device, Kind};
+    use tch::{Kind, Tensor};
 
     fn one_step(spec: OptimizerSpec) -> f64 {
         let p = Tensor::from_slice(&[1.0f32]).set_requires_grad(true);
-        let mut st = spec.bind(&[p.shallow_clone()]).unwrap();
-        st.zero_grad().unwrap();
+        let mut st = spec.bind(vec![Param::plain(p.shallow_clone(), "w".into())]);
+        st.zero_grad();
         (&p * 2.0).sum(Kind::Float).backward(); // gradient 2
-        st.step().unwrap();
+        st.step();
         p.double_value(&[0])
     }
 
@@ -224,10 +166,18 @@ mod tests {
         // Adagrad: accum 0.1 + 4, step 0.001 * 2 / sqrt(4.1)
         let want = 1.0 - 0.001 * 2.0 / (4.1f64 + 1e-7).sqrt();
         assert!((one_step(OptimizerSpec::Adagrad(Adagrad::default())) - want).abs() < 1e-6);
-        // RMSprop: v = 0.1 * 4, step 0.001 * 2 / (sqrt(0.4) + eps)
-        let want = 1.0 - 0.001 * 2.0 / 0.4f64.sqrt();
-        assert!((one_step(OptimizerSpec::RMSprop(RMSprop::default())) - want).abs() < 1e-5);
-        let _ = Device::Cpu;
+        // RMSprop: v = 0.1 * 4, step 0.001 * 2 / sqrt(0.4 + eps)
+        let want = 1.0 - 0.001 * 2.0 / (0.4f64 + 1e-7).sqrt();
+        assert!((one_step(OptimizerSpec::RMSprop(RMSprop::default())) - want).abs() < 1e-6);
+        // SGD with momentum 0.9: m = -0.01 * 2, w += m
+        let sgd = SGD {
+            momentum: 0.9,
+            ..Default::default()
+        };
+        assert!((one_step(OptimizerSpec::SGD(sgd)) - 0.98).abs() < 1e-6);
+        // AdamW decays first: 1 * (1 - 0.004 * 0.001), then Adam's first step of ~lr
+        let want = (1.0 - 0.004 * 0.001) - 0.001;
+        assert!((one_step(OptimizerSpec::AdamW(AdamW::default())) - want).abs() < 1e-6);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `Optimizer`: an optimizer of its own, for hand-written training loops
 //! (`optimizer.apply_gradients`).
 
-use super::{OptimizerArg, OptimizerSpec, OptimizerState};
+use super::{OptimizerArg, OptimizerSpec, OptimizerState, Param};
 use crate::error::{Error, Result};
 use std::cell::RefCell;
 use tch::{Kind, Tensor};
@@ -9,8 +9,8 @@ use tch::{Kind, Tensor};
 /// An optimizer with its state, outside `compile`: Keras's
 /// `optimizer = keras.optimizers.SGD(learning_rate=1e-3)` then
 /// `optimizer.apply_gradients(zip(grads, weights))`. It applies the same update rules as
-/// training with `fit` (libtorch's SGD with momentum, RMSprop, Adam, AdamW; the prelude's
-/// Adagrad), and keeps their state (momentum, moments) from one call to the next.
+/// training with `fit` (Keras's formulas), and keeps their state (momentum, moments) from one
+/// call to the next; [`Optimizer::variables`] reads it as Keras's `optimizer.variables`.
 ///
 /// It binds to the weights of its first `apply_gradients`; later calls must pass the same
 /// weights in the same order (as Keras's optimizer builds its variables once).
@@ -63,8 +63,50 @@ impl Optimizer {
     pub fn set_learning_rate(&self, lr: f64) -> Result<()> {
         self.spec.borrow_mut().set_learning_rate(lr);
         if let Some(b) = self.bound.borrow_mut().as_mut() {
-            b.state.set_learning_rate(lr)?;
+            b.state.set_learning_rate(lr);
         }
+        Ok(())
+    }
+
+    /// Steps taken (Keras's `optimizer.iterations`).
+    pub fn iterations(&self) -> i64 {
+        self.bound
+            .borrow()
+            .as_ref()
+            .map_or(0, |b| b.state.iterations())
+    }
+
+    /// Keras's `optimizer.variables`, copied: `iteration`, `learning_rate`, then the rule's
+    /// variables (`variable_0_momentum`, `variable_0_velocity`, … for Adam) in Keras's order.
+    /// Before the first `apply_gradients` only the first two, as a Keras optimizer not yet
+    /// built has.
+    pub fn variables(&self) -> Vec<(String, Tensor)> {
+        match self.bound.borrow_mut().as_mut() {
+            Some(b) => copies(b.state.variables()),
+            None => vec![
+                ("iteration".into(), Tensor::from(0i64)),
+                (
+                    "learning_rate".into(),
+                    Tensor::from(self.learning_rate() as f32),
+                ),
+            ],
+        }
+    }
+
+    /// Sets the variables from values in [`Optimizer::variables`]'s order and shapes (Keras's
+    /// `optimizer.set_weights`), after its first `apply_gradients`. A count or a shape that
+    /// does not fit is [`Error::OptimizerStateMismatch`], naming it; nothing changes then.
+    pub fn set_variables(&self, values: &[Tensor]) -> Result<()> {
+        let mut bound = self.bound.borrow_mut();
+        let b = bound.as_mut().ok_or_else(|| {
+            Error::NotReady(
+                "the optimizer has no variables before its first apply_gradients (it makes them for the weights it is given)".into(),
+            )
+        })?;
+        b.state.set_variables(values)?;
+        self.spec
+            .borrow_mut()
+            .set_learning_rate(b.state.spec().learning_rate());
         Ok(())
     }
 
@@ -80,7 +122,12 @@ impl Optimizer {
         match bound.as_ref() {
             None => {
                 let owned: Vec<Tensor> = weights.iter().map(|w| w.shallow_clone()).collect();
-                let state = self.spec.borrow().bind(&owned)?;
+                let params = owned
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| Param::plain(w.shallow_clone(), format!("variable_{i}")))
+                    .collect();
+                let state = self.spec.borrow().bind(params);
                 *bound = Some(Bound {
                     weights: owned,
                     state,
@@ -137,7 +184,7 @@ pub(crate) fn apply_gradients(
             )));
         }
     }
-    state.zero_grad()?;
+    state.zero_grad();
     // libtorch has no setter for `.grad`; the gradient of sum(w * g) with respect to w is g,
     // so one backward pass writes every gradient into place.
     let total = gradients
@@ -148,5 +195,14 @@ pub(crate) fn apply_gradients(
     if let Some(total) = total {
         total.backward();
     }
-    state.step()
+    state.step();
+    Ok(())
+}
+
+/// Detached copies of `variables`.
+pub(crate) fn copies(variables: Vec<(String, Tensor)>) -> Vec<(String, Tensor)> {
+    variables
+        .into_iter()
+        .map(|(n, t)| (n, t.detach().copy()))
+        .collect()
 }

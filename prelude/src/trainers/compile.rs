@@ -37,13 +37,7 @@ impl Model {
             .collect::<Result<Vec<_>>>()?;
         // A new optimizer starts from its own learning rate.
         self.set_learning_rate_override(None);
-        self.set_compiled(Compiled {
-            spec,
-            state: None,
-            losses,
-            loss_weights: loss.loss_weights,
-            metrics,
-        });
+        self.set_compiled(Compiled::new(spec, losses, loss.loss_weights, metrics));
         Ok(())
     }
 
@@ -131,8 +125,11 @@ pub(crate) fn sync_learning_rate(model: &Model, compiled: &mut Compiled) -> Resu
     };
     if compiled.spec.learning_rate() != lr {
         compiled.spec.set_learning_rate(lr);
-        if let Some(state) = compiled.state.as_mut() {
-            state.set_learning_rate(lr)?;
+        // Busy while a train step of the user's runs: the next batch applies it.
+        if let Ok(mut state) = compiled.state.try_borrow_mut() {
+            if let Some(state) = state.as_mut() {
+                state.set_learning_rate(lr);
+            }
         }
     }
     Ok(())

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::models::{Compiled, Model, Plan};
 use crate::optimizers::OptimizerState;
 use crate::runtime::interrupted;
+use std::cell::RefMut;
 
 /// What one `fit` runs on: the training batches, the validation ones, and where each one's
 /// sample weights come from.
@@ -24,15 +25,21 @@ pub(crate) struct RunData<'d> {
 }
 
 /// The compiled optimizer, bound to the weights on the first training call so that later
-/// calls continue its state.
+/// calls continue its state. Held for one step: callbacks between steps may read it (to save
+/// it).
 pub(crate) fn bind_optimizer<'c>(
     model: &Model,
-    compiled: &'c mut Compiled,
-) -> Result<&'c mut OptimizerState> {
-    if compiled.state.is_none() {
-        compiled.state = Some(compiled.spec.bind(&model.params())?);
+    compiled: &'c Compiled,
+) -> Result<RefMut<'c, OptimizerState>> {
+    let mut state = compiled.state.try_borrow_mut().map_err(|_| {
+        Error::NotReady(
+            "the compiled optimizer is in use: a training step cannot train the model again".into(),
+        )
+    })?;
+    if state.is_none() {
+        *state = Some(compiled.spec.bind(model.optimizer_params()));
     }
-    Ok(compiled.state.as_mut().expect("bound"))
+    Ok(RefMut::map(state, |s| s.as_mut().expect("bound above")))
 }
 
 /// One `fit`: the model, what each step computes, and its callbacks.
@@ -94,30 +101,32 @@ impl EpochLoop<'_, '_> {
                 let xs = self.plan.prepare(&batch.inputs)?;
                 let (targets, weights) = data.train_weights.split(batch.targets)?;
                 let ys = on_device(&targets, self.plan);
-                let optimizer = bind_optimizer(model, compiled)?;
+                let mut optimizer = bind_optimizer(model, compiled)?;
                 if let Some(custom) = self.custom_step.as_mut() {
                     let mut ctx = StepContext {
                         model,
                         plan: self.plan,
                         objective: &self.objective,
-                        optimizer,
+                        optimizer: &mut optimizer,
                         xs: &xs,
                         ys: &ys,
                         sample_weight: weights.as_ref(),
                     };
                     let logs = custom.train_step(&mut ctx)?;
+                    drop(optimizer);
                     tally.count += xs[0].size()[0];
                     self.callbacks.on_train_batch_end(step, &logs, model)?;
                     step_logs = Some(logs);
                 } else {
                     let values = train_step(
                         self.plan,
-                        optimizer,
+                        &mut optimizer,
                         &self.objective,
                         &xs,
                         &ys,
                         weights.as_ref(),
                     )?;
+                    drop(optimizer);
                     tally.add(&values, xs[0].size()[0]);
                     self.callbacks.on_train_batch_end(step, &tally, model)?;
                 }

@@ -185,8 +185,8 @@ impl Model {
             let objective = Objective::new(compiled, &plan)?;
             let xs = plan.prepare(&batch.inputs)?;
             let ys = on_device(&batch.targets, &plan);
-            let optimizer = bind_optimizer(self, compiled)?;
-            let values = train_step(&plan, optimizer, &objective, &xs, &ys, None)?;
+            let mut optimizer = bind_optimizer(self, compiled)?;
+            let values = train_step(&plan, &mut optimizer, &objective, &xs, &ys, None)?;
             Ok(objective
                 .names
                 .iter()

@@ -151,12 +151,12 @@ pub(crate) fn train_step(
     ys: &[Tensor],
     sample_weight: Option<&Tensor>,
 ) -> Result<Vec<Tensor>> {
-    optimizer.zero_grad()?;
+    optimizer.zero_grad();
     let (preds, logits) = plan.forward_with_logits(xs, true);
     let (loss, values) = objective.compute(&preds, &logits, ys, sample_weight)?;
     if loss.requires_grad() {
         loss.backward();
-        optimizer.step()?;
+        optimizer.step();
     }
     Ok(values)
 }
