@@ -11,6 +11,8 @@
 
 mod common;
 
+use common::keras_reference::{files_made_by, run_script};
+
 use ferrokeras::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -41,42 +43,10 @@ const CASES: &[&str] = &[
     "mobilenet_v2_0.35",
 ];
 
-fn python() -> PathBuf {
-    std::env::var_os("FERROKERAS_KERAS_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("FERROKERAS_VENV").map(|v| PathBuf::from(v).join("bin/python"))
-        })
-        .unwrap_or_else(|| PathBuf::from("python3"))
-}
-
-fn run_script(mode: &str, dir: &Path) {
-    let status = std::process::Command::new(python())
-        .arg(SCRIPT)
-        .arg(mode)
-        .arg(dir)
-        .env("KERAS_BACKEND", "torch")
-        .status()
-        .unwrap_or_else(|e| panic!("could not run {}: {e}", python().display()));
-    assert!(
-        status.success(),
-        "{SCRIPT} {mode} failed (it needs keras and h5py: pip install -r kernel/scripts/requirements-test.txt)"
-    );
-}
-
-/// Keras's files, made again when the generator changed since (it leaves a copy of itself).
+/// Keras's files, made again when the script changed since.
 fn keras_files() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("keras_saving");
-        let script = std::fs::read(SCRIPT).unwrap();
-        let made_by = std::fs::read(dir.join("make_saving.py")).ok();
-        if !dir.join("cases.json").is_file() || made_by.as_ref() != Some(&script) {
-            run_script("make", &dir);
-            std::fs::write(dir.join("make_saving.py"), script).unwrap();
-        }
-        dir
-    })
+    DIR.get_or_init(|| files_made_by(SCRIPT, "keras_saving", "cases.json"))
 }
 
 /// The arrays named `{prefix}0`, `{prefix}1`, … of an npz, in order.
@@ -241,7 +211,7 @@ fn files_the_prelude_writes_load_in_keras() {
             Tensor::randn([4, 6], (Kind::Float, Device::Cpu)),
         ],
     );
-    run_script("check", &out);
+    run_script(SCRIPT, "check", &out);
     let checked: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("checked.json")).unwrap()).unwrap();
     let mut report = Vec::new();

@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::keras_reference::{files_made_by, run_script};
+
 use ferrokeras::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -19,42 +21,10 @@ const SCRIPT: &str = concat!(
     "/../tests/keras_reference/optimizer_state.py"
 );
 
-fn python() -> PathBuf {
-    std::env::var_os("FERROKERAS_KERAS_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("FERROKERAS_VENV").map(|v| PathBuf::from(v).join("bin/python"))
-        })
-        .unwrap_or_else(|| PathBuf::from("python3"))
-}
-
-fn run_script(mode: &str, dir: &Path) {
-    let status = std::process::Command::new(python())
-        .arg(SCRIPT)
-        .arg(mode)
-        .arg(dir)
-        .env("KERAS_BACKEND", "torch")
-        .status()
-        .unwrap_or_else(|e| panic!("could not run {}: {e}", python().display()));
-    assert!(
-        status.success(),
-        "{SCRIPT} {mode} failed (it needs keras and h5py: pip install -r kernel/scripts/requirements-test.txt)"
-    );
-}
-
-/// Keras's files, made again when the script changed since (it leaves a copy of itself).
+/// Keras's files, made again when the script changed since.
 fn keras_files() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("keras_optimizer_state");
-        let script = std::fs::read(SCRIPT).unwrap();
-        let made_by = std::fs::read(dir.join("optimizer_state.py")).ok();
-        if !dir.join("steps.json").is_file() || made_by.as_ref() != Some(&script) {
-            run_script("make", &dir);
-            std::fs::write(dir.join("optimizer_state.py"), script).unwrap();
-        }
-        dir
-    })
+    DIR.get_or_init(|| files_made_by(SCRIPT, "keras_optimizer_state", "steps.json"))
 }
 
 fn npz(path: impl AsRef<Path>) -> Vec<(String, Tensor)> {
@@ -376,7 +346,7 @@ fn keras_loads_the_prelude_optimizer_state() {
         fit(&model, &x, &y, 1);
         expected.push((name, vars, trainable(&model)));
     }
-    run_script("check", &out);
+    run_script(SCRIPT, "check", &out);
     let mut report = Vec::new();
     for (name, vars, after) in &expected {
         for ext in ["keras", "h5"] {

@@ -1,6 +1,8 @@
 //! Helpers the integration tests share (`mod common;`); each test file uses some of them.
 #![allow(dead_code)]
 
+pub mod keras_reference;
+
 use ferrokeras::prelude::*;
 use std::path::PathBuf;
 
