@@ -192,6 +192,29 @@ struct BuiltBatchNormalization {
     var: Tensor,
 }
 
+// Keras moves the averages towards the batch's *biased* variance; libtorch's own running
+// update (batch_norm with running stats) takes the unbiased one, which drifted from Keras by
+// 1.5e-4 in three steps. So the averages are updated here and batch_norm only normalises.
+impl BuiltBatchNormalization {
+    /// `moving = momentum · moving + (1 − momentum) · batch` for the mean and the biased
+    /// variance over every axis but the channels (axis 1 of the channels-first `xc`).
+    fn update_moving_stats(&self, xc: &Tensor) {
+        let axes: Vec<i64> = (0..xc.dim() as i64).filter(|&a| a != 1).collect();
+        let weight = 1.0 - self.config.momentum;
+        tch::no_grad(|| {
+            let (var, mean) = xc
+                .detach()
+                .var_mean_correction(Some(axes.as_slice()), 0, false);
+            self.mean
+                .shallow_clone()
+                .lerp_(&mean.to_kind(self.mean.kind()), weight);
+            self.var
+                .shallow_clone()
+                .lerp_(&var.to_kind(self.var.kind()), weight);
+        });
+    }
+}
+
 impl LayerKind for BuiltBatchNormalization {
     fn frozen_means_inference(&self) -> bool {
         true
@@ -217,16 +240,30 @@ impl LayerKind for BuiltBatchNormalization {
         } else {
             x.shallow_clone()
         };
-        let y = xc.batch_norm(
-            Some(&self.gamma),
-            Some(&self.beta),
-            Some(&self.mean),
-            Some(&self.var),
-            training,
-            1.0 - self.config.momentum,
-            self.config.epsilon,
-            true,
-        );
+        let y = if training {
+            self.update_moving_stats(&xc);
+            xc.batch_norm(
+                Some(&self.gamma),
+                Some(&self.beta),
+                None::<&Tensor>,
+                None::<&Tensor>,
+                true,
+                0.0,
+                self.config.epsilon,
+                true,
+            )
+        } else {
+            xc.batch_norm(
+                Some(&self.gamma),
+                Some(&self.beta),
+                Some(&self.mean),
+                Some(&self.var),
+                false,
+                0.0,
+                self.config.epsilon,
+                true,
+            )
+        };
         if n > 2 {
             y.permute(to_channels_last(n - 2).as_slice())
         } else {
@@ -269,6 +306,14 @@ mod tests {
         // moving mean moved 1% towards the batch mean
         let mm = bn.named_weights()[2].value.double_value(&[0]);
         assert!((mm - 0.02).abs() < 1e-6, "{mm}");
+        // and the moving variance 1% towards the biased variance, as Keras does
+        // (channel 0: 1, channel 1: 25; the unbiased ones, 2 and 50, would give 1.01 and 1.49)
+        let mv = &bn.named_weights()[3].value;
+        let (mv0, mv1) = (mv.double_value(&[0]), mv.double_value(&[1]));
+        assert!(
+            (mv0 - 1.0).abs() < 1e-6 && (mv1 - 1.24).abs() < 1e-6,
+            "{mv0} {mv1}"
+        );
         // inference: (x - mm) / sqrt(mv + eps)
         let yi = bn.forward(&x, false);
         assert!(yi.double_value(&[0, 0]) > 0.9);
