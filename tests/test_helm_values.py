@@ -3,13 +3,11 @@ the network: every key it sets is an option of the chart, it validates against t
 values schema as `helm` would validate it, and the figures that matter for a ferrokeras class
 agree with the measurements in docs/jupyterhub.md and with the image (uid, port, home).
 
-The chart's schema and default values are not in this repository: they are read from
-../shared/helm/z2jh-4.4.0/ beside the clone (or the folder FERROKERAS_Z2JH_CHART names), and
-that test is skipped, saying so, where they are missing. Their source: the files
-`jupyterhub/values.schema.yaml` and `jupyterhub/values.yaml` of
-https://github.com/jupyterhub/zero-to-jupyterhub-k8s at tag 4.4.0 (commit
-5c5f5df751588a68a7781ead01d0f62e88e2e72f), checked here by SHA-256. The other tests need only
-this repository: the list of chart options below catches a misspelled key either way.
+The chart's schema and default values are read from tests/z2jh-4.4.0/ (or the folder
+FERROKERAS_Z2JH_CHART names, to try another chart): the files `jupyterhub/values.schema.yaml`
+and `jupyterhub/values.yaml` of https://github.com/jupyterhub/zero-to-jupyterhub-k8s at tag
+4.4.0 (commit 5c5f5df751588a68a7781ead01d0f62e88e2e72f), checked here by SHA-256. The list of
+chart options below catches a misspelled key too, and is itself checked against the schema.
 """
 import copy
 import hashlib
@@ -30,7 +28,7 @@ CHART_VERSION = "4.4.0"
 CHART_COMMIT = "5c5f5df751588a68a7781ead01d0f62e88e2e72f"
 CHART_URL = "https://github.com/jupyterhub/zero-to-jupyterhub-k8s"
 CHART_DIR = pathlib.Path(os.environ.get(
-    "FERROKERAS_Z2JH_CHART", REPO.parent / "shared" / "helm" / f"z2jh-{CHART_VERSION}"))
+    "FERROKERAS_Z2JH_CHART", REPO / "tests" / f"z2jh-{CHART_VERSION}"))
 CHART_FILES = {  # name in CHART_DIR (and under jupyterhub/ in the chart's repository): SHA-256
     "values.schema.yaml": "1d9d48ee343efda1140edfc3de4d8ec4113ae9173bf9e44b83f19c2ca335a0dc",
     "values.yaml": "d61742ce43e33262bb8fa0d68b6b9e7a7b229a3c7ce6d5a08cf97788c0ba796b",
@@ -147,12 +145,10 @@ def schema_node(schema, path):
 
 def test_values_validate_against_the_charts_schema(values):
     missing = [n for n in CHART_FILES if not (CHART_DIR / n).is_file()]
-    if missing:
-        pytest.skip(
-            f"the chart's {', '.join(missing)} not found in {CHART_DIR}: put "
-            f"jupyterhub/values.schema.yaml and jupyterhub/values.yaml of {CHART_URL} "
-            f"at tag {CHART_VERSION} (commit {CHART_COMMIT}) there, or point "
-            "FERROKERAS_Z2JH_CHART at a folder holding them")
+    assert not missing, (
+        f"the chart's {', '.join(missing)} not found in {CHART_DIR}: it holds "
+        f"jupyterhub/values.schema.yaml and jupyterhub/values.yaml of {CHART_URL} "
+        f"at tag {CHART_VERSION} (commit {CHART_COMMIT})")
     for name, sha in CHART_FILES.items():
         got = hashlib.sha256((CHART_DIR / name).read_bytes()).hexdigest()
         assert got == sha, (f"{CHART_DIR / name} is not the chart {CHART_VERSION}'s {name} "
