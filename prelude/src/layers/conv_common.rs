@@ -366,6 +366,17 @@ mod tests {
     }
 
     #[test]
+    fn conv2d_output_is_contiguous_channels_last() {
+        // libtorch ran the channels-last kernels and returned that format: the NHWC output is
+        // plain contiguous memory, so pooling, the next conv or Flatten copy nothing.
+        let x = Tensor::rand([2, 9, 9, 3], (Kind::Float, Device::Cpu));
+        let y = Conv2D::new(8, 3).padding("same").call(&x).unwrap();
+        assert!(y.is_contiguous(), "strides {:?}", y.stride());
+        let y = Conv2D::new(4, 2).strides(2).padding("same").call(&y).unwrap();
+        assert!(y.is_contiguous(), "after uneven padding: strides {:?}", y.stride());
+    }
+
+    #[test]
     fn conv1d_and_conv3d_by_hand() {
         let conv: Layer = Conv1D::new(1, 2).into();
         conv.build(&[4, 1], Device::Cpu).unwrap();
