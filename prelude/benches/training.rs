@@ -11,7 +11,8 @@
 //! epoch by epoch, ferrokeras (denormals flushed) beside plain tch.
 //! `cargo bench -p ferrokeras --bench training -- keras` runs the same three models in Keras 3
 //! on TensorFlow's CPU backend (`benches/keras_tf.py`, in a scratch virtualenv) in the same run
-//! and prints ferrokeras/Keras samples/s over 5 epochs each.
+//! and prints ferrokeras/Keras samples/s over 5 epochs each (`FERROKERAS_BENCH_EPOCHS=N` for N:
+//! five epochs of the CNN last about a second, so single runs swing ±10%).
 
 use ferrokeras::prelude::*;
 use std::time::Instant;
@@ -223,35 +224,61 @@ fn cnn_setup(device: Device) -> Setup {
     (model.model(), x, y, 32)
 }
 
-fn cifar_cnn(device: Device) {
-    let (model, x, y, _) = cnn_setup(device);
-    let x_nchw = x.permute([0, 3, 1, 2]).contiguous();
-
+/// The CIFAR CNN written directly with tch, with Keras's Adam defaults: its optimizer and
+/// forward pass, for channels-first input `(n, 3, 32, 32)`. With `channels_last` the
+/// convolution weights are stored in PyTorch's channels-last memory format (as ferrokeras's
+/// are) and the last feature map is flattened in that order, so no step copies.
+fn direct_cnn(device: Device, channels_last: bool) -> (nn::Optimizer, impl Fn(&Tensor) -> Tensor) {
     let vs = nn::VarStore::new(device);
     let root = vs.root();
-    let c1 = nn::conv2d(&root / "c1", 3, 32, 3, Default::default());
-    let c2 = nn::conv2d(&root / "c2", 32, 64, 3, Default::default());
-    let c3 = nn::conv2d(&root / "c3", 64, 64, 3, Default::default());
+    let mut convs = [(3, 32), (32, 64), (64, 64)]
+        .map(|(i, o)| nn::conv2d(&root / format!("c{o}{i}"), i, o, 3, Default::default()));
+    if channels_last {
+        for c in &mut convs {
+            let w =
+                c.ws.permute([0, 2, 3, 1])
+                    .contiguous()
+                    .permute([0, 3, 1, 2]);
+            tch::no_grad(|| c.ws.set_data(&w));
+        }
+    }
     let d1 = nn::linear(&root / "d1", 1024, 64, Default::default());
     let d2 = nn::linear(&root / "d2", 64, 10, Default::default());
-    let mut opt = keras_adam(&vs);
-    let fwd = |xb: &Tensor| {
-        xb.apply(&c1)
+    let opt = keras_adam(&vs);
+    let [c1, c2, c3] = convs;
+    (opt, move |xb: &Tensor| {
+        let features = xb
+            .apply(&c1)
             .relu()
             .max_pool2d_default(2)
             .apply(&c2)
             .relu()
             .max_pool2d_default(2)
             .apply(&c3)
-            .relu()
-            .flatten(1, -1)
-            .apply(&d1)
-            .relu()
-            .apply(&d2)
-    };
-    fit_against_direct("CIFAR CNN (3 conv, batch 32)", &model, (&x, &y), 32, || {
-        direct_epoch(&x_nchw, &y, 32, &mut opt, &fwd)
-    });
+            .relu();
+        let features = if channels_last {
+            features.permute([0, 2, 3, 1])
+        } else {
+            features
+        };
+        features.flatten(1, -1).apply(&d1).relu().apply(&d2)
+    })
+}
+
+fn cifar_cnn(device: Device) {
+    let (model, x, y, _) = cnn_setup(device);
+    // Channels-first copies, and channels-first views of the channels-last data.
+    let x_nchw = x.permute([0, 3, 1, 2]).contiguous();
+    let x_cl = x.permute([0, 3, 1, 2]);
+    for (layout, x_direct, channels_last) in
+        [("NCHW", &x_nchw, false), ("channels_last", &x_cl, true)]
+    {
+        let (mut opt, fwd) = direct_cnn(device, channels_last);
+        let name = format!("CIFAR CNN (3 conv, batch 32), tch {layout}");
+        fit_against_direct(&name, &model, (&x, &y), 32, || {
+            direct_epoch(x_direct, &y, 32, &mut opt, &fwd)
+        });
+    }
 }
 
 /// The Shakespeare LSTM and its data.
@@ -312,8 +339,12 @@ fn fit_epochs(setup: fn(Device) -> Setup, device: Device, epochs: usize) -> f64 
 /// The same three models in Keras 3 on TensorFlow's CPU backend (`benches/keras_tf.py`, run by
 /// the Python of `FERROKERAS_KERAS_PYTHON`, default the scratch virtualenv its docstring makes),
 /// measured in this run right after ferrokeras's, and then ferrokeras's again: ratios of
-/// samples/s over 5 epochs.
+/// samples/s over 5 epochs (or `FERROKERAS_BENCH_EPOCHS`).
 fn keras_comparison(device: Device, threads: i32) {
+    let epochs: usize = std::env::var("FERROKERAS_BENCH_EPOCHS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
     let python = std::env::var("FERROKERAS_KERAS_PYTHON")
         .unwrap_or_else(|_| "/root/.cache/ferrokeras-scratch/keras-tf/bin/python".into());
     if !std::path::Path::new(&python).exists() {
@@ -325,8 +356,10 @@ fn keras_comparison(device: Device, threads: i32) {
         models
             .iter()
             .map(|(name, setup)| {
-                let r = fit_epochs(*setup, device, 5);
-                println!("  round {round}: ferrokeras {name}: {r:.0} samples/s over 5 epochs");
+                let r = fit_epochs(*setup, device, epochs);
+                println!(
+                    "  round {round}: ferrokeras {name}: {r:.0} samples/s over {epochs} epochs"
+                );
                 r
             })
             .collect()
@@ -335,6 +368,7 @@ fn keras_comparison(device: Device, threads: i32) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/keras_tf.py");
     let out = std::process::Command::new(&python)
         .args([script, "--threads", &threads.to_string()])
+        .args(["--epochs", &epochs.to_string()])
         .output()
         .expect("run keras_tf.py");
     let keras: Vec<(String, f64)> = String::from_utf8_lossy(&out.stdout)
@@ -348,10 +382,10 @@ fn keras_comparison(device: Device, threads: i32) {
         })
         .collect();
     for (name, r) in &keras {
-        println!("  keras-tf {name}: {r:.0} samples/s over 5 epochs");
+        println!("  keras-tf {name}: {r:.0} samples/s over {epochs} epochs");
     }
     let second = ours(2);
-    println!("ferrokeras / Keras 3 (TensorFlow CPU), samples/s over 5 epochs (target >= 1.2):");
+    println!("ferrokeras / Keras 3 (TensorFlow CPU), samples/s over {epochs} epochs:");
     for (i, (name, _)) in models.iter().enumerate() {
         match keras.iter().find(|(k, _)| k == name) {
             Some((_, k)) => println!(

@@ -205,10 +205,12 @@ impl BuiltBatchNormalization {
             let (var, mean) = xc
                 .detach()
                 .var_mean_correction(Some(axes.as_slice()), 0, false);
-            self.mean
+            let _ = self
+                .mean
                 .shallow_clone()
                 .lerp_(&mean.to_kind(self.mean.kind()), weight);
-            self.var
+            let _ = self
+                .var
                 .shallow_clone()
                 .lerp_(&var.to_kind(self.var.kind()), weight);
         });

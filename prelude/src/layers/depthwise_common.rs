@@ -7,7 +7,7 @@
 //! channel `c` and multiplier `m`, the order Keras's output has. `weights()` shows the
 //! weights in Keras layout, as views on that storage.
 
-use super::conv_common::{to_channels_first, to_channels_last};
+use super::conv_common::{channels_first_input, to_channels_last};
 use super::depthwise_config::DepthwiseSpec;
 use super::image_common::image_dims;
 use super::padding::{torch_pad_order, Padding};
@@ -143,7 +143,9 @@ impl LayerKind for DepthwiseSep {
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
         let k = &self.depthwise;
-        let xc = x.permute(to_channels_first(2).as_slice()).contiguous();
+        // A channels-last view, as for Conv2D (conv_common's module doc); the 1×1 and
+        // depthwise kernels are the same in either memory format.
+        let xc = channels_first_input(x, 2);
         let pads = self.pad.pads(&xc.size(), &self.kernel_size, &self.strides);
         // libtorch pads both sides alike; Keras's "same" may want one more row or column
         // after (stride 2 on an even size): then pad explicitly and convolve unpadded.
