@@ -242,30 +242,24 @@ impl LayerKind for BuiltBatchNormalization {
         } else {
             x.shallow_clone()
         };
-        let y = if training {
+        // Training normalises with the batch's statistics (libtorch's running update is not
+        // used: see update_moving_stats); inference with the moving ones.
+        let (mean, var) = if training {
             self.update_moving_stats(&xc);
-            xc.batch_norm(
-                Some(&self.gamma),
-                Some(&self.beta),
-                None::<&Tensor>,
-                None::<&Tensor>,
-                true,
-                0.0,
-                self.config.epsilon,
-                true,
-            )
+            (None, None)
         } else {
-            xc.batch_norm(
-                Some(&self.gamma),
-                Some(&self.beta),
-                Some(&self.mean),
-                Some(&self.var),
-                false,
-                0.0,
-                self.config.epsilon,
-                true,
-            )
+            (Some(&self.mean), Some(&self.var))
         };
+        let y = xc.batch_norm(
+            Some(&self.gamma),
+            Some(&self.beta),
+            mean,
+            var,
+            training,
+            0.0,
+            self.config.epsilon,
+            true,
+        );
         if n > 2 {
             y.permute(to_channels_last(n - 2).as_slice())
         } else {

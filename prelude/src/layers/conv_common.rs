@@ -372,8 +372,16 @@ mod tests {
         let x = Tensor::rand([2, 9, 9, 3], (Kind::Float, Device::Cpu));
         let y = Conv2D::new(8, 3).padding("same").call(&x).unwrap();
         assert!(y.is_contiguous(), "strides {:?}", y.stride());
-        let y = Conv2D::new(4, 2).strides(2).padding("same").call(&y).unwrap();
-        assert!(y.is_contiguous(), "after uneven padding: strides {:?}", y.stride());
+        let y = Conv2D::new(4, 2)
+            .strides(2)
+            .padding("same")
+            .call(&y)
+            .unwrap();
+        assert!(
+            y.is_contiguous(),
+            "after uneven padding: strides {:?}",
+            y.stride()
+        );
     }
 
     #[test]
