@@ -2,13 +2,14 @@
 
 use super::data::{Batched, Inputs, Targets};
 use super::objective::Objective;
+use super::result_line::ResultLine;
 use super::sample_weights::{attach_sample_weight, SampleWeights};
 use super::test_loop::evaluate_batches;
 use crate::callbacks::{format_logs, Callback, CallbackList};
 use crate::data_adapter::BatchSource;
 use crate::error::{Error, Result};
 use crate::models::{Model, Plan};
-use crate::runtime::{MimeBundle, ProgressBar, Render};
+use crate::runtime::{MimeBundle, Render};
 use std::collections::BTreeMap;
 use tch::Tensor;
 
@@ -145,6 +146,7 @@ impl Model {
         opts: Evaluate<'_>,
     ) -> Result<Evaluation> {
         let batch_size = opts.batch_size;
+        let line = ResultLine::start(opts.verbose, source.num_batches(batch_size));
         let mut callbacks = CallbackList::new(opts.callbacks);
         let values = self.with_compiled(|compiled| {
             let objective = Objective::new(compiled, plan)?;
@@ -158,12 +160,7 @@ impl Model {
                 self,
             )
         })?;
-        if opts.verbose >= 1 {
-            let steps = source.num_batches(batch_size).unwrap_or(1).max(1) as u64;
-            let mut bar = ProgressBar::hidden(Some(steps));
-            bar.update(steps, "");
-            println!("{}", bar.finish(&format_logs(&values)));
-        }
+        line.print(&format_logs(&values));
         Ok(Evaluation { values })
     }
 }

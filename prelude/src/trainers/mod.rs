@@ -46,6 +46,7 @@ mod fit;
 mod logs;
 mod objective;
 mod predict;
+mod result_line;
 mod sample_weights;
 mod settings;
 mod test_loop;
