@@ -123,5 +123,6 @@ def test_resnet50_loads_keras_weights_and_decodes_predictions(en_run):
         assert scores == sorted(scores, reverse=True)
         assert result[0]["data"]["text/html"].count("<tr>") == 4  # header + 3 rows
     acts = texts(cell_with(nb, "let activation_model = Model::new(&model.input()?, layer_outputs)?;"))
+    assert "/step" not in acts, acts  # the seed's m.predict(img_array, verbose=0)
     # The InputLayer is named as Keras names it: input_layer_N after the notebook's other inputs.
     assert re.search(r"^177 layer activations, from input_layer(_\d+)? to predictions$", acts, re.M), acts

@@ -142,15 +142,22 @@ def silent_evaluation(text):
     return all("val_loss" in line for line in text.splitlines() if "loss:" in line)
 
 
+def silent_prediction(text):
+    """The seed predicts with verbose=0: no `1/1 ━━━ 0s 3ms/step` line (predict's default)."""
+    return "/step" not in text
+
+
 def test_rock_paper_scissors(executed):
     # Keras: 896 + 18,496 + 36,928 + 409,664 + 195 for 100x100x3 inputs.
     assert total_params(cell_with(executed, "let model_rps")) == 466_179
     trained = texts(cell_with(executed, "model_rps.compile"))
     assert re.search(r"Test Accuracy: \d+\.\d%", trained)
     assert "val_loss" in trained and silent_evaluation(trained), trained
-    assert pngs(cell_with(executed, "test_ds.take(1)"))
+    grid = cell_with(executed, "test_ds.take(1)")
+    assert pngs(grid) and silent_prediction(texts(grid)), texts(grid)
     webcam = cell_with(executed, "min_gest.jpg")
     assert "Sannolikheter:" in texts(webcam) and pngs(webcam)
+    assert silent_prediction(texts(webcam)), texts(webcam)
 
 
 def test_beans_and_sign_language(executed):
@@ -160,7 +167,8 @@ def test_beans_and_sign_language(executed):
     loaded = texts(cell_with(executed, "load_sign_language_mnist"))
     assert f"Träningsbilder: {48}" in loaded and "Klasser: 24 bokstäver" in loaded
     assert re.search(r"Test Accuracy: \d+\.\d%", texts(cell_with(executed, "let model_sign")))
-    assert pngs(cell_with(executed, "Tensor::randperm"))
+    signs = cell_with(executed, "Tensor::randperm")
+    assert pngs(signs) and silent_prediction(texts(signs)), texts(signs)
 
 
 def test_transfer_learning(executed):

@@ -1,6 +1,7 @@
 //! `predict`: outputs for data, in batches, without gradients, on the CPU.
 
 use super::data::{Batched, Inputs};
+use super::result_line::ResultLine;
 use crate::callbacks::{Callback, CallbackList};
 use crate::data_adapter::BatchSource;
 use crate::error::{Error, Result};
@@ -9,10 +10,13 @@ use crate::runtime::interrupted;
 use tch::{Device, Tensor};
 
 /// `predict`'s options, Keras's keyword arguments with Keras's defaults:
-/// `Predict { batch_size: 64, ..Default::default() }.callback(my_callback)`.
+/// `Predict { batch_size: 64, verbose: 0, ..Default::default() }.callback(my_callback)`.
 pub struct Predict<'a> {
     /// Examples per batch (default 32).
     pub batch_size: usize,
+    /// 0 silent, 1 prints Keras's line `4/4 ━━━━━━━━━━━━━━━━━━━━ 0s 3ms/step` when done
+    /// (default, as Keras's `verbose="auto"`).
+    pub verbose: u8,
     /// Callbacks, called with the `on_predict_*` hooks.
     pub callbacks: Vec<Box<dyn Callback + 'a>>,
 }
@@ -21,6 +25,7 @@ impl Default for Predict<'_> {
     fn default() -> Self {
         Predict {
             batch_size: 32,
+            verbose: 1,
             callbacks: Vec::new(),
         }
     }
@@ -37,7 +42,8 @@ impl<'a> Predict<'a> {
 impl Model {
     /// Predictions for `x` (Keras's `model.predict`): tensors, or a dataset (whose targets, if
     /// any, are ignored); in batches, without gradients, returned on the CPU. For a model of
-    /// several outputs, the first; see [`Model::predict_outputs`].
+    /// several outputs, the first; see [`Model::predict_outputs`]. Prints Keras's
+    /// `4/4 ━━━━━━━━━━━━━━━━━━━━ 0s 3ms/step` when done unless `verbose: 0`.
     ///
     /// ```
     /// use ferrokeras::prelude::*;
@@ -67,8 +73,11 @@ impl Model {
             Batched::Tensors(d) => d,
             Batched::Source(s) => *s,
         };
+        let line = ResultLine::start(opts.verbose, source.num_batches(opts.batch_size));
         let mut callbacks = CallbackList::new(opts.callbacks);
-        predict_batches(self, &plan, source, opts.batch_size, &mut callbacks)
+        let outputs = predict_batches(self, &plan, source, opts.batch_size, &mut callbacks)?;
+        line.print("");
+        Ok(outputs)
     }
 }
 
