@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::keras_reference::{files_made_by, run_script};
+use common::keras_reference::{arrays, files_made_by, run_script};
 
 use ferrokeras::prelude::*;
 use serde_json::Value;
@@ -47,18 +47,6 @@ const CASES: &[&str] = &[
 fn keras_files() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| files_made_by(SCRIPT, "keras_saving", "cases.json"))
-}
-
-/// The arrays named `{prefix}0`, `{prefix}1`, … of an npz, in order.
-fn arrays(all: &[(String, Tensor)], prefix: &str) -> Vec<Tensor> {
-    (0..)
-        .map_while(|i| {
-            let key = format!("{prefix}{i}");
-            all.iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, t)| t.shallow_clone())
-        })
-        .collect()
 }
 
 fn predict(model: &Model, xs: &[Tensor]) -> Vec<Tensor> {

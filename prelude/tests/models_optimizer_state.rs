@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::keras_reference::{files_made_by, run_script};
+use common::keras_reference::{arrays, files_made_by, run_script};
 
 use ferrokeras::prelude::*;
 use serde_json::Value;
@@ -38,18 +38,6 @@ fn array(all: &[(String, Tensor)], key: &str) -> Tensor {
         .unwrap_or_else(|| panic!("no array {key}"))
         .1
         .shallow_clone()
-}
-
-/// The arrays `{prefix}0`, `{prefix}1`, … in order.
-fn arrays(all: &[(String, Tensor)], prefix: &str) -> Vec<Tensor> {
-    (0..)
-        .map_while(|i| {
-            let key = format!("{prefix}{i}");
-            all.iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, t)| t.shallow_clone())
-        })
-        .collect()
 }
 
 /// Largest absolute difference between two lists of tensors of the same shapes.

@@ -3,6 +3,7 @@
 //! and h5py come from kernel/scripts/requirements-test.txt).
 
 use std::path::{Path, PathBuf};
+use tch::Tensor;
 
 /// The Python that has Keras.
 pub fn python() -> PathBuf {
@@ -41,4 +42,16 @@ pub fn files_made_by(script: &str, folder: &str, marker: &str) -> PathBuf {
         std::fs::write(copy, source).unwrap();
     }
     dir
+}
+
+/// The arrays named `{prefix}0`, `{prefix}1`, … of an npz the scripts write, in order.
+pub fn arrays(all: &[(String, Tensor)], prefix: &str) -> Vec<Tensor> {
+    (0..)
+        .map_while(|i| {
+            let key = format!("{prefix}{i}");
+            all.iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, t)| t.shallow_clone())
+        })
+        .collect()
 }
