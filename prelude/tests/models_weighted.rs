@@ -1,6 +1,7 @@
 //! `class_weight` and `sample_weight` against Keras 3: the weighted loss of one batch in
-//! `fit` and `evaluate`, and the SGD step it drives, from the same weights and data
-//! (tests/keras_reference/weighted_loss.py runs Keras with the venv's Python).
+//! `fit` and `evaluate`, and the SGD step it drives, from the same weights and data; compile's
+//! weighted metrics beside plain ones over several batches (tests/keras_reference/
+//! weighted_loss.py runs Keras with the venv's Python).
 
 mod common;
 
@@ -44,6 +45,101 @@ fn assert_close(what: &str, ours: f64, keras: f64) {
         (ours - keras).abs() < 1e-6,
         "{what}: {ours} against Keras {keras}"
     );
+}
+
+/// Every value Keras logged under `section` (names and numbers) against ours.
+fn assert_logs_match(section: &str, ours: &BTreeMap<String, f64>, k: &Reference) {
+    let theirs = k.losses[section].as_object().unwrap();
+    let names = |it: Vec<&String>| it.into_iter().cloned().collect::<Vec<_>>();
+    let mut keras_names = names(theirs.keys().collect());
+    keras_names.sort();
+    assert_eq!(
+        names(ours.keys().collect()),
+        keras_names,
+        "{section}: names"
+    );
+    for (name, v) in theirs {
+        assert_close(
+            &format!("{section}: {name}"),
+            ours[name],
+            v.as_f64().unwrap(),
+        );
+    }
+}
+
+#[test]
+fn weighted_metrics_match_keras() {
+    let k = keras();
+    let (x, y, sw) = (k.get("x"), k.get("y"), k.get("sw"));
+    let onehot = y.one_hot(3).to_kind(Kind::Float);
+    let model = Sequential::new()
+        .add(Input::new([4]))
+        .add(Dense::new(5).activation("relu"))
+        .add(Dense::new(3).activation("softmax"));
+    let sgd = SGD {
+        learning_rate: 0.5,
+        ..Default::default()
+    };
+    let metrics = Metrics::from(["accuracy", "mse"]).weighted(["accuracy", "mse", "mae"]);
+    model
+        .compile(sgd, "categorical_crossentropy", metrics)
+        .unwrap();
+    let init = k.weights("w");
+    model.set_weights(&init).unwrap();
+    let eval = Evaluate {
+        batch_size: 3,
+        verbose: 0,
+        sample_weight: Some(&sw),
+        ..Default::default()
+    };
+    let ev = model.evaluate(&x, &onehot, eval).unwrap();
+    assert_logs_match("weighted_metrics_evaluate", &ev.values, &k);
+
+    model.set_weights(&init).unwrap();
+    let fit = Fit {
+        batch_size: 3,
+        shuffle: false,
+        verbose: 0,
+        sample_weight: Some(&sw),
+        ..Default::default()
+    };
+    let history = model.fit(&x, &onehot, fit).unwrap();
+    let first_epoch = history
+        .keys()
+        .into_iter()
+        .map(|name| (name.to_string(), history[name][0]))
+        .collect();
+    assert_logs_match("weighted_metrics_fit", &first_epoch, &k);
+
+    // Without sample weights a weighted metric is the plain one.
+    model.set_weights(&init).unwrap();
+    let plain = Evaluate {
+        batch_size: 3,
+        verbose: 0,
+        ..Default::default()
+    };
+    let ev = model.evaluate(&x, &onehot, plain).unwrap();
+    assert_eq!(ev["weighted_accuracy"], ev["accuracy"]);
+    assert!((ev["weighted_mse"] - ev["mse"]).abs() < 1e-7);
+
+    // Saved and loaded, the model keeps its weighted metrics.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("weighted.keras");
+    model.save(&path).unwrap();
+    let loaded = load_model(&path).unwrap();
+    let again = loaded
+        .evaluate(
+            &x,
+            &onehot,
+            Evaluate {
+                batch_size: 3,
+                verbose: 0,
+                sample_weight: Some(&sw),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_logs_match("weighted_metrics_evaluate", &again.values, &k);
 }
 
 #[test]

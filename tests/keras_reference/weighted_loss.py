@@ -1,6 +1,8 @@
 """Keras 3's weighted losses for prelude/tests/models_weighted.rs: one batch of 8 examples
 through a small softmax classifier with class_weight and with sample_weight, in fit (the
-loss of the batch, then the weights after its SGD step) and in evaluate.
+loss of the batch, then the weights after its SGD step) and in evaluate; then compile's
+`weighted_metrics` beside plain `metrics` on one-hot targets, in evaluate and in one epoch of
+fit, over batches of 3 (3 + 3 + 2 examples), with sample weights.
 
     python weighted_loss.py OUT_DIR
 
@@ -51,6 +53,18 @@ one_step("unweighted")
 model.set_weights(init)
 results["evaluate_sample_weight"] = model.evaluate(x, y, sample_weight=sw, batch_size=8,
                                                    verbose=0, return_dict=True)["loss"]
+# weighted_metrics: "accuracy" and "mse" are also plain metrics (Keras logs the weighted ones
+# as weighted_accuracy, weighted_mse), "mae" only weighted (logged as mae).
+onehot = np.eye(3, dtype="float32")[y]
+model.compile(keras.optimizers.SGD(learning_rate=0.5), "categorical_crossentropy",
+              metrics=["accuracy", "mse"], weighted_metrics=["accuracy", "mse", "mae"])
+model.set_weights(init)
+results["weighted_metrics_evaluate"] = model.evaluate(
+    x, onehot, sample_weight=sw, batch_size=3, verbose=0, return_dict=True)
+model.set_weights(init)
+history = model.fit(x, onehot, sample_weight=sw, batch_size=3, epochs=1, shuffle=False,
+                    verbose=0)
+results["weighted_metrics_fit"] = {k: v[0] for k, v in history.history.items()}
 # (One-hot targets with class_weight fail inside Keras 3.15.1's torch backend, a
 # size mismatch in ops.equal, so there is no Keras figure for them.)
 np.savez(os.path.join(out_dir, "weighted.npz"), **arrays)

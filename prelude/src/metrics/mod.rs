@@ -162,35 +162,70 @@ impl Metric {
     }
 }
 
-/// What `compile`'s `metrics` accepts: `["accuracy"]`, `vec!["mae".to_string()]`, `()`.
-pub trait IntoMetrics {
-    /// The metric ids.
-    fn metric_ids(self) -> Vec<String>;
+/// `compile`'s metrics: Keras's `metrics=` and `weighted_metrics=` arguments. `["accuracy"]`,
+/// `vec!["mae".to_string()]` and `()` convert into it; `.weighted(..)` adds metrics that
+/// `fit`'s and `evaluate`'s sample weights (or `class_weight`) weigh, as Keras's
+/// `weighted_metrics` are: `Σ mᵢ·wᵢ / Σ wᵢ` over the examples seen. Logged under their own
+/// name, or `weighted_<name>` where a plain metric has it already (Keras's naming).
+///
+/// ```
+/// use ferrokeras::prelude::*;
+/// let model = Sequential::new().add(Input::new([4])).add(Dense::new(3).activation("softmax"));
+/// let metrics = Metrics::from(["accuracy"]).weighted(["accuracy"]);
+/// model.compile("sgd", "sparse_categorical_crossentropy", metrics).unwrap();
+/// let x = Tensor::ones([4, 4], (Kind::Float, Device::Cpu));
+/// let y = Tensor::from_slice(&[0i64, 1, 2, 0]);
+/// let w = Tensor::from_slice(&[1.0f32, 0.0, 0.0, 1.0]);
+/// let opts = Evaluate { sample_weight: Some(&w), verbose: 0, ..Default::default() };
+/// let ev = model.evaluate(&x, &y, opts).unwrap();
+/// assert!(ev.get("weighted_accuracy").is_some());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metrics {
+    /// Metric ids, averaged over examples (Keras's `metrics`).
+    pub metrics: Vec<String>,
+    /// Metric ids weighted by the sample weights (Keras's `weighted_metrics`).
+    pub weighted_metrics: Vec<String>,
 }
 
-impl<const N: usize> IntoMetrics for [&str; N] {
-    fn metric_ids(self) -> Vec<String> {
-        self.iter().map(|s| s.to_string()).collect()
-    }
-}
-impl IntoMetrics for &[&str] {
-    fn metric_ids(self) -> Vec<String> {
-        self.iter().map(|s| s.to_string()).collect()
-    }
-}
-impl IntoMetrics for Vec<&str> {
-    fn metric_ids(self) -> Vec<String> {
-        self.iter().map(|s| s.to_string()).collect()
-    }
-}
-impl IntoMetrics for Vec<String> {
-    fn metric_ids(self) -> Vec<String> {
+impl Metrics {
+    /// These metric ids, weighted by the sample weights (Keras's `weighted_metrics=`).
+    pub fn weighted(mut self, ids: impl Into<Metrics>) -> Self {
+        self.weighted_metrics.extend(ids.into().metrics);
         self
     }
 }
-impl IntoMetrics for () {
-    fn metric_ids(self) -> Vec<String> {
-        Vec::new()
+
+fn plain(ids: Vec<String>) -> Metrics {
+    Metrics {
+        metrics: ids,
+        weighted_metrics: Vec::new(),
+    }
+}
+
+impl<const N: usize> From<[&str; N]> for Metrics {
+    fn from(ids: [&str; N]) -> Self {
+        plain(ids.iter().map(|s| s.to_string()).collect())
+    }
+}
+impl From<&[&str]> for Metrics {
+    fn from(ids: &[&str]) -> Self {
+        plain(ids.iter().map(|s| s.to_string()).collect())
+    }
+}
+impl From<Vec<&str>> for Metrics {
+    fn from(ids: Vec<&str>) -> Self {
+        plain(ids.iter().map(|s| s.to_string()).collect())
+    }
+}
+impl From<Vec<String>> for Metrics {
+    fn from(ids: Vec<String>) -> Self {
+        plain(ids)
+    }
+}
+impl From<()> for Metrics {
+    fn from(_: ()) -> Self {
+        Metrics::default()
     }
 }
 

@@ -20,6 +20,8 @@ pub(crate) struct Compiled {
     /// How much each output's loss counts in the total (Keras's `loss_weights`).
     pub loss_weights: Option<Vec<f64>>,
     pub metrics: Vec<Metric>,
+    /// Metrics weighted by the sample weights (Keras's `weighted_metrics`).
+    pub weighted_metrics: Vec<Metric>,
 }
 
 impl Compiled {
@@ -36,6 +38,7 @@ impl Compiled {
             losses,
             loss_weights,
             metrics,
+            weighted_metrics: Vec::new(),
         }
     }
 
@@ -48,6 +51,7 @@ impl Compiled {
             losses: self.losses.clone(),
             loss_weights: self.loss_weights.clone(),
             metrics: self.metrics.clone(),
+            weighted_metrics: self.weighted_metrics.clone(),
         }
     }
 }

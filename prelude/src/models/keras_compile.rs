@@ -205,13 +205,20 @@ pub(crate) fn compile_config(c: &Compiled) -> Value {
         [one] => loss_to_keras(one),
         many => Value::Array(many.iter().map(loss_to_keras).collect()),
     };
-    let metrics: Vec<&str> = c.metrics.iter().map(|m| m.name.as_str()).collect();
+    let ids = |ms: &[Metric]| -> Value {
+        let ids: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+        if ids.is_empty() {
+            Value::Null
+        } else {
+            json!(ids)
+        }
+    };
     json!({
         "optimizer": optimizer_to_keras(&c.spec),
         "loss": loss,
         "loss_weights": c.loss_weights,
-        "metrics": if metrics.is_empty() { Value::Null } else { json!(metrics) },
-        "weighted_metrics": null, "run_eagerly": false, "steps_per_execution": 1, "jit_compile": false,
+        "metrics": ids(&c.metrics), "weighted_metrics": ids(&c.weighted_metrics),
+        "run_eagerly": false, "steps_per_execution": 1, "jit_compile": false,
     })
 }
 
@@ -256,12 +263,14 @@ pub(crate) fn compiled_from_keras(v: &Value, outputs: &[String]) -> Res<Option<C
         ),
         other => return Err(format!("loss_weights {other}")),
     };
-    Ok(Some(Compiled::new(
+    let mut compiled = Compiled::new(
         optimizer_from_keras(optimizer)?,
         losses,
         loss_weights,
         metrics_from_keras(&v["metrics"])?,
-    )))
+    );
+    compiled.weighted_metrics = metrics_from_keras(&v["weighted_metrics"])?;
+    Ok(Some(compiled))
 }
 
 #[cfg(test)]
@@ -272,7 +281,7 @@ mod tests {
     fn compile_settings_survive_keras_spelling() {
         let keras = json!({"optimizer": {"module": "keras.optimizers", "class_name": "Adam",
             "config": {"name": "adam", "learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-7, "weight_decay": null},
-            "registered_name": "Adam"}, "loss": "mse", "metrics": ["mae"]});
+            "registered_name": "Adam"}, "loss": "mse", "metrics": ["mae"], "weighted_metrics": ["mse"]});
         let c = compiled_from_keras(&keras, &["out".into()])
             .unwrap()
             .unwrap();
@@ -293,10 +302,12 @@ mod tests {
         let again = compiled_from_keras(&compile_config(&c), &["out".into()])
             .unwrap()
             .unwrap();
+        assert_eq!(c.weighted_metrics[0].name, "mse");
         assert_eq!(
             (again.spec, &again.losses, &again.metrics),
             (c.spec, &c.losses, &c.metrics)
         );
+        assert_eq!(again.weighted_metrics, c.weighted_metrics);
         let legacy = training_config(&c);
         assert_eq!(legacy["optimizer_config"]["class_name"], "Adam");
         assert!(compiled_from_keras(&legacy, &["out".into()])

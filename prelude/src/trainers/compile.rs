@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::losses::Losses;
-use crate::metrics::{IntoMetrics, Metric};
+use crate::metrics::{Metric, Metrics};
 use crate::models::{Compiled, Model};
 use crate::optimizers::{OptimizerArg, OptimizerSpec};
 
@@ -10,6 +10,8 @@ impl Model {
     /// Configures training: optimizer, loss and metrics, by id or typed. A model of several
     /// outputs takes one loss for all or one per output, with optional weights:
     /// `Losses::from(["binary_crossentropy", "categorical_crossentropy"]).weights([1.0, 0.2])`.
+    /// Metrics that sample weights weigh (Keras's `weighted_metrics`):
+    /// `Metrics::from(["accuracy"]).weighted(["accuracy"])`.
     ///
     /// ```
     /// use ferrokeras::prelude::*;
@@ -22,7 +24,7 @@ impl Model {
         &self,
         optimizer: impl Into<OptimizerArg>,
         loss: impl Into<Losses>,
-        metrics: impl IntoMetrics,
+        metrics: impl Into<Metrics>,
     ) -> Result<()> {
         let spec = optimizer.into().resolve()?;
         let loss = loss.into();
@@ -30,14 +32,18 @@ impl Model {
         if losses.is_empty() {
             return Err(Error::InvalidArgument("compile needs a loss".into()));
         }
-        let metrics = metrics
-            .metric_ids()
-            .iter()
-            .map(|m| Metric::parse(m))
-            .collect::<Result<Vec<_>>>()?;
+        let metrics = metrics.into();
+        let parse = |ids: &[String]| {
+            ids.iter()
+                .map(|m| Metric::parse(m))
+                .collect::<Result<Vec<_>>>()
+        };
+        let (plain, weighted) = (parse(&metrics.metrics)?, parse(&metrics.weighted_metrics)?);
         // A new optimizer starts from its own learning rate.
         self.set_learning_rate_override(None);
-        self.set_compiled(Compiled::new(spec, losses, loss.loss_weights, metrics));
+        let mut compiled = Compiled::new(spec, losses, loss.loss_weights, plain);
+        compiled.weighted_metrics = weighted;
+        self.set_compiled(compiled);
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 use super::data::{Batched, Inputs, Targets, Validation};
 use super::epoch_iterator::epoch_steps;
 use super::epoch_loop::{bind_optimizer, EpochLoop, RunData};
+use super::logs::BatchValue;
 use super::objective::{on_device, train_step, Objective};
 use super::sample_weights::{attach_sample_weight, SampleWeights};
 use super::settings::capped_epochs;
@@ -191,7 +192,7 @@ impl Model {
                 .names
                 .iter()
                 .cloned()
-                .zip(values.iter().map(|v| v.double_value(&[])))
+                .zip(values.iter().map(BatchValue::mean))
                 .collect())
         })
     }

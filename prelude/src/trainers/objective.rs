@@ -1,13 +1,14 @@
 //! What a training or evaluation step computes: each output's loss (weighted into one total)
 //! and metrics, named as Keras logs them.
 
+use super::logs::BatchValue;
 use crate::activations::Logits;
 use crate::error::{Error, Result};
 use crate::losses::Loss;
 use crate::metrics::Metric;
 use crate::models::{Compiled, Plan};
 use crate::optimizers::OptimizerState;
-use tch::Tensor;
+use tch::{Kind, Tensor};
 
 /// The compiled losses and metrics, resolved for a model's outputs.
 pub(crate) struct Objective {
@@ -16,10 +17,13 @@ pub(crate) struct Objective {
     weights: Vec<f64>,
     /// The metrics of each output.
     metrics: Vec<Vec<Metric>>,
+    /// The weighted metrics of each output.
+    weighted_metrics: Vec<Vec<Metric>>,
     /// One example's shape per output.
     shapes: Vec<Vec<i64>>,
     /// The names of the values a step returns: `loss`, then (for several outputs)
-    /// `<output>_loss` each, then the metrics (`accuracy`, or `<output>_accuracy`).
+    /// `<output>_loss` each, then the metrics (`accuracy`, or `<output>_accuracy`), then the
+    /// weighted metrics (`weighted_accuracy` where `accuracy` is taken).
     pub names: Vec<String>,
 }
 
@@ -59,20 +63,36 @@ impl Objective {
         if n > 1 {
             names.extend(outputs.iter().map(|o| format!("{o}_loss")));
         }
-        let mut metrics = Vec::with_capacity(n);
-        for ((out, loss), shape) in outputs.iter().zip(&losses).zip(&shapes) {
-            let ms: Vec<Metric> = compiled
-                .metrics
+        let resolve = |ms: &[Metric]| -> Vec<Vec<Metric>> {
+            losses
                 .iter()
-                .map(|m| m.resolve(loss, shape))
-                .collect();
+                .zip(&shapes)
+                .map(|(loss, shape)| ms.iter().map(|m| m.resolve(loss, shape)).collect())
+                .collect()
+        };
+        let metrics = resolve(&compiled.metrics);
+        let weighted_metrics = resolve(&compiled.weighted_metrics);
+        for (out, ms) in outputs.iter().zip(&metrics) {
             names.extend(ms.iter().map(|m| format!("{}{}", prefix(out), m.name)));
-            metrics.push(ms);
+        }
+        // Keras's `CompileMetrics.result`: a weighted metric whose name a plain one has taken
+        // becomes `weighted_<name>`.
+        for (out, ms) in outputs.iter().zip(&weighted_metrics) {
+            for m in ms {
+                let name = format!("{}{}", prefix(out), m.name);
+                let name = if names.contains(&name) {
+                    format!("{}weighted_{}", prefix(out), m.name)
+                } else {
+                    name
+                };
+                names.push(name);
+            }
         }
         Ok(Objective {
             losses,
             weights,
             metrics,
+            weighted_metrics,
             shapes,
             names,
         })
@@ -95,15 +115,15 @@ impl Objective {
     }
 
     /// The total loss (differentiable) and every named value for one batch. With
-    /// `sample_weight` (one per example) the losses are weighted as Keras weighs them; the
-    /// metrics are not (Keras weighs only `weighted_metrics`).
+    /// `sample_weight` (one per example) the losses and the weighted metrics are weighted as
+    /// Keras weighs them; the plain metrics are not.
     pub fn compute(
         &self,
         preds: &[Tensor],
         logits: &[Option<Logits>],
         ys: &[Tensor],
         sample_weight: Option<&Tensor>,
-    ) -> Result<(Tensor, Vec<Tensor>)> {
+    ) -> Result<(Tensor, Vec<BatchValue>)> {
         if ys.len() != preds.len() {
             return Err(Error::InvalidData(format!(
                 "the model has {} outputs, got {} targets per batch",
@@ -126,14 +146,42 @@ impl Objective {
                 .reduce(|a, b| a + b)
                 .expect("at least one output")
         };
-        let mut values = vec![total.detach()];
+        let mut values = vec![BatchValue::Mean(total.detach())];
         if per_output.len() > 1 {
-            values.extend(per_output.iter().map(Tensor::detach));
+            values.extend(per_output.iter().map(|l| BatchValue::Mean(l.detach())));
         }
         for ((ms, pred), y) in self.metrics.iter().zip(preds).zip(ys) {
-            values.extend(ms.iter().map(|m| m.compute(pred, y)));
+            values.extend(ms.iter().map(|m| BatchValue::Mean(m.compute(pred, y))));
+        }
+        for ((ms, pred), y) in self.weighted_metrics.iter().zip(preds).zip(ys) {
+            for m in ms {
+                values.push(weighted_value(m, pred, y, sample_weight));
+            }
         }
         Ok((total, values))
+    }
+}
+
+/// A weighted metric's `Σ mᵢ·wᵢ` and `Σ wᵢ` over the batch (every weight 1 without sample
+/// weights), as Keras's `Mean.update_state(values, sample_weight)` adds them.
+fn weighted_value(
+    metric: &Metric,
+    pred: &Tensor,
+    y: &Tensor,
+    sample_weight: Option<&Tensor>,
+) -> BatchValue {
+    let per_sample = metric.per_sample(pred, y);
+    let weight = match sample_weight {
+        Some(w) => w
+            .detach()
+            .to_device(per_sample.device())
+            .to_kind(Kind::Float),
+        None => per_sample.ones_like(),
+    };
+    let weight = weight.reshape(per_sample.size());
+    BatchValue::Weighted {
+        total: (&per_sample * &weight).sum(Kind::Float),
+        weight: weight.sum(Kind::Float),
     }
 }
 
@@ -150,7 +198,7 @@ pub(crate) fn train_step(
     xs: &[Tensor],
     ys: &[Tensor],
     sample_weight: Option<&Tensor>,
-) -> Result<Vec<Tensor>> {
+) -> Result<Vec<BatchValue>> {
     optimizer.zero_grad();
     let (preds, logits) = plan.forward_with_logits(xs, true);
     let (loss, values) = objective.compute(&preds, &logits, ys, sample_weight)?;
