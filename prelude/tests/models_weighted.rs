@@ -47,6 +47,32 @@ fn assert_close(what: &str, ours: f64, keras: f64) {
     );
 }
 
+/// The script's classifier (Dense 5 relu, Dense 3 softmax on 4 inputs) with SGD at 0.5, Keras's
+/// initial weights, compiled with `loss` and `metrics`.
+fn classifier(k: &Reference, loss: &str, metrics: impl Into<Metrics>) -> Model {
+    let model = Sequential::new()
+        .add(Input::new([4]))
+        .add(Dense::new(5).activation("relu"))
+        .add(Dense::new(3).activation("softmax"));
+    let sgd = SGD {
+        learning_rate: 0.5,
+        ..Default::default()
+    };
+    model.compile(sgd, loss, metrics).unwrap();
+    model.set_weights(&k.weights("w")).unwrap();
+    model.into()
+}
+
+/// Silent `evaluate` options in batches of `batch_size`, with these sample weights.
+fn quiet_evaluate(batch_size: usize, sample_weight: Option<&Tensor>) -> Evaluate<'_> {
+    Evaluate {
+        batch_size,
+        verbose: 0,
+        sample_weight,
+        ..Default::default()
+    }
+}
+
 /// Every value Keras logged under `section` (names and numbers) against ours.
 fn assert_logs_match(section: &str, ours: &BTreeMap<String, f64>, k: &Reference) {
     let theirs = k.losses[section].as_object().unwrap();
@@ -72,30 +98,13 @@ fn weighted_metrics_match_keras() {
     let k = keras();
     let (x, y, sw) = (k.get("x"), k.get("y"), k.get("sw"));
     let onehot = y.one_hot(3).to_kind(Kind::Float);
-    let model = Sequential::new()
-        .add(Input::new([4]))
-        .add(Dense::new(5).activation("relu"))
-        .add(Dense::new(3).activation("softmax"));
-    let sgd = SGD {
-        learning_rate: 0.5,
-        ..Default::default()
-    };
     let metrics = Metrics::from(["accuracy", "mse"]).weighted(["accuracy", "mse", "mae"]);
-    model
-        .compile(sgd, "categorical_crossentropy", metrics)
+    let model = classifier(&k, "categorical_crossentropy", metrics);
+    let ev = model
+        .evaluate(&x, &onehot, quiet_evaluate(3, Some(&sw)))
         .unwrap();
-    let init = k.weights("w");
-    model.set_weights(&init).unwrap();
-    let eval = Evaluate {
-        batch_size: 3,
-        verbose: 0,
-        sample_weight: Some(&sw),
-        ..Default::default()
-    };
-    let ev = model.evaluate(&x, &onehot, eval).unwrap();
     assert_logs_match("weighted_metrics_evaluate", &ev.values, &k);
 
-    model.set_weights(&init).unwrap();
     let fit = Fit {
         batch_size: 3,
         shuffle: false,
@@ -112,13 +121,10 @@ fn weighted_metrics_match_keras() {
     assert_logs_match("weighted_metrics_fit", &first_epoch, &k);
 
     // Without sample weights a weighted metric is the plain one.
-    model.set_weights(&init).unwrap();
-    let plain = Evaluate {
-        batch_size: 3,
-        verbose: 0,
-        ..Default::default()
-    };
-    let ev = model.evaluate(&x, &onehot, plain).unwrap();
+    model.set_weights(&k.weights("w")).unwrap();
+    let ev = model
+        .evaluate(&x, &onehot, quiet_evaluate(3, None))
+        .unwrap();
     assert_eq!(ev["weighted_accuracy"], ev["accuracy"]);
     assert!((ev["weighted_mse"] - ev["mse"]).abs() < 1e-7);
 
@@ -128,16 +134,7 @@ fn weighted_metrics_match_keras() {
     model.save(&path).unwrap();
     let loaded = load_model(&path).unwrap();
     let again = loaded
-        .evaluate(
-            &x,
-            &onehot,
-            Evaluate {
-                batch_size: 3,
-                verbose: 0,
-                sample_weight: Some(&sw),
-                ..Default::default()
-            },
-        )
+        .evaluate(&x, &onehot, quiet_evaluate(3, Some(&sw)))
         .unwrap();
     assert_logs_match("weighted_metrics_evaluate", &again.values, &k);
 }
@@ -146,17 +143,7 @@ fn weighted_metrics_match_keras() {
 fn weighted_losses_and_steps_match_keras() {
     let k = keras();
     let (x, y, sw) = (k.get("x"), k.get("y"), k.get("sw"));
-    let model = Sequential::new()
-        .add(Input::new([4]))
-        .add(Dense::new(5).activation("relu"))
-        .add(Dense::new(3).activation("softmax"));
-    let sgd = SGD {
-        learning_rate: 0.5,
-        ..Default::default()
-    };
-    model
-        .compile(sgd, "sparse_categorical_crossentropy", ["accuracy"])
-        .unwrap();
+    let model = classifier(&k, "sparse_categorical_crossentropy", ["accuracy"]);
     let init = k.weights("w");
     let one_step = |name: &str, fit: Fit| {
         model.set_weights(&init).unwrap();
@@ -203,13 +190,9 @@ fn weighted_losses_and_steps_match_keras() {
     );
 
     model.set_weights(&init).unwrap();
-    let eval = Evaluate {
-        batch_size: 8,
-        verbose: 0,
-        sample_weight: Some(&sw),
-        ..Default::default()
-    };
-    let ev = model.evaluate(&x, &y, eval).unwrap();
+    let ev = model
+        .evaluate(&x, &y, quiet_evaluate(8, Some(&sw)))
+        .unwrap();
     assert_close(
         "evaluate with sample_weight",
         ev.loss(),
