@@ -137,6 +137,21 @@ fn weighted_metrics_match_keras() {
         .evaluate(&x, &onehot, quiet_evaluate(3, Some(&sw)))
         .unwrap();
     assert_logs_match("weighted_metrics_evaluate", &again.values, &k);
+
+    // evaluate's list is in compile order, as Keras's (loss, mse, accuracy; not alphabetical).
+    let model = classifier(&k, "categorical_crossentropy", ["mse", "accuracy"]);
+    let ev = model
+        .evaluate(&x, &onehot, quiet_evaluate(8, None))
+        .unwrap();
+    let theirs = k.losses["evaluate_list_mse_accuracy"].as_array().unwrap();
+    assert_eq!(ev.to_vec().len(), theirs.len());
+    for (i, (ours, theirs)) in ev.to_vec().iter().zip(theirs).enumerate() {
+        assert_close(
+            &format!("evaluate list [{i}]"),
+            *ours,
+            theirs.as_f64().unwrap(),
+        );
+    }
 }
 
 #[test]

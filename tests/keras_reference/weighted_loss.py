@@ -65,6 +65,11 @@ model.set_weights(init)
 history = model.fit(x, onehot, sample_weight=sw, batch_size=3, epochs=1, shuffle=False,
                     verbose=0)
 results["weighted_metrics_fit"] = {k: v[0] for k, v in history.history.items()}
+# evaluate's list (no return_dict): the loss, then the metrics in compile order.
+model.compile(keras.optimizers.SGD(learning_rate=0.5), "categorical_crossentropy",
+              metrics=["mse", "accuracy"])
+model.set_weights(init)
+results["evaluate_list_mse_accuracy"] = model.evaluate(x, onehot, batch_size=8, verbose=0)
 # (One-hot targets with class_weight fail inside Keras 3.15.1's torch backend, a
 # size mismatch in ops.equal, so there is no Keras figure for them.)
 np.savez(os.path.join(out_dir, "weighted.npz"), **arrays)

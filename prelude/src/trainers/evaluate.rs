@@ -18,6 +18,8 @@ use tch::Tensor;
 pub struct Evaluation {
     /// Values by name: `loss`, `accuracy`, …
     pub values: BTreeMap<String, f64>,
+    /// The names [`Evaluation::to_vec`] lists first, in Keras's order.
+    order: Vec<String>,
 }
 
 impl Evaluation {
@@ -29,17 +31,28 @@ impl Evaluation {
     pub fn get(&self, name: &str) -> Option<f64> {
         self.values.get(name).copied()
     }
-    /// The values as Keras's list: the loss first, then the metrics (alphabetical), so
-    /// `let [loss, acc] = ev.to_vec()[..] else { … }` reads like `loss, acc = model.evaluate(…)`.
+    /// The values as Keras's list: the loss, then the metrics in the order `compile` was
+    /// given them, then any other values (`<output>_loss`, `weighted_<name>`) alphabetically,
+    /// so `let [loss, acc] = ev.to_vec()[..] else { … }` reads like
+    /// `loss, acc = model.evaluate(…)`.
+    ///
+    /// ```
+    /// use ferrokeras::prelude::*;
+    /// let model = Sequential::new().add(Input::new([2])).add(Dense::new(2).activation("softmax"));
+    /// model.compile("sgd", "categorical_crossentropy", ["mse", "accuracy"]).unwrap();
+    /// let x = Tensor::ones([4, 2], (Kind::Float, Device::Cpu));
+    /// let y = Tensor::eye(2, (Kind::Float, Device::Cpu)).repeat([2, 1]);
+    /// let ev = model.evaluate(&x, &y, Evaluate { verbose: 0, ..Default::default() }).unwrap();
+    /// assert_eq!(ev.to_vec(), vec![ev.loss(), ev["mse"], ev["accuracy"]]);
+    /// ```
     pub fn to_vec(&self) -> Vec<f64> {
-        let mut v = vec![self.loss()];
-        v.extend(
-            self.values
-                .iter()
-                .filter(|(k, _)| k.as_str() != "loss")
-                .map(|(_, v)| *v),
-        );
-        v
+        let listed = self.order.iter().filter_map(|k| self.values.get(k));
+        let rest = self
+            .values
+            .iter()
+            .filter(|(k, _)| !self.order.contains(k))
+            .map(|(_, v)| v);
+        listed.chain(rest).copied().collect()
     }
 }
 
@@ -148,9 +161,9 @@ impl Model {
         let batch_size = opts.batch_size;
         let line = ResultLine::start(opts.verbose, source.num_batches(batch_size));
         let mut callbacks = CallbackList::new(opts.callbacks);
-        let values = self.with_compiled(|compiled| {
+        let (values, order) = self.with_compiled(|compiled| {
             let objective = Objective::new(compiled, plan)?;
-            evaluate_batches(
+            let values = evaluate_batches(
                 plan,
                 &objective,
                 source,
@@ -158,9 +171,10 @@ impl Model {
                 weights,
                 &mut callbacks,
                 self,
-            )
+            )?;
+            Ok((values, objective.list_order()))
         })?;
         line.print(&format_logs(&values));
-        Ok(Evaluation { values })
+        Ok(Evaluation { values, order })
     }
 }

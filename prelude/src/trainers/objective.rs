@@ -98,6 +98,24 @@ impl Objective {
         })
     }
 
+    /// The order of `evaluate`'s list, as Keras's `_flatten_metrics_in_order` makes it: `loss`,
+    /// then the compiled metrics' own names in compile order (plain, then weighted); values
+    /// logged under other names (`<output>_loss`, `weighted_mse`) follow alphabetically.
+    /// Keras lists a name that is both plain and weighted twice; it is listed once here.
+    pub fn list_order(&self) -> Vec<String> {
+        let mut order = vec!["loss".to_string()];
+        let first = |ms: &Vec<Vec<Metric>>| ms.first().cloned().unwrap_or_default();
+        for m in first(&self.metrics)
+            .iter()
+            .chain(&first(&self.weighted_metrics))
+        {
+            if !order.contains(&m.name) {
+                order.push(m.name.clone());
+            }
+        }
+        order
+    }
+
     /// Checks each output's targets against its loss and shape (labels in range, one-hot
     /// width, …).
     pub fn check_targets(&self, ys: &[Tensor]) -> Result<()> {
