@@ -31,6 +31,7 @@ impl Compiled {
         losses: Vec<Loss>,
         loss_weights: Option<Vec<f64>>,
         metrics: Vec<Metric>,
+        weighted_metrics: Vec<Metric>,
     ) -> Compiled {
         Compiled {
             spec,
@@ -38,7 +39,7 @@ impl Compiled {
             losses,
             loss_weights,
             metrics,
-            weighted_metrics: Vec::new(),
+            weighted_metrics,
         }
     }
 

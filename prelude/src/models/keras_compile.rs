@@ -263,14 +263,13 @@ pub(crate) fn compiled_from_keras(v: &Value, outputs: &[String]) -> Res<Option<C
         ),
         other => return Err(format!("loss_weights {other}")),
     };
-    let mut compiled = Compiled::new(
+    Ok(Some(Compiled::new(
         optimizer_from_keras(optimizer)?,
         losses,
         loss_weights,
         metrics_from_keras(&v["metrics"])?,
-    );
-    compiled.weighted_metrics = metrics_from_keras(&v["weighted_metrics"])?;
-    Ok(Some(compiled))
+        metrics_from_keras(&v["weighted_metrics"])?,
+    )))
 }
 
 #[cfg(test)]

@@ -41,9 +41,13 @@ impl Model {
         let (plain, weighted) = (parse(&metrics.metrics)?, parse(&metrics.weighted_metrics)?);
         // A new optimizer starts from its own learning rate.
         self.set_learning_rate_override(None);
-        let mut compiled = Compiled::new(spec, losses, loss.loss_weights, plain);
-        compiled.weighted_metrics = weighted;
-        self.set_compiled(compiled);
+        self.set_compiled(Compiled::new(
+            spec,
+            losses,
+            loss.loss_weights,
+            plain,
+            weighted,
+        ));
         Ok(())
     }
 
