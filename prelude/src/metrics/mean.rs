@@ -69,14 +69,7 @@ impl Mean {
     /// The mean so far (0 before any update, as Keras gives).
     pub fn result(&self) -> f64 {
         match self.sums.borrow().as_ref() {
-            Some((t, c)) => {
-                let c = c.double_value(&[]);
-                if c == 0.0 {
-                    0.0
-                } else {
-                    t.double_value(&[]) / c
-                }
-            }
+            Some((t, c)) => divide_no_nan(t, c.double_value(&[])),
             None => 0.0,
         }
     }
@@ -84,5 +77,14 @@ impl Mean {
     /// Forgets every value.
     pub fn reset_state(&self) {
         *self.sums.borrow_mut() = None;
+    }
+}
+
+/// `total / count`, 0 where `count` is 0 (Keras's `divide_no_nan`): a mean of no weight.
+pub(crate) fn divide_no_nan(total: &Tensor, count: f64) -> f64 {
+    if count == 0.0 {
+        0.0
+    } else {
+        total.double_value(&[]) / count
     }
 }

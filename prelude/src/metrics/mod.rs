@@ -13,6 +13,7 @@
 mod mean;
 mod mean_metric_wrapper;
 
+pub(crate) use mean::divide_no_nan;
 pub use mean::Mean;
 pub use mean_metric_wrapper::{
     BinaryAccuracy, CategoricalAccuracy, MeanMetricWrapper, SparseCategoricalAccuracy,

@@ -1,6 +1,7 @@
 //! Running sums of the loss and metrics over an epoch.
 
 use crate::callbacks::{EpochLogs, RunningLogs};
+use crate::metrics::divide_no_nan;
 use tch::{Device, Kind, Tensor};
 
 /// One logged value of a batch, in the form Keras's `Mean` metrics add it up.
@@ -16,17 +17,10 @@ impl BatchValue {
     pub fn mean(&self) -> f64 {
         match self {
             BatchValue::Mean(m) => m.double_value(&[]),
-            BatchValue::Weighted { total, weight } => no_nan_mean(total, weight.double_value(&[])),
+            BatchValue::Weighted { total, weight } => {
+                divide_no_nan(total, weight.double_value(&[]))
+            }
         }
-    }
-}
-
-/// `total / count`, 0 where `count` is 0 (Keras's `divide_no_nan`).
-fn no_nan_mean(total: &Tensor, count: f64) -> f64 {
-    if count == 0.0 {
-        0.0
-    } else {
-        total.double_value(&[]) / count
     }
 }
 
@@ -85,7 +79,7 @@ impl Tally {
             .zip(&self.weights)
             .map(|((k, s), w)| {
                 let count = w.as_ref().map_or(n, |w| w.double_value(&[]));
-                (format!("{prefix}{k}"), no_nan_mean(s, count))
+                (format!("{prefix}{k}"), divide_no_nan(s, count))
             })
             .collect()
     }
