@@ -3,7 +3,7 @@
 
 use super::config::read_config;
 use super::keras_object::KerasObject;
-use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts, LayerSpec, Weight};
+use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts, LayerSpec, Lookup, Weight};
 use crate::error::Result;
 use crate::initializers::Initializer;
 use serde::{Deserialize, Serialize};
@@ -122,6 +122,21 @@ struct BuiltEmbedding {
     table: Tensor,
 }
 
+impl BuiltEmbedding {
+    /// The rows `x`'s ids pick.
+    fn lookup(&self, x: &Tensor) -> Lookup {
+        let ids = if x.kind() == Kind::Int64 {
+            x.shallow_clone()
+        } else {
+            x.to_kind(Kind::Int64)
+        };
+        Lookup {
+            table: self.table.shallow_clone(),
+            ids,
+        }
+    }
+}
+
 impl LayerKind for BuiltEmbedding {
     fn index_limit(&self) -> Option<i64> {
         Some(self.config.input_dim)
@@ -139,12 +154,10 @@ impl LayerKind for BuiltEmbedding {
         Ok(out)
     }
     fn forward(&self, x: &Tensor, _training: bool) -> Tensor {
-        let ids = if x.kind() == Kind::Int64 {
-            x.shallow_clone()
-        } else {
-            x.to_kind(Kind::Int64)
-        };
-        Tensor::embedding(&self.table, &ids, -1, false, false)
+        self.lookup(x).rows()
+    }
+    fn as_lookup(&self, x: &Tensor) -> Option<Lookup> {
+        Some(self.lookup(x))
     }
     fn weights(&self) -> Vec<Weight> {
         vec![Weight {

@@ -7,6 +7,7 @@
 use super::builder::LayerOpts;
 use super::keras_object::KerasObject;
 use super::kind::{Layer, LayerKind, LayerSpec, LayerState, Stage, WeakLayer};
+use super::lookup::Lookup;
 use crate::activations::Logits;
 use crate::error::Result;
 use serde_json::Value;
@@ -207,6 +208,18 @@ impl Layer {
             return self.forward(x, training);
         }
         self.with_built(|kind, allowed| kind.forward_inputs(xs, training && allowed))
+    }
+
+    /// What the layer's output on `x` is made of, for an Embedding (see
+    /// [`LayerKind::as_lookup`]).
+    pub(crate) fn as_lookup(&self, x: &Tensor) -> Option<Lookup> {
+        self.with_built(|kind, _| kind.as_lookup(x))
+    }
+
+    /// The forward pass on `lookup.rows()`, where the layer has a faster way from the table
+    /// (see [`LayerKind::forward_from_table`]).
+    pub(crate) fn forward_from_table(&self, lookup: &Lookup, training: bool) -> Option<Tensor> {
+        self.with_built(|kind, allowed| kind.forward_from_table(lookup, training && allowed))
     }
 
     /// The forward pass, and the logits when the layer ends in `softmax` or `sigmoid` (the

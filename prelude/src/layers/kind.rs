@@ -4,6 +4,7 @@
 //! `call`, `node`); the types live together because each names the others (a nested model's
 //! kind lists handles, a handle holds a kind).
 
+use super::lookup::Lookup;
 use super::weight::Weight;
 use crate::activations::Logits;
 use crate::error::{Error, Result};
@@ -74,6 +75,18 @@ pub trait LayerKind {
     /// For a layer that takes integer indices (Embedding): how many ids it knows, so inputs
     /// are passed as integers and checked against `[0, n)`. `None`: inputs become floats.
     fn index_limit(&self) -> Option<i64> {
+        None
+    }
+    /// For a layer whose output is rows of a table picked by the input's integer ids
+    /// (Embedding): the table and the ids, so that the layer reading the output may work from
+    /// the table instead (see `forward_from_table`). `None` for every other layer.
+    fn as_lookup(&self, _x: &Tensor) -> Option<Lookup> {
+        None
+    }
+    /// The forward pass on `lookup.rows()` without making them, for a layer that has a
+    /// faster way from the table (LSTM: the input projection once per table row instead of
+    /// once per token). `None`: the model runs `forward` on the rows.
+    fn forward_from_table(&self, _lookup: &Lookup, _training: bool) -> Option<Tensor> {
         None
     }
     /// Whether a frozen layer (`trainable == false`) runs in inference mode even while

@@ -3,7 +3,7 @@
 
 use crate::activations::Logits;
 use crate::error::{Error, Result};
-use crate::layers::{KerasTensor, Layer};
+use crate::layers::{KerasTensor, Layer, Lookup};
 use std::collections::HashMap;
 use tch::Tensor;
 
@@ -24,6 +24,25 @@ pub(crate) struct Graph {
     output_at: Vec<usize>,
     /// The layers in Keras's order (`model.layers`).
     layers: Vec<Layer>,
+    /// For each node, whether exactly one node reads it, once, and it is not a model output:
+    /// then its value may be handed over unmade (an Embedding's [`Lookup`]).
+    sole_reader: Vec<bool>,
+}
+
+/// A node's value in a forward pass: a tensor, or an Embedding's rows not yet looked up,
+/// which the node reading them may take from the table (see `LayerKind::forward_from_table`).
+enum Value {
+    Tensor(Tensor),
+    Lookup(Lookup),
+}
+
+impl Value {
+    fn tensor(&self) -> Tensor {
+        match self {
+            Value::Tensor(t) => t.shallow_clone(),
+            Value::Lookup(l) => l.rows(),
+        }
+    }
 }
 
 impl Graph {
@@ -107,14 +126,22 @@ impl Graph {
             })
             .collect();
         let layers = keras_layer_order(&nodes, &wiring, &first_met);
+        let output_at: Vec<usize> = outputs.iter().map(|o| at[&o.key()]).collect();
+        let sole_reader = (0..nodes.len())
+            .map(|j| {
+                let reads = wiring.iter().flatten().filter(|&&k| k == j).count();
+                reads == 1 && !output_at.contains(&j)
+            })
+            .collect();
         Ok(Graph {
             inputs: inputs.to_vec(),
             outputs: outputs.to_vec(),
             input_at: inputs.iter().map(|i| at[&i.key()]).collect(),
-            output_at: outputs.iter().map(|o| at[&o.key()]).collect(),
+            output_at,
             nodes,
             wiring,
             layers,
+            sole_reader,
         })
     }
 
@@ -147,24 +174,35 @@ impl Graph {
         training: bool,
         want_logits: bool,
     ) -> (Vec<Tensor>, Vec<Option<Logits>>) {
-        let mut values: Vec<Option<Tensor>> = Vec::with_capacity(self.nodes.len());
+        let mut values: Vec<Value> = Vec::with_capacity(self.nodes.len());
         let mut logits: HashMap<usize, Logits> = HashMap::new();
         for (i, node) in self.nodes.iter().enumerate() {
             if let Some(k) = self.input_at.iter().position(|&p| p == i) {
-                values.push(Some(xs[k].shallow_clone()));
+                values.push(Value::Tensor(xs[k].shallow_clone()));
                 continue;
             }
-            let args: Vec<Tensor> = self.wiring[i]
-                .iter()
-                .map(|&j| {
-                    values[j]
-                        .as_ref()
-                        .expect("inputs run first")
-                        .shallow_clone()
-                })
-                .collect();
             let layer = node.layer();
-            let out = if want_logits && args.len() == 1 && self.output_at.contains(&i) {
+            let logits_wanted = want_logits && self.output_at.contains(&i);
+            // A layer reading an Embedding's rows alone may take them from the table.
+            if let [j] = self.wiring[i][..] {
+                if let Value::Lookup(lookup) = &values[j] {
+                    if let Some(out) = (!logits_wanted)
+                        .then(|| layer.forward_from_table(lookup, training))
+                        .flatten()
+                    {
+                        values.push(Value::Tensor(out));
+                        continue;
+                    }
+                }
+            }
+            let args: Vec<Tensor> = self.wiring[i].iter().map(|&j| values[j].tensor()).collect();
+            if let ([x], true) = (&args[..], self.sole_reader[i]) {
+                if let Some(lookup) = layer.as_lookup(x) {
+                    values.push(Value::Lookup(lookup));
+                    continue;
+                }
+            }
+            let out = if logits_wanted && args.len() == 1 {
                 let (out, l) = layer.forward_with_logits(&args[0], training);
                 if let Some(l) = l {
                     logits.insert(i, l);
@@ -173,13 +211,9 @@ impl Graph {
             } else {
                 layer.forward_inputs(&args, training)
             };
-            values.push(Some(out));
+            values.push(Value::Tensor(out));
         }
-        let outs = self
-            .output_at
-            .iter()
-            .map(|&i| values[i].as_ref().expect("computed").shallow_clone())
-            .collect();
+        let outs = self.output_at.iter().map(|&i| values[i].tensor()).collect();
         let logits = self.output_at.iter().map(|i| logits.remove(i)).collect();
         (outs, logits)
     }
