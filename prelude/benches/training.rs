@@ -316,6 +316,9 @@ fn lstm_setup(device: Device) -> Setup {
     (model.model(), x, y, 128)
 }
 
+/// ferrokeras's LSTM reads an Embedding, so on the CPU it runs on the prelude's own kernel
+/// (input projection on the 39-row table, `backend::lstm_cpu`); direct tch's on libtorch's
+/// (oneDNN's) LSTM, as a tch user writes it.
 fn shakespeare_lstm(device: Device) {
     let (model, x, y, _) = lstm_setup(device);
 

@@ -1,9 +1,11 @@
-//! Keras's `LSTM`, on libtorch's fused LSTM kernel: its typed config (the builder) and the
-//! built layer whose weights the first build creates.
+//! Keras's `LSTM`, on libtorch's fused LSTM kernel (oneDNN's on the CPU, cuDNN's on a GPU),
+//! or behind an `Embedding` on the CPU on the prelude's own (`backend::lstm_cpu`): its typed
+//! config (the builder) and the built layer whose weights the first build creates.
 
 use super::config::read_config;
 use super::keras_object::{yes, KerasObject};
-use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts, LayerSpec, Weight};
+use super::{layer_builder, layer_shape_err, LayerKind, LayerOpts, LayerSpec, Lookup, Weight};
+use crate::backend::lstm_cpu;
 use crate::error::Result;
 use crate::initializers::Initializer;
 use serde::{Deserialize, Serialize};
@@ -271,6 +273,26 @@ impl LayerKind for BuiltLSTM {
         } else {
             h.squeeze_dim(0)
         }
+    }
+    fn forward_from_table(&self, lookup: &Lookup, _training: bool) -> Option<Tensor> {
+        let Lookup { table, ids } = lookup;
+        let tokens = ids.numel() as i64;
+        // Projecting the table costs one row per vocabulary entry where the input projection
+        // costs one per token: it pays while the vocabulary is smaller than the batch's
+        // tokens (39 characters against 128 × 40 in the Shakespeare model).
+        let pays = ids.dim() == 2 && ids.size()[1] > 0 && table.size()[0] <= tokens;
+        let runs = lstm_cpu::supports(self.w_ih.device(), self.w_ih.kind())
+            && lstm_cpu::supports(table.device(), table.kind());
+        if !(pays && runs) {
+            return None;
+        }
+        let gates = self.bias.addmm(table, &self.w_ih.tr());
+        let out = lstm_cpu::lstm_from_table(&gates, ids, &self.w_hh);
+        Some(if self.config.return_sequences {
+            out
+        } else {
+            out.select(1, -1)
+        })
     }
     fn weights(&self) -> Vec<Weight> {
         let weight = |name, value| Weight {
