@@ -6,35 +6,13 @@
 
 mod common;
 
+use common::KerasOutput;
 use ferrokeras::prelude::*;
-use serde_json::Value;
 
-struct Reference {
-    out: Value,
-    arrays: Vec<(String, Tensor)>,
-}
-
-impl Reference {
-    fn get(&self, name: &str) -> Tensor {
-        let found = self.arrays.iter().find(|(n, _)| n == name);
-        found
-            .unwrap_or_else(|| panic!("{name} not in Keras's file"))
-            .1
-            .shallow_clone()
-    }
-    fn weights(&self, prefix: &str) -> Vec<Tensor> {
-        let n = self.out["weights"].as_u64().unwrap();
-        (0..n).map(|i| self.get(&format!("{prefix}{i}"))).collect()
-    }
-}
-
-fn keras() -> Reference {
-    let dir = tempfile::tempdir().unwrap();
-    let out = common::run_keras("lstm_embedding.py", &[dir.path().to_str().unwrap()]);
-    Reference {
-        out: serde_json::from_str(&out).unwrap(),
-        arrays: load_npz(dir.path().join("lstm.npz")).unwrap(),
-    }
+/// The model's nine weights under `prefix` (`w` before training, `after` after the step).
+fn weights(k: &KerasOutput, prefix: &str) -> Vec<Tensor> {
+    let n = k.printed["weights"].as_u64().unwrap() as usize;
+    k.numbered(prefix, n)
 }
 
 fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
@@ -43,7 +21,7 @@ fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
 
 #[test]
 fn embedding_lstm_matches_keras_in_predict_and_fit() {
-    let k = keras();
+    let k = KerasOutput::of("lstm_embedding.py", "lstm.npz");
     let (x, y) = (k.get("x"), k.get("y"));
     let (vocab, steps) = (11, x.size()[1]);
     let model = Sequential::new()
@@ -59,7 +37,7 @@ fn embedding_lstm_matches_keras_in_predict_and_fit() {
     model
         .compile(sgd, "sparse_categorical_crossentropy", ())
         .unwrap();
-    model.set_weights(&k.weights("w")).unwrap();
+    model.set_weights(&weights(&k, "w")).unwrap();
 
     // A batch of 8 × 10 tokens takes the table path (vocabulary 11); one of 1 × 10 does not.
     let want = k.get("pred");
@@ -86,13 +64,13 @@ fn embedding_lstm_matches_keras_in_predict_and_fit() {
         ..Default::default()
     };
     let history = model.fit(&x, &y, fit).unwrap();
-    let (ours, theirs) = (history["loss"][0], k.out["loss"].as_f64().unwrap());
+    let (ours, theirs) = (history["loss"][0], k.printed["loss"].as_f64().unwrap());
     println!("loss: ferrokeras {ours:.8}, Keras {theirs:.8}");
     assert!((ours - theirs).abs() < 1e-6, "{ours} against {theirs}");
     for (i, (a, b)) in model
         .get_weights()
         .iter()
-        .zip(k.weights("after"))
+        .zip(weights(&k, "after"))
         .enumerate()
     {
         let d = max_diff(a, &b);

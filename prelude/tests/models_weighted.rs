@@ -5,38 +5,22 @@
 
 mod common;
 
+use common::KerasOutput;
 use ferrokeras::prelude::*;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
-struct Reference {
-    losses: Value,
-    arrays: Vec<(String, Tensor)>,
+fn keras() -> KerasOutput {
+    KerasOutput::of("weighted_loss.py", "weighted.npz")
 }
 
-impl Reference {
-    fn get(&self, name: &str) -> Tensor {
-        let found = self.arrays.iter().find(|(n, _)| n == name);
-        found
-            .unwrap_or_else(|| panic!("{name} not in Keras's file"))
-            .1
-            .shallow_clone()
-    }
-    fn weights(&self, prefix: &str) -> Vec<Tensor> {
-        (0..4).map(|i| self.get(&format!("{prefix}{i}"))).collect()
-    }
-    fn loss(&self, name: &str) -> f64 {
-        self.losses[name].as_f64().unwrap()
-    }
+/// The classifier's four weights under `prefix` (`w` before training).
+fn weights(k: &KerasOutput, prefix: &str) -> Vec<Tensor> {
+    k.numbered(prefix, 4)
 }
 
-fn keras() -> Reference {
-    let dir = tempfile::tempdir().unwrap();
-    let out = common::run_keras("weighted_loss.py", &[dir.path().to_str().unwrap()]);
-    Reference {
-        losses: serde_json::from_str(&out).unwrap(),
-        arrays: load_npz(dir.path().join("weighted.npz")).unwrap(),
-    }
+/// The loss Keras printed under `name`.
+fn loss(k: &KerasOutput, name: &str) -> f64 {
+    k.printed[name].as_f64().unwrap()
 }
 
 fn assert_close(what: &str, ours: f64, keras: f64) {
@@ -49,7 +33,7 @@ fn assert_close(what: &str, ours: f64, keras: f64) {
 
 /// The script's classifier (Dense 5 relu, Dense 3 softmax on 4 inputs) with SGD at 0.5, Keras's
 /// initial weights, compiled with `loss` and `metrics`.
-fn classifier(k: &Reference, loss: &str, metrics: impl Into<Metrics>) -> Model {
+fn classifier(k: &KerasOutput, loss: &str, metrics: impl Into<Metrics>) -> Model {
     let model = Sequential::new()
         .add(Input::new([4]))
         .add(Dense::new(5).activation("relu"))
@@ -59,7 +43,7 @@ fn classifier(k: &Reference, loss: &str, metrics: impl Into<Metrics>) -> Model {
         ..Default::default()
     };
     model.compile(sgd, loss, metrics).unwrap();
-    model.set_weights(&k.weights("w")).unwrap();
+    model.set_weights(&weights(k, "w")).unwrap();
     model.into()
 }
 
@@ -74,8 +58,8 @@ fn quiet_evaluate(batch_size: usize, sample_weight: Option<&Tensor>) -> Evaluate
 }
 
 /// Every value Keras logged under `section` (names and numbers) against ours.
-fn assert_logs_match(section: &str, ours: &BTreeMap<String, f64>, k: &Reference) {
-    let theirs = k.losses[section].as_object().unwrap();
+fn assert_logs_match(section: &str, ours: &BTreeMap<String, f64>, k: &KerasOutput) {
+    let theirs = k.printed[section].as_object().unwrap();
     let names = |it: Vec<&String>| it.into_iter().cloned().collect::<Vec<_>>();
     let mut keras_names = names(theirs.keys().collect());
     keras_names.sort();
@@ -121,7 +105,7 @@ fn weighted_metrics_match_keras() {
     assert_logs_match("weighted_metrics_fit", &first_epoch, &k);
 
     // Without sample weights a weighted metric is the plain one.
-    model.set_weights(&k.weights("w")).unwrap();
+    model.set_weights(&weights(&k, "w")).unwrap();
     let ev = model
         .evaluate(&x, &onehot, quiet_evaluate(3, None))
         .unwrap();
@@ -143,7 +127,7 @@ fn weighted_metrics_match_keras() {
     let ev = model
         .evaluate(&x, &onehot, quiet_evaluate(8, None))
         .unwrap();
-    let theirs = k.losses["evaluate_list_mse_accuracy"].as_array().unwrap();
+    let theirs = k.printed["evaluate_list_mse_accuracy"].as_array().unwrap();
     assert_eq!(ev.to_vec().len(), theirs.len());
     for (i, (ours, theirs)) in ev.to_vec().iter().zip(theirs).enumerate() {
         assert_close(
@@ -159,7 +143,7 @@ fn weighted_losses_and_steps_match_keras() {
     let k = keras();
     let (x, y, sw) = (k.get("x"), k.get("y"), k.get("sw"));
     let model = classifier(&k, "sparse_categorical_crossentropy", ["accuracy"]);
-    let init = k.weights("w");
+    let init = weights(&k, "w");
     let one_step = |name: &str, fit: Fit| {
         model.set_weights(&init).unwrap();
         let fit = Fit {
@@ -172,12 +156,12 @@ fn weighted_losses_and_steps_match_keras() {
         assert_close(
             &format!("{name}: loss of the batch"),
             history["loss"][0],
-            k.loss(name),
+            loss(&k, name),
         );
         for (i, (ours, theirs)) in model
             .get_weights()
             .iter()
-            .zip(k.weights(&format!("{name}_after")))
+            .zip(weights(&k, &format!("{name}_after")))
             .enumerate()
         {
             let diff = (ours - theirs).abs().max().double_value(&[]);
@@ -211,7 +195,7 @@ fn weighted_losses_and_steps_match_keras() {
     assert_close(
         "evaluate with sample_weight",
         ev.loss(),
-        k.loss("evaluate_sample_weight"),
+        loss(&k, "evaluate_sample_weight"),
     );
 
     // Both at once is Keras's error too; a weight per example is checked.

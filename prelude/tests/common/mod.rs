@@ -86,3 +86,37 @@ pub fn run_keras(script: &str, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).expect("the script prints UTF-8")
 }
+
+/// What a tests/keras_reference/ script that takes an output folder gave: the JSON it
+/// printed, and the arrays of the `.npz` file it wrote there.
+pub struct KerasOutput {
+    /// The printed JSON.
+    pub printed: serde_json::Value,
+    arrays: Vec<(String, Tensor)>,
+}
+
+impl KerasOutput {
+    /// Runs `script DIR` (see [`run_keras`]) and reads `DIR/npz`.
+    pub fn of(script: &str, npz: &str) -> KerasOutput {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run_keras(script, &[dir.path().to_str().unwrap()]);
+        KerasOutput {
+            printed: serde_json::from_str(&out).unwrap(),
+            arrays: load_npz(dir.path().join(npz)).unwrap(),
+        }
+    }
+
+    /// The array `name`.
+    pub fn get(&self, name: &str) -> Tensor {
+        let found = self.arrays.iter().find(|(n, _)| n == name);
+        found
+            .unwrap_or_else(|| panic!("{name} not in Keras's file"))
+            .1
+            .shallow_clone()
+    }
+
+    /// The arrays `{prefix}0` … `{prefix}{n-1}` (a model's weights, in Keras's order).
+    pub fn numbered(&self, prefix: &str, n: usize) -> Vec<Tensor> {
+        (0..n).map(|i| self.get(&format!("{prefix}{i}"))).collect()
+    }
+}
