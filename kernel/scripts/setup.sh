@@ -41,7 +41,8 @@ START=$(date +%s)
 
 step "system packages"
 need=()
-command -v cc >/dev/null || need+=(build-essential)
+# C and C++: torch-sys's wrapper and the prelude's LSTM kernel (prelude/csrc) are C++ with OpenMP.
+{ command -v cc && command -v c++; } >/dev/null || need+=(build-essential)
 if [ "$SHARED" = 1 ]; then PY=$(ferrokeras_pick_python --shared); else PY=$(ferrokeras_pick_python); fi
 "$PY" -c 'import ensurepip, venv' 2>/dev/null || need+=("$(basename "$PY")-venv")
 # evcxr links every cell; mold makes that link several times faster than the system linker.
