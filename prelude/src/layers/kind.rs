@@ -85,7 +85,8 @@ pub trait LayerKind {
     }
     /// The forward pass on `lookup.rows()` without making them, for a layer that has a
     /// faster way from the table (LSTM: the input projection once per table row instead of
-    /// once per token). `None`: the model runs `forward` on the rows.
+    /// once per token). `None`: the model runs `forward` on the rows. A layer with such a way
+    /// has no logits: `forward_logits` is not asked where this answers.
     fn forward_from_table(&self, _lookup: &Lookup, _training: bool) -> Option<Tensor> {
         None
     }

@@ -186,10 +186,7 @@ impl Graph {
             // A layer reading an Embedding's rows alone may take them from the table.
             if let [j] = self.wiring[i][..] {
                 if let Value::Lookup(lookup) = &values[j] {
-                    if let Some(out) = (!logits_wanted)
-                        .then(|| layer.forward_from_table(lookup, training))
-                        .flatten()
-                    {
+                    if let Some(out) = layer.forward_from_table(lookup, training) {
                         values.push(Value::Tensor(out));
                         continue;
                     }
