@@ -35,6 +35,8 @@ pub(crate) struct RmspropState {
     velocities: Slots,
     momentums: Option<Slots>,
     average_gradients: Option<Slots>,
+    /// Per weight, a buffer for `g²` and the denominator, so a step allocates nothing.
+    scratch: Slots,
 }
 
 impl RmspropState {
@@ -43,6 +45,7 @@ impl RmspropState {
             velocities: Slots::new("velocity", 0.0, n),
             momentums: (cfg.momentum > 0.0).then(|| Slots::new("momentum", 0.0, n)),
             average_gradients: cfg.centered.then(|| Slots::new("average_gradient", 0.0, n)),
+            scratch: Slots::new("scratch", 0.0, n),
         }
     }
 
@@ -55,8 +58,10 @@ impl RmspropState {
             for (i, p) in params.iter().enumerate() {
                 let Some(g) = p.gradient() else { continue };
                 let v = self.velocities.at(i, p);
-                let _ = v.lerp_(&g.square(), keep);
-                let mut denom = v.g_add_scalar(cfg.epsilon);
+                let denom = self.scratch.at(i, p);
+                let _ = g.mul_out(denom, &g);
+                let _ = v.lerp_(denom, keep);
+                let _ = v.add_scalar_out(denom, cfg.epsilon);
                 if let Some(avg) = self.average_gradients.as_mut() {
                     let a = avg.at(i, p);
                     let _ = a.lerp_(&g, keep);
@@ -71,14 +76,14 @@ impl RmspropState {
                         let _ = m.g_mul_scalar_(cfg.momentum);
                         if lr != 0.0 {
                             let _ = denom.g_div_scalar_(lr);
-                            let _ = m.addcdiv_(&g, &denom);
+                            let _ = m.addcdiv_(&g, denom);
                         }
                         let _ = w.g_sub_(m);
                     }
                     // w + g / (d / −lr).
                     None if lr != 0.0 => {
                         let _ = denom.g_div_scalar_(-lr);
-                        let _ = w.addcdiv_(&g, &denom);
+                        let _ = w.addcdiv_(&g, denom);
                     }
                     None => {}
                 }
