@@ -206,7 +206,7 @@ fn plain(ids: Vec<String>) -> Metrics {
 
 impl<const N: usize> From<[&str; N]> for Metrics {
     fn from(ids: [&str; N]) -> Self {
-        plain(ids.iter().map(|s| s.to_string()).collect())
+        Metrics::from(&ids[..])
     }
 }
 impl From<&[&str]> for Metrics {
@@ -216,7 +216,7 @@ impl From<&[&str]> for Metrics {
 }
 impl From<Vec<&str>> for Metrics {
     fn from(ids: Vec<&str>) -> Self {
-        plain(ids.iter().map(|s| s.to_string()).collect())
+        Metrics::from(&ids[..])
     }
 }
 impl From<Vec<String>> for Metrics {

@@ -104,11 +104,10 @@ impl Objective {
     /// Keras lists a name that is both plain and weighted twice; it is listed once here.
     pub fn list_order(&self) -> Vec<String> {
         let mut order = vec!["loss".to_string()];
-        let first = |ms: &Vec<Vec<Metric>>| ms.first().cloned().unwrap_or_default();
-        for m in first(&self.metrics)
-            .iter()
-            .chain(&first(&self.weighted_metrics))
-        {
+        // The first output's metrics (a model of several outputs logs prefixed names).
+        let plain = self.metrics.iter().take(1).flatten();
+        let weighted = self.weighted_metrics.iter().take(1).flatten();
+        for m in plain.chain(weighted) {
             if !order.contains(&m.name) {
                 order.push(m.name.clone());
             }

@@ -59,12 +59,7 @@ pub fn history(epochs: usize) -> History {
 /// printed: `$FERROKERAS_KERAS_PYTHON`, else the project venv's Python (`$FERROKERAS_VENV`),
 /// else `python3`. No network: the scripts make their data or read ../shared/datasets.
 pub fn run_keras(script: &str, args: &[&str]) -> String {
-    let python = std::env::var_os("FERROKERAS_KERAS_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("FERROKERAS_VENV").map(|v| PathBuf::from(v).join("bin/python"))
-        })
-        .unwrap_or_else(|| PathBuf::from("python3"));
+    let python = keras_reference::python();
     let path = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/keras_reference"
