@@ -1,12 +1,16 @@
-//! Compiles the prelude's one C++ file, `csrc/lstm_cpu.cpp` (an LSTM with its own backward for
-//! the CPU, which tch cannot define in Rust), against the libtorch that torch-sys links: the
-//! same headers, C++ standard, ABI and OpenMP runtime as torch-sys's own C++ wrapper.
+//! Compiles the prelude's C++ files against the libtorch that torch-sys links (the same
+//! headers, C++ standard, ABI and OpenMP runtime as torch-sys's own C++ wrapper), for what tch
+//! cannot do in Rust: `csrc/lstm_cpu.cpp`, an LSTM with its own backward for the CPU, and
+//! `csrc/grad.cpp`, clearing a gradient.
 
 use std::env;
 use std::path::PathBuf;
 
 fn main() {
-    println!("cargo:rerun-if-changed=csrc/lstm_cpu.cpp");
+    const SOURCES: [&str; 2] = ["csrc/lstm_cpu.cpp", "csrc/grad.cpp"];
+    for source in SOURCES {
+        println!("cargo:rerun-if-changed={source}");
+    }
     println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
     // torch-sys (`links = "tch"`) tells its dependents where libtorch's libraries are.
     let lib = PathBuf::from(
@@ -30,6 +34,6 @@ fn main() {
         .flag("-fopenmp")
         .flag(format!("-D_GLIBCXX_USE_CXX11_ABI={abi}"))
         .flag("-DGLOG_USE_GLOG_EXPORT")
-        .file("csrc/lstm_cpu.cpp")
-        .compile("ferrokeras_lstm_cpu");
+        .files(SOURCES)
+        .compile("ferrokeras_csrc");
 }

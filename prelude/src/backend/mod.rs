@@ -17,6 +17,7 @@
 //! ```
 
 mod cuda_library;
+pub(crate) mod grad;
 pub(crate) mod lstm_cpu;
 #[cfg(test)]
 pub(crate) mod meta_device;

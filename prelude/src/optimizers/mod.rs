@@ -180,6 +180,31 @@ mod tests {
         assert!((one_step(OptimizerSpec::AdamW(AdamW::default())) - want).abs() < 1e-6);
     }
 
+    /// As Keras: a weight the step's loss does not reach is left out of the update, so its
+    /// momentum does not carry it on (a zeroed gradient would have let it).
+    #[test]
+    fn a_weight_without_gradient_is_left_out_of_the_update() {
+        let a = Tensor::from_slice(&[1.0f32]).set_requires_grad(true);
+        let b = Tensor::from_slice(&[1.0f32]).set_requires_grad(true);
+        let sgd = SGD {
+            momentum: 0.9,
+            ..Default::default()
+        };
+        let mut st = OptimizerSpec::SGD(sgd).bind(vec![
+            Param::plain(a.shallow_clone(), "a".into()),
+            Param::plain(b.shallow_clone(), "b".into()),
+        ]);
+        st.zero_grad();
+        ((&a + &b) * 2.0).sum(Kind::Float).backward();
+        st.step();
+        st.zero_grad();
+        (&a * 2.0).sum(Kind::Float).backward();
+        st.step();
+        // a: m = -0.02, then m = 0.9·m - 0.02; b moved once only.
+        assert!((a.double_value(&[0]) - (0.98 - 0.038)).abs() < 1e-6);
+        assert!((b.double_value(&[0]) - 0.98).abs() < 1e-6);
+    }
+
     #[test]
     fn unknown_optimizer_lists_ids() {
         let err = OptimizerArg::from("adamm")

@@ -49,10 +49,12 @@ impl OptimizerSpec {
 }
 
 impl OptimizerState {
-    /// Clears the weights' gradients before a backward pass.
+    /// Clears the weights' gradients before a backward pass, as Keras's torch backend does
+    /// (`zero_grad(set_to_none=True)`): a weight the pass does not reach then has none, and
+    /// the update leaves it out.
     pub(crate) fn zero_grad(&mut self) {
-        for p in &mut self.params {
-            p.tensor.zero_grad();
+        for p in &self.params {
+            crate::backend::grad::clear_grad(&p.tensor);
         }
     }
 
