@@ -2,6 +2,7 @@
 //! writes it (`keras/src/backend/torch/optimizers/torch_rmsprop.py`).
 
 use super::param::{Order, Param, Slots};
+use tch::{Device, Kind, Tensor};
 
 /// Keras's `RMSprop`: learning rate 0.001, rho 0.9, epsilon 1e-7.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,6 +55,9 @@ impl RmspropState {
     /// w −= m`. Keras puts ε inside the square root.
     pub fn step(&mut self, cfg: &RMSprop, lr: f64, params: &[Param]) {
         let keep = 1.0 - cfg.rho;
+        // A CPU scalar, which libtorch's `add.out` broadcasts on any device: its `add.Scalar_out`
+        // writes to a temporary and copies that, a second pass over the weight.
+        let epsilon = Tensor::scalar_tensor(cfg.epsilon, (Kind::Float, Device::Cpu));
         tch::no_grad(|| {
             for (i, p) in params.iter().enumerate() {
                 let Some(g) = p.gradient() else { continue };
@@ -61,7 +65,7 @@ impl RmspropState {
                 let denom = self.scratch.at(i, p);
                 let _ = g.mul_out(denom, &g);
                 let _ = v.lerp_(denom, keep);
-                let _ = v.add_scalar_out(denom, cfg.epsilon);
+                let _ = v.add_out(denom, &epsilon);
                 if let Some(avg) = self.average_gradients.as_mut() {
                     let a = avg.at(i, p);
                     let _ = a.lerp_(&g, keep);
