@@ -33,7 +33,9 @@ mod tests {
         (&w * 3.0).sum(Kind::Float).backward();
         assert_eq!(Vec::<f32>::try_from(w.grad()).unwrap(), [3.0; 3]);
         assert_eq!(Vec::<f32>::try_from(first).unwrap(), [2.0; 3]);
-        // A tensor without a gradient is left as it is.
-        clear_grad(&w.detach());
+        // A tensor that never had a gradient keeps having none.
+        let detached = w.detach();
+        clear_grad(&detached);
+        assert!(!detached.grad().defined());
     }
 }
