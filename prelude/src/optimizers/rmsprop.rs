@@ -36,7 +36,8 @@ pub(crate) struct RmspropState {
     velocities: Slots,
     momentums: Option<Slots>,
     average_gradients: Option<Slots>,
-    /// Per weight, a buffer for `g²` and the denominator, so a step allocates nothing.
+    /// Per weight, a buffer for `g²` and the denominator, so a step makes no weight-sized
+    /// temporaries.
     scratch: Slots,
 }
 
